@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vfio-mig: live migration for VFIO devices, built out of tree.
+#
+#   make [KVER=6.1|6.12]   build the kernel modules against a Debian kernel
+#   make tools             build the library, vfio-migrate and the kselftests
+#   make check             static checks, docs, unit tests and guest lanes
+#   make demo              show the sample device at work in a guest
+#   make deps              install the Debian packages everything needs
+#   make docs              render Documentation/ with Sphinx
+#   make clean
+
+TOP	:= $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+KVER	?= 6.1
+CACHE	?= $(HOME)/.cache/vfio-mig
+BUILD	:= $(TOP)/build
+
+# KVER may be a prefix (6.1, 6.12) or a full release (6.1.0-56-amd64).
+KREL	:= $(shell $(TOP)/scripts/kernel-release.sh $(KVER))
+KDIR	?= /lib/modules/$(KREL)/build
+KOUT	:= $(BUILD)/kmod/$(KREL)
+
+export TOP CACHE BUILD
+
+.PHONY: all modules tools check demo deps docs clean help
+
+all: modules tools
+
+help:
+	@sed -n '3,12p' $(TOP)/Makefile | sed 's/^# \{0,1\}//'
+
+# Kbuild writes objects next to the sources, so each kernel release gets a
+# tree of links to them and two kernels never share an object file.
+modules:
+	@test -n "$(KREL)" || { echo "no Debian kernel matches KVER=$(KVER); run 'make deps'" >&2; exit 1; }
+	@$(TOP)/scripts/link-tree.sh $(TOP) $(KOUT)
+	$(MAKE) -C $(KDIR) M=$(KOUT) VFIO_MIG_TOP=$(TOP) modules
+
+tools:
+	$(MAKE) -C $(TOP)/tools O=$(BUILD)/tools
+
+deps:
+	$(TOP)/scripts/install-deps.sh
+
+docs:
+	$(TOP)/scripts/build-docs.sh
+
+check:
+	$(TOP)/scripts/check.sh
+
+demo:
+	$(TOP)/scripts/demo.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,45 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install every Debian package that building and testing vfio-mig needs.
+# Idempotent: packages already present are left alone, and apt is only
+# asked when something is missing.
+set -euo pipefail
+
+PKGS=(
+	make gcc-12 libc6-dev flex bison bc libelf-dev libssl-dev dwarves
+	kmod cpio xz-utils zstd
+	linux-image-amd64 linux-headers-amd64
+	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	linux-source-6.1 linux-source-6.12
+	qemu-system-x86 busybox-static sparse
+	python3-sphinx
+	clang libclang-rt-14-dev
+	uuid-runtime
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps: all ${#PKGS[@]} packages present"
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]}" >&2
+	echo "install-deps: run as root (or install them by hand) and retry" >&2
+	exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# The guests boot the kernels directly; the initrds Debian writes are unused.
+mkdir -p /etc/initramfs-tools/conf.d
+apt-get install -y -q --no-install-recommends "${missing[@]}"
