@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The whole test suite: dependencies, static checks, documentation, host
+# unit tests and the kselftests in guests of every supported kernel.
+# Ends with one line "N passed, N failed[, N skipped]".
+#
+# KERNELS="6.1 6.12" picks the guest kernels; a log per step is kept in
+# build/check/.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+KERNELS=${KERNELS:-"6.1 6.12"}
+logdir=$top/build/check
+mkdir -p "$logdir"
+passed=0
+failed=0
+skipped=0
+failures=()
+t_start=$(date +%s)
+
+# step NAME COMMAND...: one check, counted once.
+step()
+{
+	local name=$1 log t0 t1
+	shift
+	log=$logdir/$name.log
+	t0=$(date +%s)
+	printf '%-40s ' "$name"
+	if "$@" >"$log" 2>&1; then
+		t1=$(date +%s)
+		echo "ok ($((t1 - t0)) s)"
+		passed=$((passed + 1))
+		return 0
+	fi
+	t1=$(date +%s)
+	echo "FAILED ($((t1 - t0)) s), last lines of $log:"
+	tail -n 40 "$log" | sed 's/^/    /'
+	failed=$((failed + 1))
+	failures+=("$name")
+	return 1
+}
+
+# Add the kselftest harness totals printed in a log to the counts.
+count_tap()
+{
+	local log=$1 p f s
+	read -r p f s < <(awk '
+		/^# Totals: / {
+			for (i = 3; i <= NF; i++) {
+				split($i, kv, ":")
+				if (kv[1] == "pass" || kv[1] == "xfail") p += kv[2]
+				else if (kv[1] == "skip") s += kv[2]
+				else f += kv[2]
+			}
+		}
+		END { print p + 0, f + 0, s + 0 }' "$log")
+	grep -E '^(not ok|ok) .*' "$log" | grep -E '^not ok' | sed 's/^/    /'
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+	echo "    kselftests: $p passed, $f failed, $s skipped"
+	[ "$f" -eq 0 ] || failures+=("kselftests in $(basename "$log" .log)")
+}
+
+step deps scripts/install-deps.sh || true
+step kernel-source-6.1 scripts/kernel-src.sh 6.1 || true
+step kernel-source-6.12 scripts/kernel-src.sh 6.12 || true
+step checkpatch scripts/static-checks.sh checkpatch || true
+for k in $KERNELS; do
+	step "kbuild-w1-sparse-$k" scripts/static-checks.sh kbuild "$k" || true
+done
+step tools make -C tools O="$top/build/tools" || true
+step docs scripts/build-docs.sh || true
+if [ -x tools/testing/unit/run.sh ]; then
+	step unit-tests tools/testing/unit/run.sh || true
+fi
+
+for k in $KERNELS; do
+	# The lane's own verdict (dmesg clean, no hang, runner exit 0)
+	# counts once; each kselftest counts on its own.
+	step "guest-$k" tools/testing/vm/vm-run --kernel "$k" -- \
+		tools/testing/selftests/vfio_mig/run_in_guest.sh || true
+	count_tap "$logdir/guest-$k.log"
+done
+
+t_end=$(date +%s)
+echo
+echo "make check took $((t_end - t_start)) s; logs in $logdir"
+if [ ${#failures[@]} -ne 0 ]; then
+	echo "failed: ${failures[*]}"
+fi
+if [ "$skipped" -ne 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
