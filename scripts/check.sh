@@ -41,10 +41,20 @@ step()
 	return 1
 }
 
-# Add the kselftest harness totals printed in a log to the counts.
-count_tap()
+# tap_step NAME COMMAND...: a command that prints kselftest harness
+# totals; each test counts on its own. A command that fails although no
+# test failed (a build error, a kernel splat in a guest, a hang) counts as
+# one failure more.
+tap_step()
 {
-	local log=$1 p f s
+	local name=$1 log t0 t1 rc p f s
+	shift
+	log=$logdir/$name.log
+	t0=$(date +%s)
+	printf '%-40s ' "$name"
+	"$@" >"$log" 2>&1
+	rc=$?
+	t1=$(date +%s)
 	read -r p f s < <(awk '
 		/^# Totals: / {
 			for (i = 3; i <= NF; i++) {
@@ -55,12 +65,22 @@ count_tap()
 			}
 		}
 		END { print p + 0, f + 0, s + 0 }' "$log")
-	grep -E '^(not ok|ok) .*' "$log" | grep -E '^not ok' | sed 's/^/    /'
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
 	skipped=$((skipped + s))
-	echo "    kselftests: $p passed, $f failed, $s skipped"
-	[ "$f" -eq 0 ] || failures+=("kselftests in $(basename "$log" .log)")
+	if [ "$f" -eq 0 ]; then
+		echo "$p passed, $s skipped ($((t1 - t0)) s)"
+		return 0
+	fi
+	echo "$p passed, $f FAILED, $s skipped ($((t1 - t0)) s; exit $rc)"
+	grep -E '^not ok' "$log" | sed 's/^/    /'
+	echo "    last lines of $log:"
+	tail -n 30 "$log" | sed 's/^/    /'
+	failures+=("$name")
+	return 1
 }
 
 step deps scripts/install-deps.sh || true
@@ -72,16 +92,11 @@ for k in $KERNELS; do
 done
 step tools make -C tools O="$top/build/tools" || true
 step docs scripts/build-docs.sh || true
-if [ -x tools/testing/unit/run.sh ]; then
-	step unit-tests tools/testing/unit/run.sh || true
-fi
+tap_step unit-tests tools/testing/unit/run.sh || true
 
 for k in $KERNELS; do
-	# The lane's own verdict (dmesg clean, no hang, runner exit 0)
-	# counts once; each kselftest counts on its own.
-	step "guest-$k" tools/testing/vm/vm-run --kernel "$k" -- \
+	tap_step "guest-$k" tools/testing/vm/vm-run --kernel "$k" -- \
 		tools/testing/selftests/vfio_mig/run_in_guest.sh || true
-	count_tap "$logdir/guest-$k.log"
 done
 
 t_end=$(date +%s)

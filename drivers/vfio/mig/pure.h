@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The environment of the pure parts of vfio_mig (state table, stream codec,
+ * dirty bookkeeping). In the kernel it is the kernel's own headers; built
+ * into host-native tests (tools/testing/unit/) it is a small set of
+ * equivalents, so the same .c files are tested in user space.
+ */
+#ifndef _VFIO_MIG_PURE_H
+#define _VFIO_MIG_PURE_H
+
+#ifdef __KERNEL__
+
+#include <linux/bitops.h>
+#include <linux/bits.h>
+#include <linux/build_bug.h>
+#include <linux/crc32.h>
+#include <linux/errno.h>
+#include <linux/minmax.h>
+#include <linux/overflow.h>
+#include <linux/string.h>
+#include <linux/types.h>
+#include <asm/byteorder.h>
+
+#else /* host-native build */
+
+#include <assert.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+typedef int s32;
+typedef u16 __le16;
+typedef u32 __le32;
+typedef u64 __le64;
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the host-native build assumes a little-endian machine"
+#endif
+#define cpu_to_le16(x)	((__le16)(x))
+#define cpu_to_le32(x)	((__le32)(x))
+#define cpu_to_le64(x)	((__le64)(x))
+#define le16_to_cpu(x)	((u16)(x))
+#define le32_to_cpu(x)	((u32)(x))
+#define le64_to_cpu(x)	((u64)(x))
+
+#define BIT(n)			(1UL << (n))
+#define BITS_PER_LONG		(8 * sizeof(long))
+#define BITS_TO_LONGS(n)	(((n) + BITS_PER_LONG - 1) / BITS_PER_LONG)
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#define check_add_overflow(a, b, d)	__builtin_add_overflow(a, b, d)
+#define check_mul_overflow(a, b, d)	__builtin_mul_overflow(a, b, d)
+
+#ifndef EBADMSG
+#define EBADMSG 74
+#endif
+
+u32 crc32_le(u32 crc, const unsigned char *p, size_t len);
+
+static inline bool test_and_set_bit(unsigned long nr, unsigned long *map)
+{
+	unsigned long m = 1UL << (nr % BITS_PER_LONG);
+
+	return __atomic_fetch_or(&map[nr / BITS_PER_LONG], m,
+				 __ATOMIC_SEQ_CST) & m;
+}
+
+static inline bool test_and_clear_bit(unsigned long nr, unsigned long *map)
+{
+	unsigned long m = 1UL << (nr % BITS_PER_LONG);
+
+	return __atomic_fetch_and(&map[nr / BITS_PER_LONG], ~m,
+				  __ATOMIC_SEQ_CST) & m;
+}
+
+static inline bool test_bit(unsigned long nr, const unsigned long *map)
+{
+	return (__atomic_load_n(&map[nr / BITS_PER_LONG], __ATOMIC_RELAXED) >>
+		(nr % BITS_PER_LONG)) & 1;
+}
+
+static inline unsigned long xchg_ulong(unsigned long *p, unsigned long v)
+{
+	return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
+
+#endif /* __KERNEL__ */
+
+#endif /* _VFIO_MIG_PURE_H */

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The vfio_mig migration stream: a header that describes the device, data
+ * records for its sections, and an end marker. Every record carries its
+ * sequence number and a CRC32 of itself and its payload. All fields are
+ * little endian.
+ *
+ *   +---------+---------+---------+-----+---------+-----+
+ *   | HEADER  | DATA    | DATA    | ... | END     |
+ *   | rec+hdr | rec+pay | rec+pay |     | rec+sum |
+ *   +---------+---------+---------+-----+---------+-----+
+ */
+#ifndef _VFIO_MIG_STREAM_H
+#define _VFIO_MIG_STREAM_H
+
+#include "pure.h"
+
+#define VFIO_MIG_STREAM_MAGIC		0x0047494d4f494656ULL /* "VFIOMIG\0" */
+#define VFIO_MIG_STREAM_VERSION		1
+#define VFIO_MIG_REC_MAGIC		0x3152564dU	/* "MVR1" */
+#define VFIO_MIG_MAX_SECTIONS		8
+#define VFIO_MIG_TYPE_LEN		32
+/* Largest record payload: bounds the destination's staging buffer. */
+#define VFIO_MIG_MAX_PAYLOAD		(64U << 10)
+/* Granularity of iterative sections: dirty logging and coverage. */
+#define VFIO_MIG_CHUNK_SHIFT		12
+#define VFIO_MIG_CHUNK_SIZE		BIT(VFIO_MIG_CHUNK_SHIFT)
+
+enum vfio_mig_rec_type {
+	VFIO_MIG_REC_HEADER = 1,
+	VFIO_MIG_REC_DATA = 2,
+	VFIO_MIG_REC_END = 3,
+};
+
+/*
+ * A section's kind. ONCE: saved in stop-and-copy only, sent as one record
+ * at offset 0, loaded in stream order. ITERATIVE: sent in chunk-aligned
+ * pieces, possibly more than once while the source runs; every chunk must
+ * arrive at least once.
+ */
+enum vfio_mig_section_kind {
+	VFIO_MIG_SECTION_ONCE = 1,
+	VFIO_MIG_SECTION_ITERATIVE = 2,
+};
+
+/**
+ * struct vfio_mig_rec - header of every record
+ * @magic: VFIO_MIG_REC_MAGIC
+ * @type: enum vfio_mig_rec_type
+ * @section: section id of a DATA record, 0 otherwise
+ * @offset: byte offset of a DATA payload in its section, 0 otherwise
+ * @len: payload bytes that follow this header
+ * @seq: record number, 0 for the header record
+ * @crc: CRC32 of this header (with @crc zero) followed by the payload
+ * @reserved: 0
+ */
+struct vfio_mig_rec {
+	__le32 magic;
+	__le16 type;
+	__le16 section;
+	__le64 offset;
+	__le32 len;
+	__le32 seq;
+	__le32 crc;
+	__le32 reserved;
+};
+
+/**
+ * struct vfio_mig_section_desc - one section, as described in the stream
+ * @id: section id, unique in the device
+ * @kind: enum vfio_mig_section_kind
+ * @size: section size in bytes; a ONCE section's payload may be shorter
+ */
+struct vfio_mig_section_desc {
+	__le32 id;
+	__le32 kind;
+	__le64 size;
+};
+
+/**
+ * struct vfio_mig_stream_hdr - payload of the HEADER record
+ * @magic: VFIO_MIG_STREAM_MAGIC
+ * @version: VFIO_MIG_STREAM_VERSION
+ * @nr_sections: entries used in @sections
+ * @device_type: NUL-padded name of the device type, e.g. "mdma-16m"
+ * @sections: the device's sections
+ */
+struct vfio_mig_stream_hdr {
+	__le64 magic;
+	__le32 version;
+	__le32 nr_sections;
+	char device_type[VFIO_MIG_TYPE_LEN];
+	struct vfio_mig_section_desc sections[VFIO_MIG_MAX_SECTIONS];
+};
+
+/**
+ * struct vfio_mig_stream_end - payload of the END record
+ * @records: records in the stream before this one, header included
+ * @payload_bytes: DATA payload bytes in the stream
+ */
+struct vfio_mig_stream_end {
+	__le64 records;
+	__le64 payload_bytes;
+};
+
+/**
+ * struct vfio_mig_desc - a device's description, in CPU byte order
+ * @device_type: NUL-terminated type name
+ * @nr_sections: entries in @sections
+ * @sections: id, kind and size of each section
+ */
+struct vfio_mig_desc {
+	const char *device_type;
+	u32 nr_sections;
+	struct {
+		u32 id;
+		u32 kind;
+		u64 size;
+	} sections[VFIO_MIG_MAX_SECTIONS];
+};
+
+int vfio_mig_desc_check(const struct vfio_mig_desc *desc);
+
+/* Encoder: each call writes one whole record into @buf. */
+struct vfio_mig_enc {
+	u32 seq;
+	u64 payload_bytes;
+};
+
+void vfio_mig_enc_init(struct vfio_mig_enc *enc);
+size_t vfio_mig_enc_header_len(void);
+int vfio_mig_enc_header(struct vfio_mig_enc *enc,
+			const struct vfio_mig_desc *desc,
+			void *buf, size_t buflen);
+int vfio_mig_enc_data(struct vfio_mig_enc *enc, u32 section, u64 offset,
+		      void *buf, size_t buflen, u32 len);
+int vfio_mig_enc_end(struct vfio_mig_enc *enc, void *buf, size_t buflen);
+
+/* Why a decoder refused a stream, for the kernel log and the tests. */
+enum vfio_mig_dec_reason {
+	VFIO_MIG_DEC_OK,
+	VFIO_MIG_DEC_BAD_RECORD,	/* record magic, type, reserved */
+	VFIO_MIG_DEC_BAD_SEQ,		/* record missing or out of order */
+	VFIO_MIG_DEC_BAD_CRC,		/* checksum mismatch */
+	VFIO_MIG_DEC_BAD_MAGIC,		/* not a vfio_mig stream */
+	VFIO_MIG_DEC_BAD_VERSION,	/* unsupported stream version */
+	VFIO_MIG_DEC_BAD_TYPE,		/* another device type */
+	VFIO_MIG_DEC_BAD_GEOMETRY,	/* sections differ from ours */
+	VFIO_MIG_DEC_BAD_BOUNDS,	/* record outside its section */
+	VFIO_MIG_DEC_DUPLICATE,		/* ONCE section sent twice */
+	VFIO_MIG_DEC_TRAILING,		/* bytes after the end record */
+	VFIO_MIG_DEC_TRUNCATED,		/* stream ended early */
+	VFIO_MIG_DEC_INCOMPLETE,	/* a chunk or section never came */
+	VFIO_MIG_DEC_SINK,		/* the device refused the data */
+};
+
+/**
+ * struct vfio_mig_dec_sink - where decoded data goes
+ * @data: called once per verified DATA record, in stream order
+ * @priv: passed to @data
+ */
+struct vfio_mig_dec_sink {
+	int (*data)(void *priv, u32 section, u64 offset,
+		    const void *payload, u32 len);
+	void *priv;
+};
+
+/**
+ * struct vfio_mig_dec - streaming decoder state
+ *
+ * Fed with the stream in pieces of any size. A record is verified whole
+ * before its payload reaches the sink; a record split between pieces is
+ * staged in @stage (the caller provides VFIO_MIG_MAX_PAYLOAD bytes).
+ * Iterative sections are tracked chunk by chunk in @coverage (the caller
+ * provides vfio_mig_dec_coverage_longs() longs) so that a stream missing a
+ * chunk is refused at the end.
+ */
+struct vfio_mig_dec {
+	const struct vfio_mig_desc *desc;
+	u8 *stage;
+	unsigned long *coverage;
+	struct vfio_mig_rec rec;
+	u32 rec_have;
+	u32 stage_have;
+	u32 seq;
+	u64 payload_bytes;
+	u32 once_seen;
+	bool started;
+	bool ended;
+	int error;
+	enum vfio_mig_dec_reason reason;
+};
+
+size_t vfio_mig_dec_coverage_longs(const struct vfio_mig_desc *desc);
+void vfio_mig_dec_init(struct vfio_mig_dec *dec,
+		       const struct vfio_mig_desc *desc,
+		       u8 *stage, unsigned long *coverage);
+int vfio_mig_dec_feed(struct vfio_mig_dec *dec, const void *buf, size_t len,
+		      const struct vfio_mig_dec_sink *sink);
+int vfio_mig_dec_finish(struct vfio_mig_dec *dec);
+const char *vfio_mig_dec_reason_str(enum vfio_mig_dec_reason reason);
+
+#endif /* _VFIO_MIG_STREAM_H */

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Protocol v1 device_state transitions.
+ *
+ * The five user-settable states and the arcs allowed between them:
+ *
+ *                        to:  STOP  RUNNING  STOP_COPY  PRE_COPY  RESUMING
+ *   from STOP      (000)       =      y         y          y         y
+ *   from RUNNING   (001)       y      =         y          y         y
+ *   from STOP_COPY (010)       y      y         =          -         -
+ *   from PRE_COPY  (011)       y      y         y          =         -
+ *   from RESUMING  (100)       y      y         -          -         =
+ *
+ * "=" leaves the state as it is, "-" fails with -EINVAL. The error state
+ * (110) is entered only by the framework when a transition or a load fails
+ * and is left only through a device reset, so every write from it fails.
+ * NDMA (bit 3) may accompany RUNNING only. Bits 4..31 are reserved and
+ * must be written as read, that is as 0.
+ */
+#include "v1_state.h"
+
+#define S_STOP		0
+#define S_RUNNING	VFIO_MIG_V1_RUNNING
+#define S_STOP_COPY	VFIO_MIG_V1_SAVING
+#define S_PRE_COPY	(VFIO_MIG_V1_SAVING | VFIO_MIG_V1_RUNNING)
+#define S_RESUMING	VFIO_MIG_V1_RESUMING
+
+/* allowed[from] has bit "to" set when the arc is allowed, by base state. */
+static const u8 allowed[8] = {
+	[S_STOP]	= BIT(S_STOP) | BIT(S_RUNNING) | BIT(S_STOP_COPY) |
+			  BIT(S_PRE_COPY) | BIT(S_RESUMING),
+	[S_RUNNING]	= BIT(S_STOP) | BIT(S_RUNNING) | BIT(S_STOP_COPY) |
+			  BIT(S_PRE_COPY) | BIT(S_RESUMING),
+	[S_STOP_COPY]	= BIT(S_STOP) | BIT(S_RUNNING) | BIT(S_STOP_COPY),
+	[S_PRE_COPY]	= BIT(S_STOP) | BIT(S_RUNNING) | BIT(S_STOP_COPY) |
+			  BIT(S_PRE_COPY),
+	[S_RESUMING]	= BIT(S_STOP) | BIT(S_RUNNING) | BIT(S_RESUMING),
+};
+
+static bool settable(u32 state)
+{
+	u32 base = state & VFIO_MIG_V1_BASE_MASK;
+
+	if (state & ~(VFIO_MIG_V1_BASE_MASK | VFIO_MIG_V1_NDMA))
+		return false;
+	if ((state & VFIO_MIG_V1_NDMA) && !(state & VFIO_MIG_V1_RUNNING))
+		return false;
+	return allowed[base] != 0;
+}
+
+/**
+ * vfio_mig_v1_level() - run level of a device in a v1 state
+ * @state: a valid device_state value
+ *
+ * Return: the run level the device has in @state.
+ */
+enum vfio_mig_run_level vfio_mig_v1_level(u32 state)
+{
+	if (!(state & VFIO_MIG_V1_RUNNING))
+		return VFIO_MIG_STOPPED;
+	if (state & VFIO_MIG_V1_NDMA)
+		return VFIO_MIG_RUNNING_NO_DMA;
+	return VFIO_MIG_RUNNING;
+}
+
+/**
+ * vfio_mig_v1_arc() - check a device_state write and say what it asks for
+ * @from: the current device_state (a settable state)
+ * @to: the value the user wrote
+ * @arc: filled in with the work to do when the write is allowed
+ *
+ * Return: 0 when the arc is allowed, -EINVAL otherwise (invalid value,
+ * reserved bit set, NDMA without RUNNING, arc not in the table, or the
+ * device is in the error state).
+ */
+int vfio_mig_v1_arc(u32 from, u32 to, struct vfio_mig_v1_arc *arc)
+{
+	u32 fb = from & VFIO_MIG_V1_BASE_MASK;
+	u32 tb = to & VFIO_MIG_V1_BASE_MASK;
+	enum vfio_mig_run_level lf, lt;
+	u32 act = 0;
+
+	if (!settable(from) || !settable(to))
+		return -EINVAL;
+	if (!(allowed[fb] & BIT(tb)))
+		return -EINVAL;
+
+	lf = vfio_mig_v1_level(from);
+	lt = vfio_mig_v1_level(to);
+	if (lt < lf)
+		act |= VFIO_MIG_ACT_LEVEL_DOWN;
+	if (lt > lf)
+		act |= VFIO_MIG_ACT_LEVEL_UP;
+
+	if ((fb & VFIO_MIG_V1_SAVING) && !(tb & VFIO_MIG_V1_SAVING))
+		act |= VFIO_MIG_ACT_SAVE_END;
+	if (!(fb & VFIO_MIG_V1_SAVING) && (tb & VFIO_MIG_V1_SAVING)) {
+		act |= VFIO_MIG_ACT_SAVE_BEGIN;
+		act |= tb == S_PRE_COPY ? VFIO_MIG_ACT_LOG_START :
+					  VFIO_MIG_ACT_SAVE_FINAL;
+	}
+	if (fb == S_PRE_COPY && tb == S_STOP_COPY)
+		act |= VFIO_MIG_ACT_SAVE_FINAL;
+
+	if (!(fb & VFIO_MIG_V1_RESUMING) && (tb & VFIO_MIG_V1_RESUMING))
+		act |= VFIO_MIG_ACT_RESUME_BEGIN;
+	if ((fb & VFIO_MIG_V1_RESUMING) && !(tb & VFIO_MIG_V1_RESUMING))
+		act |= VFIO_MIG_ACT_RESUME_COMMIT;
+
+	arc->actions = act;
+	arc->level = lt;
+	return 0;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * VFIO migration region, protocol v1: the ABI served by vfio_mig.ko.
+ *
+ * The numbers are those of Linux 5.8's <linux/vfio.h>. Linux 5.18 and later
+ * keep them under *_DEPRECATED names (and reuse VFIO_DEVICE_STATE_RUNNING and
+ * friends for protocol v2), so every definition here is guarded: this header
+ * only fills in what the <linux/vfio.h> it is built with does not have.
+ */
+#ifndef _UAPI_LINUX_VFIO_MIG_H
+#define _UAPI_LINUX_VFIO_MIG_H
+
+#include <linux/types.h>
+#include <linux/vfio.h>
+
+/* Region type and subtype, found through VFIO_REGION_INFO_CAP_TYPE. */
+#ifndef VFIO_REGION_TYPE_MIGRATION
+#define VFIO_REGION_TYPE_MIGRATION		(3)
+#define VFIO_REGION_SUBTYPE_MIGRATION		(1)
+#endif
+
+#if !defined(VFIO_REGION_TYPE_MIGRATION_DEPRECATED) && \
+	!defined(VFIO_DEVICE_STATE_MASK)
+/**
+ * struct vfio_device_migration_info - header at offset 0 of the region
+ * @device_state: VFIO_DEVICE_STATE_V1_* bits; written to change state
+ * @reserved: reads as 0
+ * @pending_bytes: bytes the device still has to send (read only)
+ * @data_offset: offset of the data window in the region; reading it stages
+ *	the next chunk while saving (read only)
+ * @data_size: bytes in the staged chunk while saving; written while
+ *	resuming to hand a chunk to the device
+ *
+ * Each field is accessed only at its natural width and alignment.
+ */
+struct vfio_device_migration_info {
+	__u32 device_state;
+	__u32 reserved;
+	__aligned_u64 pending_bytes;
+	__aligned_u64 data_offset;
+	__aligned_u64 data_size;
+};
+#endif
+
+/* device_state bits: the Linux 5.8 values under their 5.18+ names. */
+#ifndef VFIO_DEVICE_STATE_V1_RUNNING
+#define VFIO_DEVICE_STATE_V1_STOP		(0)
+#define VFIO_DEVICE_STATE_V1_RUNNING		(1 << 0)
+#define VFIO_DEVICE_STATE_V1_SAVING		(1 << 1)
+#define VFIO_DEVICE_STATE_V1_RESUMING		(1 << 2)
+#endif
+
+#ifndef VFIO_DEVICE_STATE_MASK
+#define VFIO_DEVICE_STATE_MASK	(VFIO_DEVICE_STATE_V1_RUNNING | \
+				 VFIO_DEVICE_STATE_V1_SAVING | \
+				 VFIO_DEVICE_STATE_V1_RESUMING)
+
+/* RESUMING must stand alone: of the eight encodings, 0 to 4 are valid. */
+#define VFIO_DEVICE_STATE_VALID(state) \
+	((0x1f >> ((state) & VFIO_DEVICE_STATE_MASK)) & 1)
+
+#define VFIO_DEVICE_STATE_IS_ERROR(state) \
+	(((state) & VFIO_DEVICE_STATE_MASK) == (VFIO_DEVICE_STATE_V1_SAVING | \
+						VFIO_DEVICE_STATE_V1_RESUMING))
+
+#define VFIO_DEVICE_STATE_SET_ERROR(state) \
+	(((state) & ~VFIO_DEVICE_STATE_MASK) | VFIO_DEVICE_STATE_V1_SAVING | \
+	 VFIO_DEVICE_STATE_V1_RESUMING)
+#endif
+
+/*
+ * NDMA: with RUNNING set, the device issues no DMA and raises no interrupt
+ * but still serves MMIO. Offered only by a region that carries the
+ * VFIO_REGION_INFO_CAP_MIGRATION_NDMA capability (a bare
+ * struct vfio_info_cap_header).
+ */
+#ifndef VFIO_DEVICE_STATE_V1_NDMA
+#define VFIO_DEVICE_STATE_V1_NDMA		(1 << 3)
+#endif
+#ifndef VFIO_REGION_INFO_CAP_MIGRATION_NDMA
+#define VFIO_REGION_INFO_CAP_MIGRATION_NDMA	6
+#endif
+
+#endif /* _UAPI_LINUX_VFIO_MIG_H */
