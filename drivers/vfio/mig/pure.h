@@ -10,7 +10,9 @@
 
 #ifdef __KERNEL__
 
+#include <linux/atomic.h>
 #include <linux/bitops.h>
+#include <linux/bitmap.h>
 #include <linux/bits.h>
 #include <linux/build_bug.h>
 #include <linux/crc32.h>
@@ -83,11 +85,52 @@ static inline bool test_bit(unsigned long nr, const unsigned long *map)
 		(nr % BITS_PER_LONG)) & 1;
 }
 
-static inline unsigned long xchg_ulong(unsigned long *p, unsigned long v)
+static inline unsigned long find_next_bit(const unsigned long *map,
+					  unsigned long size,
+					  unsigned long bit)
 {
-	return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+	unsigned long w;
+
+	while (bit < size) {
+		w = __atomic_load_n(&map[bit / BITS_PER_LONG],
+				    __ATOMIC_RELAXED) >> (bit % BITS_PER_LONG);
+		if (w) {
+			bit += __builtin_ctzl(w);
+			return bit < size ? bit : size;
+		}
+		bit = (bit / BITS_PER_LONG + 1) * BITS_PER_LONG;
+	}
+	return size;
+}
+
+struct vfio_mig_atomic_long {
+	long counter;
+};
+
+#define atomic_long_t struct vfio_mig_atomic_long
+
+static inline long atomic_long_read(const atomic_long_t *v)
+{
+	return __atomic_load_n(&v->counter, __ATOMIC_SEQ_CST);
+}
+
+static inline void atomic_long_set(atomic_long_t *v, long i)
+{
+	__atomic_store_n(&v->counter, i, __ATOMIC_SEQ_CST);
+}
+
+static inline void atomic_long_add(long i, atomic_long_t *v)
+{
+	__atomic_fetch_add(&v->counter, i, __ATOMIC_SEQ_CST);
+}
+
+static inline void atomic_long_sub(long i, atomic_long_t *v)
+{
+	__atomic_fetch_sub(&v->counter, i, __ATOMIC_SEQ_CST);
 }
 
 #endif /* __KERNEL__ */
+
+#include <linux/vfio_mig_defs.h>
 
 #endif /* _VFIO_MIG_PURE_H */

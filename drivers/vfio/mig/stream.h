@@ -32,17 +32,6 @@ enum vfio_mig_rec_type {
 	VFIO_MIG_REC_END = 3,
 };
 
-/*
- * A section's kind. ONCE: saved in stop-and-copy only, sent as one record
- * at offset 0, loaded in stream order. ITERATIVE: sent in chunk-aligned
- * pieces, possibly more than once while the source runs; every chunk must
- * arrive at least once.
- */
-enum vfio_mig_section_kind {
-	VFIO_MIG_SECTION_ONCE = 1,
-	VFIO_MIG_SECTION_ITERATIVE = 2,
-};
-
 /**
  * struct vfio_mig_rec - header of every record
  * @magic: VFIO_MIG_REC_MAGIC

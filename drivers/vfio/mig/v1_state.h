@@ -17,19 +17,6 @@
 				 VFIO_MIG_V1_RESUMING)
 #define VFIO_MIG_V1_ERROR	(VFIO_MIG_V1_SAVING | VFIO_MIG_V1_RESUMING)
 
-/**
- * enum vfio_mig_run_level - how much of the device is allowed to run
- * @VFIO_MIG_STOPPED: no DMA, no interrupts, no progress of queued work
- * @VFIO_MIG_RUNNING_NO_DMA: MMIO is served, but the device issues no DMA
- *	and raises no interrupt (v1 NDMA, v2 RUNNING_P2P)
- * @VFIO_MIG_RUNNING: normal operation
- */
-enum vfio_mig_run_level {
-	VFIO_MIG_STOPPED,
-	VFIO_MIG_RUNNING_NO_DMA,
-	VFIO_MIG_RUNNING,
-};
-
 /* Work an arc asks for, performed in this order by the framework. */
 #define VFIO_MIG_ACT_LEVEL_DOWN		BIT(0) /* lower the run level first */
 #define VFIO_MIG_ACT_SAVE_END		BIT(1) /* drop the save session */

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio_mig: a migration framework for VFIO vendor drivers.
+ *
+ * This file holds the life cycle of a migration device and the entry
+ * points a vendor driver calls from its vfio_device_ops.
+ */
+#include <linux/bitmap.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "mig.h"
+
+static unsigned int window_kb = 1024;
+module_param(window_kb, uint, 0444);
+MODULE_PARM_DESC(window_kb,
+		 "Size of the migration data window in KiB (128..65536, a power of two; default 1024)");
+
+static size_t window_bytes(void)
+{
+	unsigned int kb = clamp(window_kb, 128U, 65536U);
+
+	return (size_t)rounddown_pow_of_two(kb) << 10;
+}
+
+/**
+ * vfio_mig_create() - make a VFIO device migratable
+ * @vdev: the device, initialised but not necessarily registered
+ * @cfg: its description and callbacks
+ *
+ * Allocates the data window and the dirty logs. The device starts in the
+ * RUNNING state.
+ *
+ * Return: the migration device, or an ERR_PTR(): -EINVAL for a description
+ * a stream could not carry, -ENOMEM.
+ */
+struct vfio_mig_device *vfio_mig_create(struct vfio_device *vdev,
+					const struct vfio_mig_config *cfg)
+{
+	struct vfio_mig_device *mig;
+	unsigned int i;
+	size_t nbits;
+
+	if (!cfg->ops || !cfg->ops->set_run_level || !cfg->sections ||
+	    cfg->nr_sections > VFIO_MIG_MAX_SECTIONS)
+		return ERR_PTR(-EINVAL);
+
+	mig = kzalloc(sizeof(*mig), GFP_KERNEL);
+	if (!mig)
+		return ERR_PTR(-ENOMEM);
+	mutex_init(&mig->lock);
+	mig->vdev = vdev;
+	mig->ops = cfg->ops;
+	mig->sections = cfg->sections;
+	mig->nr_sections = cfg->nr_sections;
+	mig->region_index = cfg->region_index;
+	mig->region_offset = cfg->region_offset;
+	mig->ndma = cfg->ndma;
+	mig->desc.device_type = cfg->device_type;
+	mig->desc.nr_sections = cfg->nr_sections;
+	for (i = 0; i < cfg->nr_sections; i++) {
+		const struct vfio_mig_section *s = &cfg->sections[i];
+
+		mig->desc.sections[i].id = s->id;
+		mig->desc.sections[i].kind = s->kind;
+		mig->desc.sections[i].size = s->size;
+		if (s->kind == VFIO_MIG_SECTION_ONCE ? !s->save || !s->load :
+		    !s->read || !s->write)
+			goto err_inval;
+	}
+	if (vfio_mig_desc_check(&mig->desc))
+		goto err_inval;
+
+	for (i = 0; i < cfg->nr_sections; i++) {
+		unsigned long *map;
+
+		nbits = 0;
+		if (cfg->sections[i].kind == VFIO_MIG_SECTION_ITERATIVE)
+			nbits = DIV_ROUND_UP(cfg->sections[i].size,
+					     VFIO_MIG_CHUNK_SIZE);
+		map = bitmap_zalloc(max_t(size_t, nbits, 1), GFP_KERNEL);
+		if (!map)
+			goto err_nomem;
+		vfio_mig_dirty_init(&mig->dirty[i], map, nbits);
+	}
+
+	mig->window_size = window_bytes();
+	mig->window = vmalloc_user(mig->window_size);
+	if (!mig->window)
+		goto err_nomem;
+
+	mig->state = VFIO_MIG_V1_RUNNING;
+	mig->level = VFIO_MIG_RUNNING;
+	return mig;
+
+err_inval:
+	vfio_mig_destroy(mig);
+	return ERR_PTR(-EINVAL);
+err_nomem:
+	vfio_mig_destroy(mig);
+	return ERR_PTR(-ENOMEM);
+}
+EXPORT_SYMBOL_GPL(vfio_mig_create);
+
+/**
+ * vfio_mig_destroy() - free a migration device
+ * @mig: the migration device, or NULL
+ *
+ * Called when the VFIO device is released, after its last close: no
+ * session and no user mapping of the window can exist any more.
+ */
+void vfio_mig_destroy(struct vfio_mig_device *mig)
+{
+	unsigned int i;
+
+	if (!mig)
+		return;
+	for (i = 0; i < VFIO_MIG_MAX_SECTIONS; i++)
+		bitmap_free(mig->dirty[i].map);
+	vfree(mig->window);
+	mutex_destroy(&mig->lock);
+	kfree(mig);
+}
+EXPORT_SYMBOL_GPL(vfio_mig_destroy);
+
+/* Back to the power-on view: RUNNING, no session, no log. */
+static void vfio_mig_return_to_running(struct vfio_mig_device *mig)
+{
+	mutex_lock(&mig->lock);
+	vfio_mig_stop_sessions(mig);
+	mig->state = VFIO_MIG_V1_RUNNING;
+	mig->level = VFIO_MIG_RUNNING;
+	mutex_unlock(&mig->lock);
+}
+
+/**
+ * vfio_mig_open() - the device file was opened
+ * @mig: the migration device
+ *
+ * Call from the driver's open_device. A new user sees a RUNNING device.
+ */
+void vfio_mig_open(struct vfio_mig_device *mig)
+{
+	vfio_mig_return_to_running(mig);
+}
+EXPORT_SYMBOL_GPL(vfio_mig_open);
+
+/**
+ * vfio_mig_close() - the device file was closed
+ * @mig: the migration device
+ *
+ * Call from the driver's close_device, before it quiesces the device: a
+ * save or load in progress is dropped, dirty logging stops.
+ */
+void vfio_mig_close(struct vfio_mig_device *mig)
+{
+	vfio_mig_return_to_running(mig);
+}
+EXPORT_SYMBOL_GPL(vfio_mig_close);
+
+/**
+ * vfio_mig_reset() - the device was reset (VFIO_DEVICE_RESET)
+ * @mig: the migration device
+ *
+ * Drops any session and leaves the error state: the device is RUNNING
+ * again, as the driver's reset made it. The only way out of the error
+ * state.
+ */
+void vfio_mig_reset(struct vfio_mig_device *mig)
+{
+	vfio_mig_return_to_running(mig);
+}
+EXPORT_SYMBOL_GPL(vfio_mig_reset);
+
+/**
+ * vfio_mig_fill_device_info() - account for the migration region
+ * @mig: the migration device
+ * @info: VFIO_DEVICE_GET_INFO reply being filled by the driver
+ */
+void vfio_mig_fill_device_info(struct vfio_mig_device *mig,
+			       struct vfio_device_info *info)
+{
+	info->num_regions = max(info->num_regions, mig->region_index + 1);
+}
+EXPORT_SYMBOL_GPL(vfio_mig_fill_device_info);
+
+/**
+ * vfio_mig_is_region() - is a region index the migration region?
+ * @mig: the migration device
+ * @index: a VFIO region index
+ *
+ * Return: true when the framework serves @index.
+ */
+bool vfio_mig_is_region(struct vfio_mig_device *mig, unsigned int index)
+{
+	return index == mig->region_index;
+}
+EXPORT_SYMBOL_GPL(vfio_mig_is_region);
+
+static int section_index(struct vfio_mig_device *mig, u32 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < mig->nr_sections; i++)
+		if (mig->sections[i].id == id)
+			return i;
+	return -1;
+}
+
+/**
+ * vfio_mig_mark_dirty() - report a write to an iterative section
+ * @mig: the migration device
+ * @id: section id
+ * @off: first byte written
+ * @len: bytes written
+ *
+ * Call after the write. Cheap when no log is running; takes no lock.
+ */
+void vfio_mig_mark_dirty(struct vfio_mig_device *mig, u32 id, u64 off,
+			 u64 len)
+{
+	struct vfio_mig_dirty *d;
+	int i;
+
+	if (!READ_ONCE(mig->logging) || !len)
+		return;
+	i = section_index(mig, id);
+	if (i < 0)
+		return;
+	d = &mig->dirty[i];
+	vfio_mig_dirty_mark(d, off >> VFIO_MIG_CHUNK_SHIFT,
+			    (off + len - 1) / VFIO_MIG_CHUNK_SIZE + 1);
+}
+EXPORT_SYMBOL_GPL(vfio_mig_mark_dirty);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Live migration framework for VFIO devices");

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Dirty bookkeeping of iterative sections (see dirty.h).
+ */
+#include "dirty.h"
+
+/**
+ * vfio_mig_dirty_init() - set up an empty dirty bitmap
+ * @d: the bitmap
+ * @map: BITS_TO_LONGS(@nbits) longs of storage
+ * @nbits: chunks to track
+ */
+void vfio_mig_dirty_init(struct vfio_mig_dirty *d, unsigned long *map,
+			 size_t nbits)
+{
+	d->map = map;
+	d->nbits = nbits;
+	vfio_mig_dirty_clear_all(d);
+}
+
+/**
+ * vfio_mig_dirty_set_all() - mark every chunk dirty
+ * @d: the bitmap
+ *
+ * Not atomic against vfio_mig_dirty_take(); markers may run concurrently.
+ */
+void vfio_mig_dirty_set_all(struct vfio_mig_dirty *d)
+{
+	vfio_mig_dirty_mark(d, 0, d->nbits);
+}
+
+/**
+ * vfio_mig_dirty_clear_all() - forget every dirty chunk
+ * @d: the bitmap
+ *
+ * Only while nobody marks.
+ */
+void vfio_mig_dirty_clear_all(struct vfio_mig_dirty *d)
+{
+	memset(d->map, 0, BITS_TO_LONGS(d->nbits) * sizeof(long));
+	atomic_long_set(&d->count, 0);
+}
+
+/**
+ * vfio_mig_dirty_mark() - mark chunks [@first, @end) dirty
+ * @d: the bitmap
+ * @first: first chunk
+ * @end: chunk after the last; clamped to the bitmap
+ */
+void vfio_mig_dirty_mark(struct vfio_mig_dirty *d, size_t first, size_t end)
+{
+	size_t bit;
+	long added = 0;
+
+	if (end > d->nbits)
+		end = d->nbits;
+	for (bit = first; bit < end; bit++)
+		if (!test_and_set_bit(bit, d->map))
+			added++;
+	if (added)
+		atomic_long_add(added, &d->count);
+}
+
+/**
+ * vfio_mig_dirty_count() - chunks marked and not yet taken
+ * @d: the bitmap
+ *
+ * Return: the count.
+ */
+size_t vfio_mig_dirty_count(struct vfio_mig_dirty *d)
+{
+	return atomic_long_read(&d->count);
+}
+
+/**
+ * vfio_mig_dirty_take() - take the next run of dirty chunks
+ * @d: the bitmap
+ * @cursor: where the search starts; moved past the run
+ * @max: longest run to take
+ * @start: first chunk of the run
+ *
+ * Clears the run's bits. A caller harvests one round by starting with
+ * *@cursor at 0 and calling until it gets 0. Single harvester only.
+ *
+ * Return: chunks in the run, 0 when no dirty chunk is left at or after
+ * *@cursor.
+ */
+size_t vfio_mig_dirty_take(struct vfio_mig_dirty *d, size_t *cursor,
+			   size_t max, size_t *start)
+{
+	size_t bit, n = 0;
+
+	if (!atomic_long_read(&d->count) || *cursor >= d->nbits) {
+		*cursor = d->nbits;
+		return 0;
+	}
+	bit = find_next_bit(d->map, d->nbits, *cursor);
+	if (bit >= d->nbits) {
+		*cursor = d->nbits;
+		return 0;
+	}
+	*start = bit;
+	while (n < max && bit < d->nbits && test_and_clear_bit(bit, d->map)) {
+		n++;
+		bit++;
+	}
+	atomic_long_sub(n, &d->count);
+	*cursor = bit;
+	return n;
+}

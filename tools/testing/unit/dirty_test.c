@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host-native tests of the dirty bookkeeping, including markers racing
+ * with the harvester.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include "../../../drivers/vfio/mig/dirty.h"
+#include "kselftest_harness.h"
+
+#define NBITS	1000	/* not a multiple of the word size */
+
+static unsigned long map[BITS_TO_LONGS(NBITS)];
+
+static size_t popcount(void)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(map); i++)
+		n += __builtin_popcountl(map[i]);
+	return n;
+}
+
+TEST(mark_and_count)
+{
+	struct vfio_mig_dirty d;
+
+	vfio_mig_dirty_init(&d, map, NBITS);
+	EXPECT_EQ(0, vfio_mig_dirty_count(&d));
+	vfio_mig_dirty_mark(&d, 10, 20);
+	vfio_mig_dirty_mark(&d, 15, 25);	/* overlaps: counted once */
+	EXPECT_EQ(15, vfio_mig_dirty_count(&d));
+	vfio_mig_dirty_mark(&d, 990, 5000);	/* clamped at the end */
+	EXPECT_EQ(25, vfio_mig_dirty_count(&d));
+	EXPECT_EQ(25, popcount());
+	vfio_mig_dirty_set_all(&d);
+	EXPECT_EQ(NBITS, vfio_mig_dirty_count(&d));
+	EXPECT_EQ(NBITS, popcount());
+}
+
+TEST(take_runs_in_order)
+{
+	struct vfio_mig_dirty d;
+	size_t cursor = 0, start = 0, n;
+
+	vfio_mig_dirty_init(&d, map, NBITS);
+	vfio_mig_dirty_mark(&d, 3, 5);
+	vfio_mig_dirty_mark(&d, 64, 100);
+	vfio_mig_dirty_mark(&d, 999, 1000);
+
+	n = vfio_mig_dirty_take(&d, &cursor, 16, &start);
+	EXPECT_EQ(2, n);
+	EXPECT_EQ(3, start);
+	n = vfio_mig_dirty_take(&d, &cursor, 16, &start);
+	EXPECT_EQ(16, n);			/* capped at max */
+	EXPECT_EQ(64, start);
+	n = vfio_mig_dirty_take(&d, &cursor, 100, &start);
+	EXPECT_EQ(20, n);
+	EXPECT_EQ(80, start);
+	n = vfio_mig_dirty_take(&d, &cursor, 100, &start);
+	EXPECT_EQ(1, n);
+	EXPECT_EQ(999, start);
+	EXPECT_EQ(0, vfio_mig_dirty_take(&d, &cursor, 100, &start));
+	EXPECT_EQ(0, vfio_mig_dirty_count(&d));
+	EXPECT_EQ(0, popcount());
+}
+
+TEST(round_ends_at_cursor)
+{
+	struct vfio_mig_dirty d;
+	size_t cursor = 0, start = 0;
+
+	vfio_mig_dirty_init(&d, map, NBITS);
+	vfio_mig_dirty_mark(&d, 500, 501);
+	EXPECT_EQ(1, vfio_mig_dirty_take(&d, &cursor, 8, &start));
+	/* Dirtied behind the cursor: left for the next round. */
+	vfio_mig_dirty_mark(&d, 100, 101);
+	EXPECT_EQ(0, vfio_mig_dirty_take(&d, &cursor, 8, &start));
+	EXPECT_EQ(1, vfio_mig_dirty_count(&d));
+	cursor = 0;
+	EXPECT_EQ(1, vfio_mig_dirty_take(&d, &cursor, 8, &start));
+	EXPECT_EQ(100, start);
+}
+
+struct racer {
+	struct vfio_mig_dirty *d;
+	unsigned int seed;
+	int *stop;
+	unsigned char *marked;
+};
+
+static void *marker(void *arg)
+{
+	struct racer *r = arg;
+	size_t first, len;
+
+	while (!__atomic_load_n(r->stop, __ATOMIC_RELAXED)) {
+		first = rand_r(&r->seed) % NBITS;
+		len = 1 + rand_r(&r->seed) % 8;
+		vfio_mig_dirty_mark(r->d, first, first + len);
+		for (; len && first < NBITS; len--, first++)
+			__atomic_store_n(&r->marked[first], 1, __ATOMIC_SEQ_CST);
+	}
+	return NULL;
+}
+
+TEST(markers_race_with_harvester)
+{
+	static unsigned char marked[NBITS], taken[NBITS];
+	struct vfio_mig_dirty d;
+	struct racer r[2];
+	pthread_t t[2];
+	int stop = 0;
+	size_t cursor, start, n, i, rounds;
+
+	vfio_mig_dirty_init(&d, map, NBITS);
+	for (i = 0; i < 2; i++) {
+		r[i] = (struct racer){ &d, i + 1, &stop, marked };
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, marker, &r[i]));
+	}
+	for (rounds = 0; rounds < 2000; rounds++) {
+		cursor = 0;
+		while ((n = vfio_mig_dirty_take(&d, &cursor, 16, &start)))
+			for (i = start; i < start + n; i++)
+				taken[i] = 1;
+	}
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+
+	/* The count never drifts from the bits, and nothing is lost. */
+	EXPECT_EQ(popcount(), vfio_mig_dirty_count(&d));
+	for (i = 0; i < NBITS; i++)
+		if (marked[i])
+			EXPECT_TRUE(taken[i] || test_bit(i, map));
+}
+
+TEST_HARNESS_MAIN
