@@ -5,6 +5,8 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/docs
+VFIO_MIG_KSRC=$("$top/scripts/kernel-src.sh" 6.12)
+export VFIO_MIG_KSRC
 rm -rf "$out"
 sphinx-build -W --keep-going -q -b html -d "$out/.doctrees" \
 	"$top/Documentation" "$out"
