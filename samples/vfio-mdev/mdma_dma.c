@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mdma: the DMA engine.
+ *
+ * DOORBELL queues a copy of the descriptor registers; one work item per
+ * instance runs the queue in order while CTRL.ENABLE is set. Guest memory
+ * is reached only through vfio_pin_pages(): a descriptor is cut into
+ * chunks of at most VFIO_PIN_PAGES_MAX_ENTRIES pages, and each chunk is
+ * pinned, copied through kmap_local_page() and unpinned again with
+ * s->dma_lock held, so outside that lock nothing is pinned.
+ *
+ * .dma_unmap takes s->dma_lock (waiting for the chunk in flight) and marks
+ * every queued or running descriptor whose guest range overlaps the
+ * unmapped range aborted; the engine checks for that before each chunk.
+ * A reset bumps s->generation instead: the running descriptor is
+ * abandoned and its result is dropped.
+ *
+ * FILL_GUEST writes byte i of the destination (counted from the start of
+ * the descriptor) with byte (i % 4) of PATTERN in little-endian order.
+ */
+#include <linux/highmem.h>
+#include <linux/iommu.h>
+#include <linux/minmax.h>
+#include <linux/sched.h>
+
+#include "mdma.h"
+
+#define MDMA_CHUNK_BYTES	((u64)VFIO_PIN_PAGES_MAX_ENTRIES * PAGE_SIZE)
+
+/* Queue the work item if there is anything to run. */
+void mdma_dma_kick(struct mdma_state *s)
+{
+	lockdep_assert_held(&s->lock);
+	if ((s->regs.ctrl & MDMA_CTRL_ENABLE) && s->queue_count)
+		queue_work(mdma_wq, &s->dma_work);
+}
+
+/* Empty the queue and abandon the running descriptor. */
+void mdma_dma_abort_locked(struct mdma_state *s)
+{
+	lockdep_assert_held(&s->lock);
+	s->generation++;
+	s->queue_head = 0;
+	s->queue_count = 0;
+	if (s->running)
+		s->running_aborted = true;
+}
+
+/*
+ * Stop the engine: clear CTRL.ENABLE, empty the queue, abandon the running
+ * descriptor and wait for the work item. Nothing is pinned afterwards.
+ */
+void mdma_dma_quiesce(struct mdma_state *s)
+{
+	mutex_lock(&s->dma_lock);
+	mutex_lock(&s->lock);
+	mdma_dma_abort_locked(s);
+	s->regs.ctrl &= ~MDMA_CTRL_ENABLE;
+	s->regs.status &= ~(MDMA_STATUS_ENABLED | MDMA_STATUS_BUSY);
+	mutex_unlock(&s->lock);
+	mutex_unlock(&s->dma_lock);
+	cancel_work_sync(&s->dma_work);
+}
+
+/* The guest side of a descriptor; false if it has none. */
+static bool mdma_desc_iova(const struct mdma_desc *d, u64 *iova)
+{
+	switch (d->cmd) {
+	case MDMA_CMD_DEV_TO_GUEST:
+	case MDMA_CMD_FILL_GUEST:
+		*iova = d->dst;
+		return true;
+	case MDMA_CMD_GUEST_TO_DEV:
+		*iova = d->src;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool mdma_desc_overlaps(const struct mdma_desc *d, u64 iova,
+			       u64 length)
+{
+	u64 start, last, ulast;
+
+	if (!length || !d->len || !mdma_desc_iova(d, &start))
+		return false;
+	last = start + d->len - 1;
+	if (last < start)
+		last = U64_MAX;
+	ulast = iova + length - 1;
+	if (ulast < iova)
+		ulast = U64_MAX;
+	return start <= ulast && iova <= last;
+}
+
+void mdma_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
+{
+	struct mdma_state *s = vdev_to_mdma(vdev);
+	unsigned int i;
+
+	/* Nothing is pinned while dma_lock is held. */
+	mutex_lock(&s->dma_lock);
+	mutex_lock(&s->lock);
+	for (i = 0; i < s->queue_count; i++) {
+		struct mdma_desc *d =
+			&s->queue[(s->queue_head + i) % MDMA_DMA_QUEUE_DEPTH];
+
+		if (mdma_desc_overlaps(d, iova, length))
+			d->aborted = true;
+	}
+	if (s->running && mdma_desc_overlaps(&s->running_desc, iova, length))
+		s->running_aborted = true;
+	mutex_unlock(&s->lock);
+	mutex_unlock(&s->dma_lock);
+}
+
+static void mdma_fill(u8 *dst, size_t n, u32 pattern, u64 pos)
+{
+	while (n--) {
+		*dst++ = pattern >> (8 * (pos & 3));
+		pos++;
+	}
+}
+
+/* Copy one pinned chunk; s->dma_lock is held. */
+static void mdma_dma_copy(struct mdma_state *s, const struct mdma_desc *d,
+			  size_t pg_off, u64 chunk, u64 dev_off, u64 pos)
+{
+	unsigned int i;
+
+	for (i = 0; chunk; i++) {
+		size_t n = min_t(u64, chunk, PAGE_SIZE - pg_off);
+		struct page *page = s->pages[i];
+		u8 *va = kmap_local_page(page);
+
+		switch (d->cmd) {
+		case MDMA_CMD_DEV_TO_GUEST:
+			memcpy(va + pg_off, s->mem + dev_off, n);
+			flush_dcache_page(page);
+			break;
+		case MDMA_CMD_GUEST_TO_DEV:
+			memcpy(s->mem + dev_off, va + pg_off, n);
+			break;
+		case MDMA_CMD_FILL_GUEST:
+			mdma_fill(va + pg_off, n, d->pattern, pos);
+			flush_dcache_page(page);
+			break;
+		}
+		kunmap_local(va);
+		chunk -= n;
+		dev_off += n;
+		pos += n;
+		pg_off = 0;
+	}
+}
+
+static bool mdma_dma_aborted(struct mdma_state *s, u32 generation)
+{
+	bool aborted;
+
+	mutex_lock(&s->lock);
+	aborted = s->running_aborted || s->generation != generation;
+	mutex_unlock(&s->lock);
+	return aborted;
+}
+
+/* Run one descriptor; returns an MDMA_ERR_* code. */
+static u32 mdma_dma_run(struct mdma_state *s, const struct mdma_desc *d,
+			u32 generation)
+{
+	u64 iova, dev_off = 0, done;
+	int prot;
+
+	switch (d->cmd) {
+	case MDMA_CMD_DEV_TO_GUEST:
+		dev_off = d->src;
+		iova = d->dst;
+		prot = IOMMU_WRITE;
+		break;
+	case MDMA_CMD_GUEST_TO_DEV:
+		iova = d->src;
+		dev_off = d->dst;
+		prot = IOMMU_READ;
+		break;
+	case MDMA_CMD_FILL_GUEST:
+		iova = d->dst;
+		prot = IOMMU_WRITE;
+		break;
+	default:
+		return MDMA_ERR_BAD_CMD;
+	}
+	if (!d->len || d->len > MDMA_DMA_MAX_LEN)
+		return MDMA_ERR_BAD_LEN;
+	if (d->cmd != MDMA_CMD_FILL_GUEST &&
+	    (dev_off >= s->mem_size || d->len > s->mem_size - dev_off))
+		return MDMA_ERR_BAD_RANGE;
+	if (iova + d->len - 1 < iova)
+		return MDMA_ERR_BAD_IOVA;
+
+	for (done = 0; done < d->len; ) {
+		u64 cur = iova + done;
+		u64 base = cur & ~((u64)PAGE_SIZE - 1);
+		size_t pg_off = offset_in_page(cur);
+		u64 chunk = min_t(u64, d->len - done, MDMA_CHUNK_BYTES - pg_off);
+		int npage = DIV_ROUND_UP(pg_off + chunk, PAGE_SIZE);
+		int ret;
+
+		mutex_lock(&s->dma_lock);
+		if (mdma_dma_aborted(s, generation)) {
+			mutex_unlock(&s->dma_lock);
+			return MDMA_ERR_ABORTED;
+		}
+		ret = vfio_pin_pages(&s->vdev, base, npage, prot, s->pages);
+		if (ret != npage) {
+			if (ret > 0)
+				vfio_unpin_pages(&s->vdev, base, ret);
+			mutex_unlock(&s->dma_lock);
+			return MDMA_ERR_BAD_IOVA;
+		}
+		atomic_long_add(npage, &s->pinned_pages);
+		mdma_dma_copy(s, d, pg_off, chunk, dev_off + done, done);
+		vfio_unpin_pages(&s->vdev, base, npage);
+		atomic_long_sub(npage, &s->pinned_pages);
+		mutex_unlock(&s->dma_lock);
+
+		done += chunk;
+		cond_resched();
+	}
+	return MDMA_ERR_NONE;
+}
+
+void mdma_dma_work(struct work_struct *work)
+{
+	struct mdma_state *s = container_of(work, struct mdma_state, dma_work);
+	struct mdma_desc d;
+	u32 generation, err;
+
+	for (;;) {
+		mutex_lock(&s->lock);
+		if (!(s->regs.ctrl & MDMA_CTRL_ENABLE) || !s->queue_count) {
+			s->regs.status &= ~MDMA_STATUS_BUSY;
+			mutex_unlock(&s->lock);
+			return;
+		}
+		d = s->queue[s->queue_head];
+		s->queue_head = (s->queue_head + 1) % MDMA_DMA_QUEUE_DEPTH;
+		s->queue_count--;
+		s->running = true;
+		s->running_desc = d;
+		s->running_aborted = d.aborted;
+		s->regs.status |= MDMA_STATUS_BUSY;
+		generation = s->generation;
+		mutex_unlock(&s->lock);
+
+		err = mdma_dma_run(s, &d, generation);
+
+		mutex_lock(&s->lock);
+		s->running = false;
+		if (generation == s->generation) {
+			if (err) {
+				s->regs.dma_error = err;
+				s->regs.status |= MDMA_STATUS_ERROR;
+				mdma_irq_raise(s, MDMA_IRQ_ERROR);
+			} else {
+				s->regs.dma_completed++;
+				mdma_irq_raise(s, MDMA_IRQ_DONE);
+			}
+		}
+		mutex_unlock(&s->lock);
+		cond_resched();
+	}
+}
