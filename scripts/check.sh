@@ -56,8 +56,10 @@ tap_step()
 	rc=$?
 	t1=$(date +%s)
 	read -r p f s < <(awk '
-		/^# Totals: / {
-			for (i = 3; i <= NF; i++) {
+		/# Totals: pass:/ {
+			for (i = 1; i <= NF && $i != "Totals:"; i++)
+				;
+			for (i++; i <= NF; i++) {
 				split($i, kv, ":")
 				if (kv[1] == "pass" || kv[1] == "xfail") p += kv[2]
 				else if (kv[1] == "skip") s += kv[2]

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by the mdma kselftests.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "mdma_util.h"
+
+const char *mdma_unavailable(const char *type)
+{
+	if (geteuid() != 0)
+		return "needs root";
+	if (access(MDMA_PARENT, F_OK))
+		return "mdma.ko is not loaded (no " MDMA_PARENT ")";
+	if (!vfio_mdev_type_exists(MDMA_PARENT, type))
+		return "mdma offers no such mdev type";
+	if (access("/dev/vfio/vfio", R_OK | W_OK))
+		return "no /dev/vfio/vfio (vfio_iommu_type1 not loaded?)";
+	return NULL;
+}
+
+uint64_t mdma_type_size(const char *type)
+{
+	if (!strcmp(type, MDMA_TYPE_64M))
+		return 64ULL << 20;
+	return 16ULL << 20;
+}
+
+int mdma_create(struct mdma *m, const char *type)
+{
+	int ret;
+
+	memset(m, 0, sizeof(*m));
+	m->dev.fd = -1;
+	m->dev.group_fd = -1;
+	m->container.fd = -1;
+	m->mem_size = mdma_type_size(type);
+
+	ret = vfio_mdev_uuid_generate(m->uuid);
+	if (ret)
+		return ret;
+	ret = vfio_mdev_create(MDMA_PARENT, type, m->uuid);
+	if (ret)
+		return ret;
+	m->created = true;
+
+	ret = vfio_container_open(&m->container);
+	if (ret)
+		goto err;
+	ret = vfio_mdev_open(&m->dev, &m->container, m->uuid);
+	if (ret)
+		goto err;
+	ret = vfio_region_get(&m->dev, VFIO_PCI_BAR0_REGION_INDEX, &m->bar0);
+	if (!ret)
+		ret = vfio_region_get(&m->dev, VFIO_PCI_BAR2_REGION_INDEX,
+				      &m->bar2);
+	if (!ret)
+		ret = vfio_region_get(&m->dev, VFIO_PCI_CONFIG_REGION_INDEX,
+				      &m->cfg);
+	if (ret)
+		goto err;
+	return 0;
+err:
+	mdma_destroy(m);
+	return ret;
+}
+
+void mdma_destroy(struct mdma *m)
+{
+	if (m->map) {
+		munmap(m->map, m->bar2.size);
+		m->map = NULL;
+	}
+	if (m->dev.fd >= 0 || m->dev.group_fd >= 0)
+		vfio_device_close(&m->dev);
+	vfio_container_close(&m->container);
+	if (m->created) {
+		if (vfio_mdev_remove(m->uuid))
+			fprintf(stderr, "# remove %s: %s\n", m->uuid,
+				vfio_errmsg());
+		m->created = false;
+	}
+}
+
+int mdma_map_bar2(struct mdma *m)
+{
+	void *p;
+	int ret;
+
+	if (m->map)
+		return 0;
+	ret = vfio_region_mmap(&m->dev, &m->bar2, 0, m->bar2.size,
+			       PROT_READ | PROT_WRITE, &p);
+	if (!ret)
+		m->map = p;
+	return ret;
+}
+
+int mdma_rd(struct mdma *m, uint32_t reg, uint32_t *val)
+{
+	return vfio_region_read32(&m->dev, &m->bar0, reg, val);
+}
+
+int mdma_wr(struct mdma *m, uint32_t reg, uint32_t val)
+{
+	return vfio_region_write32(&m->dev, &m->bar0, reg, val);
+}
+
+uint32_t mdma_reg(struct mdma *m, uint32_t reg)
+{
+	uint32_t v;
+
+	if (mdma_rd(m, reg, &v))
+		return 0xdeadbeef;
+	return v;
+}
+
+int mdma_submit(struct mdma *m, uint32_t cmd, uint64_t src, uint64_t dst,
+		uint32_t len, uint32_t pattern)
+{
+	int ret;
+
+	ret = mdma_wr(m, MDMA_REG_DMA_SRC_LO, (uint32_t)src);
+	ret = ret ?: mdma_wr(m, MDMA_REG_DMA_SRC_HI, src >> 32);
+	ret = ret ?: mdma_wr(m, MDMA_REG_DMA_DST_LO, (uint32_t)dst);
+	ret = ret ?: mdma_wr(m, MDMA_REG_DMA_DST_HI, dst >> 32);
+	ret = ret ?: mdma_wr(m, MDMA_REG_DMA_LEN, len);
+	ret = ret ?: mdma_wr(m, MDMA_REG_DMA_CMD, cmd);
+	ret = ret ?: mdma_wr(m, MDMA_REG_DMA_PATTERN, pattern);
+	ret = ret ?: mdma_wr(m, MDMA_REG_DOORBELL, 1);
+	return ret;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+int mdma_wait(struct mdma *m, uint32_t irq_bits, int timeout_ms)
+{
+	long long end = now_ms() + timeout_ms;
+	uint32_t queued, status, irq;
+	int ret;
+
+	for (;;) {
+		ret = mdma_rd(m, MDMA_REG_DMA_QUEUED, &queued);
+		ret = ret ?: mdma_rd(m, MDMA_REG_STATUS, &status);
+		ret = ret ?: mdma_rd(m, MDMA_REG_IRQ_STATUS, &irq);
+		if (ret)
+			return ret;
+		if (!queued && !(status & MDMA_STATUS_BUSY) &&
+		    (irq & irq_bits))
+			return 0;
+		if (now_ms() > end)
+			return vfio_set_error(-ETIMEDOUT,
+					      "engine still busy: queued %u status 0x%x irq_status 0x%x",
+					      queued, status, irq);
+		usleep(500);
+	}
+}
+
+int mdma_run(struct mdma *m, uint32_t cmd, uint64_t src, uint64_t dst,
+	     uint32_t len, uint32_t pattern, uint32_t *err)
+{
+	uint32_t irq;
+	int ret;
+
+	ret = mdma_wr(m, MDMA_REG_CTRL, MDMA_CTRL_ENABLE);
+	ret = ret ?: mdma_wr(m, MDMA_REG_IRQ_STATUS, MDMA_IRQ_ALL);
+	ret = ret ?: mdma_submit(m, cmd, src, dst, len, pattern);
+	ret = ret ?: mdma_wait(m, MDMA_IRQ_ALL, MDMA_TIMEOUT_MS);
+	ret = ret ?: mdma_rd(m, MDMA_REG_IRQ_STATUS, &irq);
+	if (ret)
+		return ret;
+	/*
+	 * DMA_ERROR may still hold an earlier failure: the descriptor's
+	 * own outcome is the IRQ_STATUS bit it raised.
+	 */
+	if (!(irq & MDMA_IRQ_ERROR)) {
+		*err = MDMA_ERR_NONE;
+		return 0;
+	}
+	return mdma_rd(m, MDMA_REG_DMA_ERROR, err);
+}
+
+int mdma_debugfs_str(struct mdma *m, const char *key, char *val,
+		     size_t size)
+{
+	char path[256], line[256];
+	size_t klen = strlen(key);
+	int ret = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), MDMA_DEBUGFS "/%s/state", m->uuid);
+	f = fopen(path, "re");
+	if (!f)
+		return vfio_set_error(-errno, "open %s", path);
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, klen) || line[klen] != '=')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(val, size, "%s", line + klen + 1);
+		ret = 0;
+		break;
+	}
+	fclose(f);
+	if (ret)
+		return vfio_set_error(ret, "no %s= in %s", key, path);
+	return 0;
+}
+
+int mdma_debugfs(struct mdma *m, const char *key, uint64_t *val)
+{
+	char s[128], *end;
+	int ret;
+
+	ret = mdma_debugfs_str(m, key, s, sizeof(s));
+	if (ret)
+		return ret;
+	errno = 0;
+	*val = strtoull(s, &end, 0);
+	if (errno || end == s || *end)
+		return vfio_set_error(-EINVAL, "%s=%s is not a number", key, s);
+	return 0;
+}
+
+void mdma_pattern(void *buf, size_t len, uint32_t seed)
+{
+	uint32_t x = seed ? seed : 0x9e3779b9;
+	uint8_t *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		p[i] = x;
+	}
+}
+
+long mdma_check_byte(const void *buf, size_t len, uint8_t c)
+{
+	const uint8_t *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != c)
+			return i;
+	return -1;
+}
+
+long mdma_cmp(const void *a, const void *b, size_t len)
+{
+	const uint8_t *p = a, *q = b;
+	size_t i;
+
+	if (!memcmp(a, b, len))
+		return -1;
+	for (i = 0; i < len; i++)
+		if (p[i] != q[i])
+			break;
+	return i;
+}

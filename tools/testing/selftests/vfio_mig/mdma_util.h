@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the mdma kselftests: create, open and drive an mdma
+ * instance through libvfio.
+ */
+#ifndef _MDMA_UTIL_H
+#define _MDMA_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <linux/mdma.h>
+
+#include "vfio_lib.h"
+
+#define MDMA_PARENT		"/sys/class/mdma/mdma"
+#define MDMA_DEBUGFS		"/sys/kernel/debug/mdma"
+#define MDMA_TYPE_16M		"mdma-16m"
+#define MDMA_TYPE_64M		"mdma-64m"
+
+/* How long a test waits for the engine or an interrupt. */
+#define MDMA_TIMEOUT_MS		20000
+
+/**
+ * struct mdma - One mdma instance opened through VFIO.
+ * @uuid: the mdev's UUID.
+ * @created: the mdev exists and must be removed.
+ * @dev: the open VFIO device (dev.fd < 0 when closed).
+ * @container: the container @dev's group is attached to.
+ * @bar0: register region.
+ * @bar2: device memory region.
+ * @cfg: config space region.
+ * @mem_size: device memory size expected from the type.
+ * @map: a mapping of @bar2 made by mdma_map_bar2(), or NULL.
+ */
+struct mdma {
+	char uuid[37];
+	bool created;
+	struct vfio_device dev;
+	struct vfio_container container;
+	struct vfio_region bar0;
+	struct vfio_region bar2;
+	struct vfio_region cfg;
+	uint64_t mem_size;
+	uint8_t *map;
+};
+
+/* Return NULL if mdma instances of @type can be made, else why not. */
+const char *mdma_unavailable(const char *type);
+
+/* Size of the device memory of an mdma type name. */
+uint64_t mdma_type_size(const char *type);
+
+/* Create an instance of @type and open it in a container of its own. */
+int mdma_create(struct mdma *m, const char *type);
+
+/* Unmap, close and remove what mdma_create() made; safe to call twice. */
+void mdma_destroy(struct mdma *m);
+
+/* Map all of BAR2 read-write into m->map. */
+int mdma_map_bar2(struct mdma *m);
+
+int mdma_rd(struct mdma *m, uint32_t reg, uint32_t *val);
+int mdma_wr(struct mdma *m, uint32_t reg, uint32_t val);
+
+/* Register value, or 0xdeadbeef (never a valid register value) on error. */
+uint32_t mdma_reg(struct mdma *m, uint32_t reg);
+
+/* Program one descriptor and ring the doorbell. */
+int mdma_submit(struct mdma *m, uint32_t cmd, uint64_t src, uint64_t dst,
+		uint32_t len, uint32_t pattern);
+
+/*
+ * Wait until the engine is idle (nothing queued, not busy) and at least
+ * one of @irq_bits is set in IRQ_STATUS. Return 0 or -ETIMEDOUT.
+ */
+int mdma_wait(struct mdma *m, uint32_t irq_bits, int timeout_ms);
+
+/*
+ * Enable the engine, clear IRQ_STATUS, run one descriptor to its end and
+ * return its result in @err: MDMA_ERR_NONE if it raised IRQ_DONE, else
+ * DMA_ERROR.
+ */
+int mdma_run(struct mdma *m, uint32_t cmd, uint64_t src, uint64_t dst,
+	     uint32_t len, uint32_t pattern, uint32_t *err);
+
+/* Read one key=value of the instance's debugfs state file. */
+int mdma_debugfs_str(struct mdma *m, const char *key, char *val,
+		     size_t size);
+
+/* The same, for a number (decimal or 0x-prefixed). */
+int mdma_debugfs(struct mdma *m, const char *key, uint64_t *val);
+
+/* Fill @buf with bytes from a simple generator seeded with @seed. */
+void mdma_pattern(void *buf, size_t len, uint32_t seed);
+
+/* Return the first offset where @buf differs from @c, or -1. */
+long mdma_check_byte(const void *buf, size_t len, uint8_t c);
+
+/* Return the first offset where @a and @b differ, or -1. */
+long mdma_cmp(const void *a, const void *b, size_t len);
+
+#endif /* _MDMA_UTIL_H */

@@ -1,0 +1,130 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the vfio_mig kselftests inside a test guest and print TAP.
+#
+#   tools/testing/vm/vm-run --kernel 6.1 -- \
+#       tools/testing/selftests/vfio_mig/run_in_guest.sh [TEST...]
+#
+# Loads vfio_iommu_type1, mdev and, from build/kmod/$(uname -r)/, vfio_mig.ko
+# and mdma.ko, runs each test binary (all of them by default), then unloads
+# mdma and vfio_mig: those rmmods must succeed, which shows no test left a
+# reference behind. Exits non-zero if a step or a test failed.
+#
+# It loads kernel modules, so it refuses to run outside a vm-run guest
+# unless VFIO_MIG_IN_GUEST=1 says the machine is a disposable one.
+#
+# Environment: KMOD_DIR (where the modules are, default
+# build/kmod/$(uname -r)), VFIO_MIG_TESTS (directory of the test binaries,
+# default build/tools/testing/selftests/vfio_mig).
+
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../../../.." && pwd)
+rel=$(uname -r)
+kmod=${KMOD_DIR:-$top/build/kmod/$rel}
+migko=$kmod/drivers/vfio/mig/vfio_mig.ko
+ko=$kmod/samples/vfio-mdev/mdma.ko
+bindir=${VFIO_MIG_TESTS:-$top/build/tools/testing/selftests/vfio_mig}
+if [ $# -eq 0 ]; then
+	set -- mdma_regions mdma_dma mdma_lifecycle
+fi
+
+if [ -z "${VM_RUN_RESULTS:-}" ] && [ "${VFIO_MIG_IN_GUEST:-}" != 1 ]; then
+	echo "run_in_guest.sh: not in a vm-run guest; refusing to load modules" >&2
+	echo "(run it through tools/testing/vm/vm-run)" >&2
+	exit 2
+fi
+
+n=0
+failed=0
+plan=$(($# + 3))
+
+echo "TAP version 13"
+echo "1..$plan"
+
+# ok/not ok line for the next step; $1: 0 pass, 4 skip, else fail.
+result()
+{
+	local rc=$1 name=$2 why=${3:-}
+
+	n=$((n + 1))
+	if [ "$rc" -eq 0 ]; then
+		echo "ok $n $name"
+	elif [ "$rc" -eq 4 ]; then
+		echo "ok $n $name # SKIP${why:+ $why}"
+	else
+		echo "not ok $n $name${why:+ # $why}"
+		failed=$((failed + 1))
+	fi
+}
+
+setup()
+{
+	local m
+
+	echo "# kernel $rel, module $ko"
+	for m in vfio_iommu_type1 mdev; do
+		modprobe "$m" || { echo "# modprobe $m failed"; return 1; }
+	done
+	[ -f "$ko" ] || { echo "# $ko not built (make KVER=... modules)"; return 1; }
+	if ! grep -q '^vfio_mig ' /proc/modules; then
+		insmod "$migko" || { echo "# insmod $migko failed"; return 1; }
+	fi
+	if ! grep -q '^mdma ' /proc/modules; then
+		insmod "$ko" || { echo "# insmod $ko failed"; return 1; }
+	fi
+	if [ ! -d /sys/kernel/debug/mdma ]; then
+		mountpoint -q /sys/kernel/debug ||
+			mount -t debugfs debugfs /sys/kernel/debug ||
+			{ echo "# cannot mount debugfs"; return 1; }
+	fi
+	[ -d /sys/class/mdma/mdma ] || { echo "# no /sys/class/mdma/mdma"; return 1; }
+	return 0
+}
+
+if setup; then
+	result 0 "load modules"
+else
+	result 1 "load modules"
+	echo "Bail out! modules could not be loaded"
+	exit 1
+fi
+
+for t in "$@"; do
+	if [ ! -x "$bindir/$t" ]; then
+		echo "# $bindir/$t not built (make tools)"
+		result 1 "selftests: vfio_mig: $t" "not built"
+		continue
+	fi
+	echo "# selftests: vfio_mig: $t"
+	start=$(date +%s)
+	(cd "$bindir" && "./$t") 2>&1 | sed -u 's/^/# /'
+	rc=${PIPESTATUS[0]}
+	echo "# $t: exit $rc after $(($(date +%s) - start)) s"
+	result "$rc" "selftests: vfio_mig: $t"
+done
+
+# Instances a failed test may have left behind would hold the module.
+for d in /sys/bus/mdev/devices/*; do
+	[ -e "$d/remove" ] || continue
+	case $(readlink -f "$d/mdev_type") in
+	*/mdma-*)
+		echo "# instance $(basename "$d") left behind; removing it"
+		echo 1 >"$d/remove"
+		failed=$((failed + 1))
+		;;
+	esac
+done
+
+for m in mdma vfio_mig; do
+	if rmmod "$m"; then
+		result 0 "rmmod $m"
+	else
+		result 1 "rmmod $m" "module still in use"
+	fi
+done
+
+echo "# $failed failed"
+[ "$failed" -eq 0 ]
