@@ -34,6 +34,7 @@
 #include <linux/mutex.h>
 #include <linux/types.h>
 #include <linux/vfio.h>
+#include <linux/vfio_mig.h>
 #include <linux/workqueue.h>
 #include <linux/mdma.h>
 
@@ -49,6 +50,8 @@
 
 #define MDMA_CONFIG_SIZE	256
 #define MDMA_MEM_BAR		VFIO_PCI_BAR2_REGION_INDEX
+/* The migration region follows the PCI regions. */
+#define MDMA_MIG_REGION		VFIO_PCI_NUM_REGIONS
 
 struct mdma_type {
 	struct mdev_type type;
@@ -62,6 +65,7 @@ struct mdma_desc {
 	u32 len;
 	u32 cmd;
 	u32 pattern;
+	u32 progress;			/* bytes done before it was parked */
 	bool aborted;
 };
 
@@ -112,6 +116,12 @@ struct mdma_state {
 	atomic_long_t pinned_pages;
 
 	struct dentry *debugfs;
+
+	/* Migration: vfio_mig's device, the sections, the run level. */
+	struct vfio_mig_device *mig;
+	struct vfio_mig_section sections[2];
+	enum vfio_mig_run_level run_level;	/* under @lock */
+	bool logging;				/* READ_ONCE() */
 };
 
 static inline struct mdma_state *vdev_to_mdma(struct vfio_device *vdev)
@@ -159,9 +169,14 @@ int mdma_set_irqs(struct mdma_state *s, struct vfio_irq_set *hdr, void *data);
 int mdma_mem_open(struct mdma_state *s);
 void mdma_mem_close(struct mdma_state *s);
 void mdma_mem_zap_locked(struct mdma_state *s);
+void mdma_mem_zap_range_locked(struct mdma_state *s, u64 off, u64 len);
 ssize_t mdma_mem_rw(struct mdma_state *s, char __user *buf, size_t count,
 		    u64 off, bool write);
 int mdma_mem_mmap(struct mdma_state *s, struct vm_area_struct *vma);
+
+/* mdma_mig.c */
+int mdma_mig_create(struct mdma_state *s);
+void mdma_mig_mark_memory(struct mdma_state *s, u64 off, u64 len);
 
 /* mdma_vfio.c */
 extern const struct vfio_device_ops mdma_dev_ops;

@@ -17,6 +17,13 @@
  *
  * FILL_GUEST writes byte i of the destination (counted from the start of
  * the descriptor) with byte (i % 4) of PATTERN in little-endian order.
+ *
+ * The engine runs only at run level VFIO_MIG_RUNNING. When the level drops
+ * (migration stops the device) the running descriptor parks before its
+ * next chunk: it goes back to the head of the queue with its progress and
+ * continues from there when the device runs again, here or, migrated, on
+ * another instance. Device memory the engine writes is reported to
+ * vfio_mig after each chunk.
  */
 #include <linux/highmem.h>
 #include <linux/iommu.h>
@@ -26,12 +33,20 @@
 #include "mdma.h"
 
 #define MDMA_CHUNK_BYTES	((u64)VFIO_PIN_PAGES_MAX_ENTRIES * PAGE_SIZE)
+/* Not an MDMA_ERR_*: the descriptor stopped for the device to stop. */
+#define MDMA_PARKED		U32_MAX
+
+static bool mdma_engine_on(struct mdma_state *s)
+{
+	return (s->regs.ctrl & MDMA_CTRL_ENABLE) &&
+	       s->run_level == VFIO_MIG_RUNNING;
+}
 
 /* Queue the work item if there is anything to run. */
 void mdma_dma_kick(struct mdma_state *s)
 {
 	lockdep_assert_held(&s->lock);
-	if ((s->regs.ctrl & MDMA_CTRL_ENABLE) && s->queue_count)
+	if (mdma_engine_on(s) && s->queue_count)
 		queue_work(mdma_wq, &s->dma_work);
 }
 
@@ -141,6 +156,7 @@ static void mdma_dma_copy(struct mdma_state *s, const struct mdma_desc *d,
 			break;
 		case MDMA_CMD_GUEST_TO_DEV:
 			memcpy(s->mem + dev_off, va + pg_off, n);
+			mdma_mig_mark_memory(s, dev_off, n);
 			break;
 		case MDMA_CMD_FILL_GUEST:
 			mdma_fill(va + pg_off, n, d->pattern, pos);
@@ -155,18 +171,25 @@ static void mdma_dma_copy(struct mdma_state *s, const struct mdma_desc *d,
 	}
 }
 
-static bool mdma_dma_aborted(struct mdma_state *s, u32 generation)
+/* Before each chunk: stop for an abort, or park for a stopped device. */
+static u32 mdma_dma_check(struct mdma_state *s, u32 generation)
 {
-	bool aborted;
+	u32 ret = MDMA_ERR_NONE;
 
 	mutex_lock(&s->lock);
-	aborted = s->running_aborted || s->generation != generation;
+	if (s->running_aborted || s->generation != generation)
+		ret = MDMA_ERR_ABORTED;
+	else if (s->run_level != VFIO_MIG_RUNNING)
+		ret = MDMA_PARKED;
 	mutex_unlock(&s->lock);
-	return aborted;
+	return ret;
 }
 
-/* Run one descriptor; returns an MDMA_ERR_* code. */
-static u32 mdma_dma_run(struct mdma_state *s, const struct mdma_desc *d,
+/*
+ * Run one descriptor from d->progress on; returns an MDMA_ERR_* code, or
+ * MDMA_PARKED with d->progress updated.
+ */
+static u32 mdma_dma_run(struct mdma_state *s, struct mdma_desc *d,
 			u32 generation)
 {
 	u64 iova, dev_off = 0, done;
@@ -198,25 +221,33 @@ static u32 mdma_dma_run(struct mdma_state *s, const struct mdma_desc *d,
 	if (iova + d->len - 1 < iova)
 		return MDMA_ERR_BAD_IOVA;
 
-	for (done = 0; done < d->len; ) {
+	for (done = d->progress; done < d->len; ) {
 		u64 cur = iova + done;
 		u64 base = cur & ~((u64)PAGE_SIZE - 1);
 		size_t pg_off = offset_in_page(cur);
 		u64 chunk = min_t(u64, d->len - done, MDMA_CHUNK_BYTES - pg_off);
 		int npage = DIV_ROUND_UP(pg_off + chunk, PAGE_SIZE);
+		u32 stop;
 		int ret;
 
 		mutex_lock(&s->dma_lock);
-		if (mdma_dma_aborted(s, generation)) {
+		stop = mdma_dma_check(s, generation);
+		if (stop) {
 			mutex_unlock(&s->dma_lock);
-			return MDMA_ERR_ABORTED;
+			d->progress = done;
+			return stop;
 		}
 		ret = vfio_pin_pages(&s->vdev, base, npage, prot, s->pages);
 		if (ret != npage) {
 			if (ret > 0)
 				vfio_unpin_pages(&s->vdev, base, ret);
 			mutex_unlock(&s->dma_lock);
-			return MDMA_ERR_BAD_IOVA;
+			/*
+			 * type1 tells .dma_unmap only about ranges with pages
+			 * pinned, so an unmap between two chunks shows up
+			 * here: after the first chunk it is an abort.
+			 */
+			return done ? MDMA_ERR_ABORTED : MDMA_ERR_BAD_IOVA;
 		}
 		atomic_long_add(npage, &s->pinned_pages);
 		mdma_dma_copy(s, d, pg_off, chunk, dev_off + done, done);
@@ -238,7 +269,7 @@ void mdma_dma_work(struct work_struct *work)
 
 	for (;;) {
 		mutex_lock(&s->lock);
-		if (!(s->regs.ctrl & MDMA_CTRL_ENABLE) || !s->queue_count) {
+		if (!mdma_engine_on(s) || !s->queue_count) {
 			s->regs.status &= ~MDMA_STATUS_BUSY;
 			mutex_unlock(&s->lock);
 			return;
@@ -257,6 +288,17 @@ void mdma_dma_work(struct work_struct *work)
 
 		mutex_lock(&s->lock);
 		s->running = false;
+		if (err == MDMA_PARKED && generation == s->generation) {
+			/* Back to the head of the queue; its slot was kept. */
+			s->queue_head = (s->queue_head + MDMA_DMA_QUEUE_DEPTH - 1) %
+					MDMA_DMA_QUEUE_DEPTH;
+			d.aborted = s->running_aborted;
+			s->queue[s->queue_head] = d;
+			s->queue_count++;
+			s->regs.status &= ~MDMA_STATUS_BUSY;
+			mutex_unlock(&s->lock);
+			return;
+		}
 		if (generation == s->generation) {
 			if (err) {
 				s->regs.dma_error = err;

@@ -23,6 +23,9 @@ static bool mdma_irq_pending(struct mdma_state *s)
 
 static void mdma_irq_assert(struct mdma_state *s)
 {
+	/* A stopped device raises nothing; it stays pending in IRQ_STATUS. */
+	if (s->run_level != VFIO_MIG_RUNNING)
+		return;
 	if (mdma_pci_msi_enabled(s)) {
 		if (s->msi_trigger)
 			vfio_mig_eventfd_signal(s->msi_trigger);

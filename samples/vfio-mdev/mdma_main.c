@@ -93,6 +93,7 @@ void mdma_power_on_locked(struct mdma_state *s)
 	mdma_regs_reset(s);
 	mdma_pci_reset(s);
 	s->intx_masked = false;
+	s->run_level = VFIO_MIG_RUNNING;
 	memset(s->mem, 0, s->mem_size);
 	mdma_mem_zap_locked(s);
 }
@@ -150,8 +151,15 @@ int mdma_init_dev(struct vfio_device *vdev)
 	mutex_lock(&s->lock);
 	mdma_power_on_locked(s);
 	mutex_unlock(&s->lock);
+
+	ret = mdma_mig_create(s);
+	if (ret)
+		goto err_mutex;
 	return 0;
 
+err_mutex:
+	mutex_destroy(&s->dma_lock);
+	mutex_destroy(&s->lock);
 err_free:
 	kfree(s->pages);
 	vfree(s->mem);
@@ -163,6 +171,7 @@ void mdma_release_dev(struct vfio_device *vdev)
 {
 	struct mdma_state *s = vdev_to_mdma(vdev);
 
+	vfio_mig_destroy(s->mig);
 	mutex_destroy(&s->dma_lock);
 	mutex_destroy(&s->lock);
 	kfree(s->pages);

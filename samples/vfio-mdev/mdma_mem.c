@@ -19,6 +19,11 @@
  * its mapping then zaps exactly this instance's mappings. The vma keeps a
  * reference to the device fd in vm_private_data, so the device stays open
  * (and the memory alive) as long as any mapping exists.
+ *
+ * While migration logs dirty memory (s->logging), read faults map pages
+ * read-only and the first write to a page faults (.fault or .pfn_mkwrite)
+ * and reports it before it is let through; vfio_mig write-protects each
+ * range again (mdma_mem_zap_range_locked()) before it copies it.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -118,6 +123,16 @@ void mdma_mem_zap_locked(struct mdma_state *s)
 		unmap_mapping_range(s->mem_file->f_mapping, 0, 0, 1);
 }
 
+/* The same for [off, off + len) of the memory only. */
+void mdma_mem_zap_range_locked(struct mdma_state *s, u64 off, u64 len)
+{
+	lockdep_assert_held(&s->lock);
+	if (s->mem_file)
+		unmap_mapping_range(s->mem_file->f_mapping,
+				    MDMA_INDEX_TO_OFFSET(MDMA_MEM_BAR) + off,
+				    len, 1);
+}
+
 ssize_t mdma_mem_rw(struct mdma_state *s, char __user *buf, size_t count,
 		    u64 off, bool write)
 {
@@ -131,10 +146,12 @@ ssize_t mdma_mem_rw(struct mdma_state *s, char __user *buf, size_t count,
 		void *p = s->mem + off + done;
 		unsigned long left;
 
-		if (write)
+		if (write) {
 			left = copy_from_user(p, buf + done, n);
-		else
+			mdma_mig_mark_memory(s, off + done, n - left);
+		} else {
 			left = copy_to_user(buf + done, p, n);
+		}
 		if (left)
 			return -EFAULT;
 		done += n;
@@ -148,11 +165,31 @@ static vm_fault_t mdma_mem_fault(struct vm_fault *vmf)
 	struct vm_area_struct *vma = vmf->vma;
 	struct mdma_state *s = vma->vm_file->private_data;
 	unsigned long pgoff = vmf->pgoff & MDMA_PGOFF_MASK;
+	unsigned long pfn;
 
 	if (pgoff >= s->mem_size >> PAGE_SHIFT)
 		return VM_FAULT_SIGBUS;
-	return vmf_insert_pfn(vma, vmf->address,
-			      vmalloc_to_pfn(s->mem + (pgoff << PAGE_SHIFT)));
+	pfn = vmalloc_to_pfn(s->mem + (pgoff << PAGE_SHIFT));
+	if (!READ_ONCE(s->logging))
+		return vmf_insert_pfn(vma, vmf->address, pfn);
+	if (!(vmf->flags & FAULT_FLAG_WRITE))
+		return vmf_insert_pfn_prot(vma, vmf->address, pfn,
+					   vm_get_page_prot(vma->vm_flags &
+							    ~VM_WRITE));
+	mdma_mig_mark_memory(s, (u64)pgoff << PAGE_SHIFT, PAGE_SIZE);
+	return vmf_insert_pfn(vma, vmf->address, pfn);
+}
+
+/* A write to a page mapped read-only while logging. */
+static vm_fault_t mdma_mem_pfn_mkwrite(struct vm_fault *vmf)
+{
+	struct mdma_state *s = vmf->vma->vm_file->private_data;
+	unsigned long pgoff = vmf->pgoff & MDMA_PGOFF_MASK;
+
+	if (pgoff >= s->mem_size >> PAGE_SHIFT)
+		return VM_FAULT_SIGBUS;
+	mdma_mig_mark_memory(s, (u64)pgoff << PAGE_SHIFT, PAGE_SIZE);
+	return 0;
 }
 
 /* A copy of the vma (split, fork, mremap) holds the device fd too. */
@@ -170,6 +207,7 @@ static const struct vm_operations_struct mdma_mem_vm_ops = {
 	.open = mdma_mem_vm_open,
 	.close = mdma_mem_vm_close,
 	.fault = mdma_mem_fault,
+	.pfn_mkwrite = mdma_mem_pfn_mkwrite,
 };
 
 int mdma_mem_mmap(struct mdma_state *s, struct vm_area_struct *vma)

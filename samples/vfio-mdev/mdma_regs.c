@@ -70,7 +70,8 @@ static void mdma_doorbell(struct mdma_state *s)
 	struct mdma_regs *r = &s->regs;
 	struct mdma_desc *d;
 
-	if (s->queue_count == MDMA_DMA_QUEUE_DEPTH) {
+	/* A running descriptor keeps its slot: it may be parked back. */
+	if (s->queue_count + s->running >= MDMA_DMA_QUEUE_DEPTH) {
 		r->dma_error = MDMA_ERR_QUEUE_FULL;
 		r->status |= MDMA_STATUS_ERROR;
 		mdma_irq_raise(s, MDMA_IRQ_ERROR);
@@ -83,6 +84,7 @@ static void mdma_doorbell(struct mdma_state *s)
 	d->len = r->dma_len;
 	d->cmd = r->dma_cmd;
 	d->pattern = r->dma_pattern;
+	d->progress = 0;
 	d->aborted = false;
 	s->queue_count++;
 	mdma_dma_kick(s);

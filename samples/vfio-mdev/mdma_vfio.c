@@ -6,6 +6,7 @@
  *   BAR0    4 KiB register file, 4-byte aligned 4-byte accesses only
  *   BAR2    device memory, any access inside the BAR, mmap (MAP_SHARED)
  *   CONFIG  256 bytes, any access inside them
+ *   9       the migration region, served by vfio_mig (mdma_mig.c)
  * Every other index has size 0 and no flags; accessing it fails with
  * -EINVAL, as does any access outside a region.
  */
@@ -29,13 +30,16 @@ static int mdma_open_device(struct vfio_device *vdev)
 	ret = mdma_mem_open(s);
 	if (ret)
 		return ret;
-	return mdma_device_reset(s);
+	ret = mdma_device_reset(s);
+	vfio_mig_open(s->mig);
+	return ret;
 }
 
 static void mdma_close_device(struct vfio_device *vdev)
 {
 	struct mdma_state *s = vdev_to_mdma(vdev);
 
+	vfio_mig_close(s->mig);
 	mdma_dma_quiesce(s);
 	mdma_irq_release(s);
 	mdma_mem_close(s);
@@ -115,6 +119,11 @@ static ssize_t mdma_rw(struct mdma_state *s, char __user *buf, size_t count,
 	case VFIO_PCI_CONFIG_REGION_INDEX:
 		ret = mdma_config_rw(s, buf, count, off, write);
 		break;
+	case MDMA_MIG_REGION:
+		ret = vfio_mig_region_rw(s->mig, buf, count, off, write);
+		if (ret > 0)
+			ret = 0;
+		break;
 	default:
 		ret = -EINVAL;
 		break;
@@ -140,7 +149,13 @@ static ssize_t mdma_write(struct vfio_device *vdev, const char __user *buf,
 
 static int mdma_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
 {
-	return mdma_mem_mmap(vdev_to_mdma(vdev), vma);
+	struct mdma_state *s = vdev_to_mdma(vdev);
+
+	if ((vma->vm_pgoff >> MDMA_PGOFF_SHIFT) == MDMA_MIG_REGION)
+		return vfio_mig_region_mmap(s->mig, vma,
+					    (u64)(vma->vm_pgoff &
+						  MDMA_PGOFF_MASK) << PAGE_SHIFT);
+	return mdma_mem_mmap(s, vma);
 }
 
 static long mdma_ioctl_get_info(struct mdma_state *s, void __user *arg)
@@ -156,6 +171,7 @@ static long mdma_ioctl_get_info(struct mdma_state *s, void __user *arg)
 	info.flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
 	info.num_regions = VFIO_PCI_NUM_REGIONS;
 	info.num_irqs = VFIO_PCI_NUM_IRQS;
+	vfio_mig_fill_device_info(s->mig, &info);
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
 }
 
@@ -166,6 +182,8 @@ static long mdma_ioctl_region_info(struct mdma_state *s, void __user *arg)
 
 	if (copy_from_user(&info, arg, minsz))
 		return -EFAULT;
+	if (info.argsz >= minsz && vfio_mig_is_region(s->mig, info.index))
+		return vfio_mig_region_info(s->mig, arg);
 	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_REGIONS)
 		return -EINVAL;
 
@@ -258,7 +276,9 @@ static long mdma_ioctl(struct vfio_device *vdev, unsigned int cmd,
 	case VFIO_DEVICE_SET_IRQS:
 		return mdma_ioctl_set_irqs(s, uarg);
 	case VFIO_DEVICE_RESET:
-		return mdma_device_reset(s);
+		mdma_device_reset(s);
+		vfio_mig_reset(s->mig);
+		return 0;
 	default:
 		return -ENOTTY;
 	}

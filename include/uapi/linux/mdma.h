@@ -47,7 +47,7 @@
 #define MDMA_REG_DMA_PATTERN		0x38	/* RW: fill pattern */
 #define MDMA_REG_DOORBELL		0x3c	/* WO: any value queues */
 #define MDMA_REG_DMA_COMPLETED		0x40	/* RO: descriptors finished */
-#define MDMA_REG_DMA_ERROR		0x44	/* RO: MDMA_ERR_* of the last */
+#define MDMA_REG_DMA_ERROR		0x44	/* RO: last failure, until reset */
 #define MDMA_REG_DMA_QUEUED		0x48	/* RO: descriptors waiting */
 #define MDMA_REG_SCRATCH		0x4c	/* RW: free for software */
 
@@ -81,9 +81,9 @@
 #define MDMA_ERR_BAD_CMD		1 /* unknown DMA_CMD */
 #define MDMA_ERR_BAD_LEN		2 /* zero or above MDMA_DMA_MAX_LEN */
 #define MDMA_ERR_BAD_RANGE		3 /* device range past memory end */
-#define MDMA_ERR_BAD_IOVA		4 /* IOVA range not mapped / overflow */
-#define MDMA_ERR_ABORTED		5 /* range unmapped or device reset */
-#define MDMA_ERR_QUEUE_FULL		6 /* doorbell with a full queue */
+#define MDMA_ERR_BAD_IOVA		4 /* IOVA not mapped at the start, overflow */
+#define MDMA_ERR_ABORTED		5 /* unmapped while in flight */
+#define MDMA_ERR_QUEUE_FULL		6 /* 16 descriptors outstanding */
 
 #define MDMA_DMA_MAX_LEN		(64U << 20)
 #define MDMA_DMA_QUEUE_DEPTH		16
