@@ -82,4 +82,19 @@ static inline void vfio_mig_vm_flags_set(struct vm_area_struct *vma,
 #define VFIO_MIG_EMULATED_IOMMUFD_OPS
 #endif
 
+/*
+ * Protocol v2 pre-copy came in 6.2: the PRE_COPY states and their arcs in
+ * the vfio core, VFIO_MIG_GET_PRECOPY_INFO and the mandatory
+ * migration_get_data_size callback, which vfio_mig implements as
+ * vfio_mig_v2_get_data_size(). Put VFIO_MIG_V2_DATA_SIZE_OP into its
+ * struct vfio_migration_ops initializer.
+ */
+#define VFIO_MIG_HAVE_PRECOPY		VFIO_MIG_KERNEL_GE(6, 2)
+#if VFIO_MIG_HAVE_PRECOPY
+#define VFIO_MIG_V2_DATA_SIZE_OP	\
+	.migration_get_data_size = vfio_mig_v2_get_data_size,
+#else
+#define VFIO_MIG_V2_DATA_SIZE_OP
+#endif
+
 #endif /* _LINUX_VFIO_MIG_COMPAT_H */

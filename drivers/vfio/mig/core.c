@@ -26,7 +26,8 @@ static size_t window_bytes(void)
 
 /**
  * vfio_mig_create() - make a VFIO device migratable
- * @vdev: the device, initialised but not necessarily registered
+ * @vdev: the device, initialised and not registered yet: protocol v2 is
+ *	offered through its mig_ops and migration_flags
  * @cfg: its description and callbacks
  *
  * Allocates the data window and the dirty logs. The device starts in the
@@ -92,6 +93,7 @@ struct vfio_mig_device *vfio_mig_create(struct vfio_device *vdev,
 
 	mig->state = VFIO_MIG_V1_RUNNING;
 	mig->level = VFIO_MIG_RUNNING;
+	vfio_mig_v2_init(mig);
 	return mig;
 
 err_inval:
@@ -116,6 +118,7 @@ void vfio_mig_destroy(struct vfio_mig_device *mig)
 
 	if (!mig)
 		return;
+	vfio_mig_v2_exit(mig);
 	for (i = 0; i < VFIO_MIG_MAX_SECTIONS; i++)
 		bitmap_free(mig->dirty[i].map);
 	vfree(mig->window);

@@ -17,6 +17,7 @@
 #include "dirty.h"
 #include "stream.h"
 #include "v1_state.h"
+#include "v2_state.h"
 
 /* The region: the v1 header in the first page, the data window after it. */
 #define VFIO_MIG_WINDOW_OFFSET	PAGE_SIZE
@@ -30,6 +31,8 @@ struct vfio_mig_save {
 	unsigned int sec;	/* iterative section being harvested */
 	size_t cursor;		/* chunk cursor in that section */
 	u64 staged;		/* bytes staged in the window, not acked */
+	u64 staged_pos;		/* of them, read through a v2 data fd */
+	u32 rounds;		/* rounds begun after the first */
 	struct vfio_mig_enc enc;
 };
 
@@ -39,6 +42,15 @@ struct vfio_mig_load {
 	unsigned long *coverage;
 	struct vfio_mig_dec dec;
 };
+
+/* Which protocol a session belongs to: the other one must wait. */
+enum vfio_mig_owner {
+	VFIO_MIG_OWNER_NONE,
+	VFIO_MIG_OWNER_V1,
+	VFIO_MIG_OWNER_V2,
+};
+
+struct vfio_mig_file;
 
 struct vfio_mig_device {
 	struct vfio_device *vdev;
@@ -63,6 +75,9 @@ struct vfio_mig_device {
 
 	struct vfio_mig_save save;
 	struct vfio_mig_load load;
+	enum vfio_mig_owner owner;	/* of the session, if any */
+	struct vfio_mig_file *file;	/* the v2 data fd of the session */
+	struct hlist_node node;		/* in the vdev -> mig table */
 
 	/* Statistics, for the debug view and benchmarks. */
 	u64 stat_saved_bytes;
@@ -71,7 +86,8 @@ struct vfio_mig_device {
 };
 
 /* transition.c */
-int vfio_mig_set_v1_state(struct vfio_mig_device *mig, u32 new_state);
+int vfio_mig_set_state(struct vfio_mig_device *mig, u32 new_state,
+		       enum vfio_mig_owner who);
 void vfio_mig_fail(struct vfio_mig_device *mig);
 void vfio_mig_stop_sessions(struct vfio_mig_device *mig);
 
@@ -80,6 +96,7 @@ int vfio_mig_save_begin(struct vfio_mig_device *mig, bool precopy);
 void vfio_mig_save_final(struct vfio_mig_device *mig);
 void vfio_mig_save_end(struct vfio_mig_device *mig);
 u64 vfio_mig_save_pending(struct vfio_mig_device *mig);
+u64 vfio_mig_stop_copy_size(struct vfio_mig_device *mig);
 ssize_t vfio_mig_save_next(struct vfio_mig_device *mig, void *buf,
 			   size_t len);
 
@@ -89,5 +106,10 @@ int vfio_mig_load_feed(struct vfio_mig_device *mig, const void *buf,
 		       size_t len);
 int vfio_mig_load_commit(struct vfio_mig_device *mig);
 void vfio_mig_load_end(struct vfio_mig_device *mig);
+
+/* v2.c */
+void vfio_mig_v2_init(struct vfio_mig_device *mig);
+void vfio_mig_v2_exit(struct vfio_mig_device *mig);
+void vfio_mig_v2_disable_file(struct vfio_mig_device *mig);
 
 #endif /* _VFIO_MIG_MIG_H */

@@ -118,6 +118,42 @@ u64 vfio_mig_save_pending(struct vfio_mig_device *mig)
 	return bytes;
 }
 
+/**
+ * vfio_mig_stop_copy_size() - estimated bytes of a stop-and-copy now
+ * @mig: the migration device, locked
+ *
+ * With a save session: what is pending as if the device stopped now. Without
+ * one: a whole stream. Record headers are not counted.
+ *
+ * Return: the byte count.
+ */
+u64 vfio_mig_stop_copy_size(struct vfio_mig_device *mig)
+{
+	struct vfio_mig_save *sv = &mig->save;
+	u64 bytes = REC_LEN + sizeof(struct vfio_mig_stream_end);
+	unsigned int i;
+
+	lockdep_assert_held(&mig->lock);
+	if (!sv->active || !sv->header_sent)
+		bytes += vfio_mig_enc_header_len();
+	for (i = 0; i < mig->nr_sections; i++) {
+		const struct vfio_mig_section *s = &mig->sections[i];
+
+		if (s->kind == VFIO_MIG_SECTION_ONCE) {
+			if (!(sv->active && (sv->once_sent & BIT(i))))
+				bytes += s->size;
+		} else if (sv->active) {
+			bytes += (u64)vfio_mig_dirty_count(&mig->dirty[i]) *
+				 VFIO_MIG_CHUNK_SIZE;
+		} else {
+			bytes += s->size;
+		}
+	}
+	if (sv->active && sv->end_sent)
+		bytes -= REC_LEN + sizeof(struct vfio_mig_stream_end);
+	return bytes;
+}
+
 /*
  * Copy the next run of dirty chunks into a record at @buf. Returns the
  * record's length, 0 when this round has no dirty chunk left, or -errno.
@@ -243,6 +279,7 @@ ssize_t vfio_mig_save_next(struct vfio_mig_device *mig, void *buf, size_t len)
 			sv->sec = 0;
 			sv->cursor = 0;
 			mig->stat_rounds++;
+			sv->rounds++;
 			/* One new round per call: pre-copy must yield. */
 			new_round = !sv->final;
 			continue;

@@ -31,6 +31,8 @@ void vfio_mig_stop_sessions(struct vfio_mig_device *mig)
 	lockdep_assert_held(&mig->lock);
 	vfio_mig_save_end(mig);
 	vfio_mig_load_end(mig);
+	vfio_mig_v2_disable_file(mig);
+	mig->owner = VFIO_MIG_OWNER_NONE;
 }
 
 /**
@@ -48,21 +50,25 @@ void vfio_mig_fail(struct vfio_mig_device *mig)
 }
 
 /**
- * vfio_mig_set_v1_state() - a user wrote device_state
+ * vfio_mig_set_state() - move the device to a new state
  * @mig: the migration device, locked
- * @new_state: the value written
+ * @new_state: the new state, in v1 bits (v2 maps its states onto them)
+ * @who: the protocol asking
  *
- * Return: 0 when the device is in @new_state. -EINVAL for a value or an
- * arc the protocol does not allow, and for NDMA on a device without it:
- * nothing changed. Any other error: a step failed and the device is in
- * the error state.
+ * Return: 0 when the device is in @new_state. -EBUSY while the other
+ * protocol has a session open; -EINVAL for a value or an arc the protocol
+ * does not allow, and for NDMA on a device without it: nothing changed.
+ * Any other error: a step failed and the device is in the error state.
  */
-int vfio_mig_set_v1_state(struct vfio_mig_device *mig, u32 new_state)
+int vfio_mig_set_state(struct vfio_mig_device *mig, u32 new_state,
+		       enum vfio_mig_owner who)
 {
 	struct vfio_mig_v1_arc arc;
 	int ret;
 
 	lockdep_assert_held(&mig->lock);
+	if (mig->owner != VFIO_MIG_OWNER_NONE && mig->owner != who)
+		return -EBUSY;
 	if (vfio_mig_v1_arc(mig->state, new_state, &arc))
 		return -EINVAL;
 	if ((new_state & VFIO_MIG_V1_NDMA) && !mig->ndma)
@@ -100,6 +106,8 @@ int vfio_mig_set_v1_state(struct vfio_mig_device *mig, u32 new_state)
 			goto fail;
 	}
 	mig->state = new_state;
+	mig->owner = mig->save.active || mig->load.active ? who :
+		     VFIO_MIG_OWNER_NONE;
 	return 0;
 
 fail:

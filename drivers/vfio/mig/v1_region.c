@@ -51,11 +51,19 @@ static int stage(struct vfio_mig_device *mig)
 	return 0;
 }
 
+/* The data path belongs to a v2 session while one is open. */
+static bool v2_owned(struct vfio_mig_device *mig)
+{
+	return mig->owner == VFIO_MIG_OWNER_V2;
+}
+
 static int header_read(struct vfio_mig_device *mig, u64 pos, size_t count,
 		       u64 *val)
 {
 	int ret;
 
+	if (pos != HDR(device_state) && v2_owned(mig))
+		return -EBUSY;
 	switch (pos) {
 	case HDR(device_state):
 		if (count != HDR_SIZE(device_state))
@@ -102,8 +110,10 @@ static int header_write(struct vfio_mig_device *mig, u64 pos, size_t count,
 	case HDR(device_state):
 		if (count != HDR_SIZE(device_state))
 			return -EINVAL;
-		return vfio_mig_set_v1_state(mig, val);
+		return vfio_mig_set_state(mig, val, VFIO_MIG_OWNER_V1);
 	case HDR(data_size):
+		if (v2_owned(mig))
+			return -EBUSY;
 		if (count != HDR_SIZE(data_size) || !resuming(mig))
 			return -EINVAL;
 		if (val > mig->window_size)
@@ -157,6 +167,10 @@ static ssize_t window_rw(struct vfio_mig_device *mig, char __user *buf,
 	if (off >= mig->window_size || count > mig->window_size - off)
 		return -EINVAL;
 	mutex_lock(&mig->lock);
+	if (v2_owned(mig)) {
+		mutex_unlock(&mig->lock);
+		return -EBUSY;
+	}
 	if (write)
 		left = copy_from_user(mig->window + off, buf, count);
 	else
@@ -211,6 +225,11 @@ int vfio_mig_region_mmap(struct vfio_mig_device *mig,
 	off = pos - VFIO_MIG_WINDOW_OFFSET;
 	if (off >= mig->window_size || len > mig->window_size - off)
 		return -EINVAL;
+	/*
+	 * A mapping may outlive a v1 session and watch the window while a
+	 * v2 session stages its data there; the window never holds more
+	 * than the device's own state, which the user may read anyway.
+	 */
 	return remap_vmalloc_range(vma, mig->window, off >> PAGE_SHIFT);
 }
 EXPORT_SYMBOL_GPL(vfio_mig_region_mmap);

@@ -81,4 +81,42 @@ struct vfio_device_migration_info {
 #define VFIO_REGION_INFO_CAP_MIGRATION_NDMA	6
 #endif
 
+/*
+ * Protocol v2 pre-copy (Linux 6.2): headers of older kernels (Debian 12's
+ * linux-libc-dev is 6.1) lack the PRE_COPY states, the precopy info ioctl
+ * and the stop-copy size feature. They arrived together with
+ * VFIO_MIGRATION_PRE_COPY, which therefore guards them all.
+ */
+#ifndef VFIO_MIGRATION_PRE_COPY
+#define VFIO_MIGRATION_PRE_COPY			(1 << 2)
+#define VFIO_DEVICE_STATE_PRE_COPY		6
+#define VFIO_DEVICE_STATE_PRE_COPY_P2P		7
+
+/**
+ * struct vfio_precopy_info - VFIO_MIG_GET_PRECOPY_INFO on a saving data fd
+ * @argsz: size of this structure
+ * @flags: 0
+ * @initial_bytes: initial pre-copy data not read yet
+ * @dirty_bytes: data dirtied since it was read
+ */
+struct vfio_precopy_info {
+	__u32 argsz;
+	__u32 flags;
+	__aligned_u64 initial_bytes;
+	__aligned_u64 dirty_bytes;
+};
+
+#define VFIO_MIG_GET_PRECOPY_INFO		_IO(VFIO_TYPE, VFIO_BASE + 21)
+
+/**
+ * struct vfio_device_feature_mig_data_size - VFIO_DEVICE_FEATURE_MIG_DATA_SIZE
+ * @stop_copy_length: estimated bytes the stop-copy phase would produce
+ */
+struct vfio_device_feature_mig_data_size {
+	__aligned_u64 stop_copy_length;
+};
+
+#define VFIO_DEVICE_FEATURE_MIG_DATA_SIZE	9
+#endif
+
 #endif /* _UAPI_LINUX_VFIO_MIG_H */

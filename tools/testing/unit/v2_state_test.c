@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host-native tests of the v2 <-> v1 state mapping: the mapping is a
+ * bijection on the valid states, and every single arc of the v2 state
+ * machine maps onto an allowed v1 arc with the documented effect.
+ */
+#include "../../../drivers/vfio/mig/v1_state.h"
+#include "../../../drivers/vfio/mig/v2_state.h"
+#include "kselftest_harness.h"
+
+TEST(round_trip)
+{
+	u32 v2, v1;
+
+	for (v2 = 1; v2 < VFIO_MIG_V2_NR_STATES; v2++) {
+		ASSERT_EQ(0, vfio_mig_v2_to_v1(v2, &v1));
+		EXPECT_EQ(v2, vfio_mig_v1_to_v2(v1));
+	}
+	EXPECT_EQ(-EINVAL, vfio_mig_v2_to_v1(VFIO_MIG_V2_ERROR, &v1));
+	EXPECT_EQ(-EINVAL, vfio_mig_v2_to_v1(8, &v1));
+	EXPECT_EQ(VFIO_MIG_V2_ERROR,
+		  vfio_mig_v1_to_v2(VFIO_MIG_V1_SAVING | VFIO_MIG_V1_RESUMING));
+}
+
+/* The single arcs of Linux's v2 FSM (include/uapi/linux/vfio.h). */
+static const struct { u32 from, to, actions; } arcs[] = {
+	{ VFIO_MIG_V2_RUNNING_P2P, VFIO_MIG_V2_STOP, VFIO_MIG_ACT_LEVEL_DOWN },
+	{ VFIO_MIG_V2_STOP_COPY, VFIO_MIG_V2_STOP, VFIO_MIG_ACT_SAVE_END },
+	{ VFIO_MIG_V2_RESUMING, VFIO_MIG_V2_STOP, VFIO_MIG_ACT_RESUME_COMMIT },
+	{ VFIO_MIG_V2_PRE_COPY, VFIO_MIG_V2_RUNNING, VFIO_MIG_ACT_SAVE_END },
+	{ VFIO_MIG_V2_RUNNING_P2P, VFIO_MIG_V2_RUNNING,
+	  VFIO_MIG_ACT_LEVEL_UP },
+	{ VFIO_MIG_V2_PRE_COPY_P2P, VFIO_MIG_V2_RUNNING_P2P,
+	  VFIO_MIG_ACT_SAVE_END },
+	{ VFIO_MIG_V2_RUNNING, VFIO_MIG_V2_RUNNING_P2P,
+	  VFIO_MIG_ACT_LEVEL_DOWN },
+	{ VFIO_MIG_V2_STOP, VFIO_MIG_V2_RUNNING_P2P, VFIO_MIG_ACT_LEVEL_UP },
+	{ VFIO_MIG_V2_RUNNING, VFIO_MIG_V2_PRE_COPY,
+	  VFIO_MIG_ACT_SAVE_BEGIN | VFIO_MIG_ACT_LOG_START },
+	{ VFIO_MIG_V2_RUNNING_P2P, VFIO_MIG_V2_PRE_COPY_P2P,
+	  VFIO_MIG_ACT_SAVE_BEGIN | VFIO_MIG_ACT_LOG_START },
+	{ VFIO_MIG_V2_STOP, VFIO_MIG_V2_STOP_COPY,
+	  VFIO_MIG_ACT_SAVE_BEGIN | VFIO_MIG_ACT_SAVE_FINAL },
+	{ VFIO_MIG_V2_PRE_COPY, VFIO_MIG_V2_PRE_COPY_P2P,
+	  VFIO_MIG_ACT_LEVEL_DOWN },
+	{ VFIO_MIG_V2_PRE_COPY_P2P, VFIO_MIG_V2_PRE_COPY,
+	  VFIO_MIG_ACT_LEVEL_UP },
+	{ VFIO_MIG_V2_PRE_COPY_P2P, VFIO_MIG_V2_STOP_COPY,
+	  VFIO_MIG_ACT_LEVEL_DOWN | VFIO_MIG_ACT_SAVE_FINAL },
+	{ VFIO_MIG_V2_STOP, VFIO_MIG_V2_RESUMING,
+	  VFIO_MIG_ACT_RESUME_BEGIN },
+};
+
+TEST(every_v2_arc_is_a_v1_arc)
+{
+	struct vfio_mig_v1_arc arc;
+	u32 from, to;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(arcs); i++) {
+		ASSERT_EQ(0, vfio_mig_v2_to_v1(arcs[i].from, &from));
+		ASSERT_EQ(0, vfio_mig_v2_to_v1(arcs[i].to, &to));
+		ASSERT_EQ(0, vfio_mig_v1_arc(from, to, &arc))
+			TH_LOG("v2 %u -> %u", arcs[i].from, arcs[i].to);
+		EXPECT_EQ(arcs[i].actions, arc.actions)
+			TH_LOG("v2 %u -> %u", arcs[i].from, arcs[i].to);
+	}
+}
+
+TEST(forbidden_v2_arcs_are_forbidden_in_v1)
+{
+	struct vfio_mig_v1_arc arc;
+	u32 from, to;
+
+	/* STOP_COPY -> PRE_COPY(_P2P) is not permitted in v2. */
+	ASSERT_EQ(0, vfio_mig_v2_to_v1(VFIO_MIG_V2_STOP_COPY, &from));
+	ASSERT_EQ(0, vfio_mig_v2_to_v1(VFIO_MIG_V2_PRE_COPY, &to));
+	EXPECT_EQ(-EINVAL, vfio_mig_v1_arc(from, to, &arc));
+	ASSERT_EQ(0, vfio_mig_v2_to_v1(VFIO_MIG_V2_PRE_COPY_P2P, &to));
+	EXPECT_EQ(-EINVAL, vfio_mig_v1_arc(from, to, &arc));
+}
+
+TEST(saving_group)
+{
+	u32 v2, n = 0;
+
+	for (v2 = 0; v2 < VFIO_MIG_V2_NR_STATES; v2++)
+		n += vfio_mig_v2_saving(v2);
+	EXPECT_EQ(3, n);
+	EXPECT_TRUE(vfio_mig_v2_saving(VFIO_MIG_V2_PRE_COPY_P2P));
+	EXPECT_FALSE(vfio_mig_v2_saving(VFIO_MIG_V2_RESUMING));
+}
+
+TEST_HARNESS_MAIN
