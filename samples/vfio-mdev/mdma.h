@@ -6,20 +6,28 @@
  *
  * Lock order, outermost first:
  *
- *   dma_lock -> lock
+ *   workload.lock -> lock
  *
  * @lock guards the register file, the config space, the descriptor queue,
- * the interrupt eventfds and the memory file. It is held only for short,
- * non-faulting sections: no user copies and no page pinning under it.
+ * the interrupt eventfds, the memory file and @chunk_busy. It is held only
+ * for short, non-faulting sections: no user copies and no page pinning
+ * under it.
  *
- * @dma_lock is held by the DMA engine across one chunk of a descriptor:
- * pin the guest pages, copy, unpin. Whoever needs "nothing pinned and no
- * copy in flight" (.dma_unmap, the resets) takes it, and then @lock to
- * abort the work that is left. vfio_pin_pages() takes the IOMMU backend's
- * own lock inside dma_lock; vfio calls .dma_unmap without that lock held
- * (type1 drops iommu->lock before notifying, iommufd calls with no lock),
- * so waiting for dma_lock in .dma_unmap cannot invert with the engine.
- * Neither lock is held while waiting for the work item to finish.
+ * The DMA engine works a chunk at a time: under @lock it checks that its
+ * descriptor was not aborted and sets @chunk_busy, then without any lock
+ * it pins the guest pages, copies and unpins them, and under @lock again
+ * clears @chunk_busy and wakes @chunk_wq. Whoever needs "nothing pinned
+ * and no copy in flight" (.dma_unmap, the resets, close) aborts what is
+ * left under @lock and then waits on @chunk_wq for the chunk in flight.
+ *
+ * No lock of ours is held across vfio_pin_pages()/vfio_unpin_pages(): type1
+ * calls .dma_unmap with its device_list_lock held, which it takes under its
+ * iommu->lock, and pinning takes iommu->lock; a lock of ours on both paths
+ * would close that cycle. The wait in .dma_unmap is for a chunk that needs
+ * only iommu->lock, which the unmapping thread has dropped; like every
+ * driver that must have its pages unpinned before .dma_unmap returns, it
+ * relies on nobody holding iommu->lock while waiting for device_list_lock
+ * (a device opened on the same container at that very moment).
  *
  * Device memory (BAR2) is accessed without either lock: like real memory
  * it may race with DMA, and it is freed only when the instance is
@@ -30,6 +38,7 @@
 
 #include <linux/atomic.h>
 #include <linux/eventfd.h>
+#include <linux/ktime.h>
 #include <linux/mdev.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
@@ -87,6 +96,31 @@ struct mdma_regs {
 	u32 scratch;
 };
 
+/* The test-only workload of mdma_workload.c; not migrated. */
+struct mdma_workload {
+	struct mutex lock;		/* the fields below */
+	struct delayed_work work;
+	bool active;
+	bool closed;			/* the device is not open */
+	u64 gpa;
+	u32 len;
+	u32 dma_hz;
+	u32 mem_hz;
+	unsigned long period;		/* jiffies between ticks */
+	ktime_t last;
+	u64 dma_credit;
+	u64 mem_credit;
+	u32 seed;
+	u64 seq;
+	u32 last_pattern;
+	u64 dma_events;
+	u64 fills;
+	u64 copies;
+	u64 skipped;
+	u64 mem_writes;
+	u64 paused_ticks;
+};
+
 struct mdma_state {
 	struct vfio_device vdev;
 	struct mdev_device *mdev;
@@ -110,12 +144,14 @@ struct mdma_state {
 	bool intx_masked;
 	struct file *mem_file;		/* while open: owns BAR2 mappings */
 
-	struct mutex dma_lock;		/* one chunk of DMA */
+	bool chunk_busy;		/* pinned or pinning; READ_ONCE() */
+	wait_queue_head_t chunk_wq;	/* woken when it is done */
 	struct page **pages;		/* VFIO_PIN_PAGES_MAX_ENTRIES */
 	struct work_struct dma_work;
 	atomic_long_t pinned_pages;
 
 	struct dentry *debugfs;
+	struct mdma_workload workload;
 
 	/* Migration: vfio_mig's device, the sections, the run level. */
 	struct vfio_mig_device *mig;
@@ -156,6 +192,7 @@ void mdma_dma_work(struct work_struct *work);
 void mdma_dma_kick(struct mdma_state *s);
 void mdma_dma_abort_locked(struct mdma_state *s);
 void mdma_dma_quiesce(struct mdma_state *s);
+void mdma_dma_wait_idle(struct mdma_state *s);
 void mdma_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length);
 
 /* mdma_irq.c */
@@ -186,5 +223,12 @@ void mdma_debugfs_init(void);
 void mdma_debugfs_exit(void);
 void mdma_debugfs_add(struct mdma_state *s);
 void mdma_debugfs_remove(struct mdma_state *s);
+
+/* mdma_workload.c */
+void mdma_workload_init(struct mdma_state *s);
+void mdma_workload_destroy(struct mdma_state *s);
+void mdma_workload_reset(struct mdma_state *s);
+void mdma_workload_close(struct mdma_state *s);
+void mdma_workload_debugfs(struct mdma_state *s, struct dentry *dir);
 
 #endif /* _MDMA_H */

@@ -6,12 +6,12 @@
  * instance runs the queue in order while CTRL.ENABLE is set. Guest memory
  * is reached only through vfio_pin_pages(): a descriptor is cut into
  * chunks of at most VFIO_PIN_PAGES_MAX_ENTRIES pages, and each chunk is
- * pinned, copied through kmap_local_page() and unpinned again with
- * s->dma_lock held, so outside that lock nothing is pinned.
+ * pinned, copied through kmap_local_page() and unpinned again while
+ * s->chunk_busy says so (see mdma.h for why no lock is held there).
  *
- * .dma_unmap takes s->dma_lock (waiting for the chunk in flight) and marks
- * every queued or running descriptor whose guest range overlaps the
- * unmapped range aborted; the engine checks for that before each chunk.
+ * .dma_unmap marks every queued or running descriptor whose guest range
+ * overlaps the unmapped range aborted, then waits for the chunk in flight;
+ * the engine checks for an abort before each chunk.
  * A reset bumps s->generation instead: the running descriptor is
  * abandoned and its result is dropped.
  *
@@ -67,14 +67,22 @@ void mdma_dma_abort_locked(struct mdma_state *s)
  */
 void mdma_dma_quiesce(struct mdma_state *s)
 {
-	mutex_lock(&s->dma_lock);
 	mutex_lock(&s->lock);
 	mdma_dma_abort_locked(s);
 	s->regs.ctrl &= ~MDMA_CTRL_ENABLE;
 	s->regs.status &= ~(MDMA_STATUS_ENABLED | MDMA_STATUS_BUSY);
 	mutex_unlock(&s->lock);
-	mutex_unlock(&s->dma_lock);
+	mdma_dma_wait_idle(s);
 	cancel_work_sync(&s->dma_work);
+}
+
+/*
+ * Wait for the chunk in flight, if any. The caller aborted what it must
+ * not run on under s->lock first, so no new chunk of it starts.
+ */
+void mdma_dma_wait_idle(struct mdma_state *s)
+{
+	wait_event(s->chunk_wq, !READ_ONCE(s->chunk_busy));
 }
 
 /* The guest side of a descriptor; false if it has none. */
@@ -114,8 +122,6 @@ void mdma_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
 	struct mdma_state *s = vdev_to_mdma(vdev);
 	unsigned int i;
 
-	/* Nothing is pinned while dma_lock is held. */
-	mutex_lock(&s->dma_lock);
 	mutex_lock(&s->lock);
 	for (i = 0; i < s->queue_count; i++) {
 		struct mdma_desc *d =
@@ -127,7 +133,8 @@ void mdma_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
 	if (s->running && mdma_desc_overlaps(&s->running_desc, iova, length))
 		s->running_aborted = true;
 	mutex_unlock(&s->lock);
-	mutex_unlock(&s->dma_lock);
+	/* type1 goes on once nothing of the range is pinned. */
+	mdma_dma_wait_idle(s);
 }
 
 static void mdma_fill(u8 *dst, size_t n, u32 pattern, u64 pos)
@@ -138,7 +145,7 @@ static void mdma_fill(u8 *dst, size_t n, u32 pattern, u64 pos)
 	}
 }
 
-/* Copy one pinned chunk; s->dma_lock is held. */
+/* Copy one pinned chunk. */
 static void mdma_dma_copy(struct mdma_state *s, const struct mdma_desc *d,
 			  size_t pg_off, u64 chunk, u64 dev_off, u64 pos)
 {
@@ -171,8 +178,11 @@ static void mdma_dma_copy(struct mdma_state *s, const struct mdma_desc *d,
 	}
 }
 
-/* Before each chunk: stop for an abort, or park for a stopped device. */
-static u32 mdma_dma_check(struct mdma_state *s, u32 generation)
+/*
+ * Before each chunk: stop for an abort, park for a stopped device, or
+ * claim the chunk (s->chunk_busy) for pinning.
+ */
+static u32 mdma_chunk_begin(struct mdma_state *s, u32 generation)
 {
 	u32 ret = MDMA_ERR_NONE;
 
@@ -181,8 +191,19 @@ static u32 mdma_dma_check(struct mdma_state *s, u32 generation)
 		ret = MDMA_ERR_ABORTED;
 	else if (s->run_level != VFIO_MIG_RUNNING)
 		ret = MDMA_PARKED;
+	else
+		WRITE_ONCE(s->chunk_busy, true);
 	mutex_unlock(&s->lock);
 	return ret;
+}
+
+/* The chunk is unpinned: let waiters for an idle engine go on. */
+static void mdma_chunk_end(struct mdma_state *s)
+{
+	mutex_lock(&s->lock);
+	WRITE_ONCE(s->chunk_busy, false);
+	mutex_unlock(&s->lock);
+	wake_up_all(&s->chunk_wq);
 }
 
 /*
@@ -230,10 +251,8 @@ static u32 mdma_dma_run(struct mdma_state *s, struct mdma_desc *d,
 		u32 stop;
 		int ret;
 
-		mutex_lock(&s->dma_lock);
-		stop = mdma_dma_check(s, generation);
+		stop = mdma_chunk_begin(s, generation);
 		if (stop) {
-			mutex_unlock(&s->dma_lock);
 			d->progress = done;
 			return stop;
 		}
@@ -241,7 +260,7 @@ static u32 mdma_dma_run(struct mdma_state *s, struct mdma_desc *d,
 		if (ret != npage) {
 			if (ret > 0)
 				vfio_unpin_pages(&s->vdev, base, ret);
-			mutex_unlock(&s->dma_lock);
+			mdma_chunk_end(s);
 			/*
 			 * type1 tells .dma_unmap only about ranges with pages
 			 * pinned, so an unmap between two chunks shows up
@@ -253,7 +272,7 @@ static u32 mdma_dma_run(struct mdma_state *s, struct mdma_desc *d,
 		mdma_dma_copy(s, d, pg_off, chunk, dev_off + done, done);
 		vfio_unpin_pages(&s->vdev, base, npage);
 		atomic_long_sub(npage, &s->pinned_pages);
-		mutex_unlock(&s->dma_lock);
+		mdma_chunk_end(s);
 
 		done += chunk;
 		cond_resched();
