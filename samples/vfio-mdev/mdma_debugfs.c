@@ -86,6 +86,7 @@ void mdma_debugfs_add(struct mdma_state *s)
 	s->debugfs = debugfs_create_dir(dev_name(mdev_dev(s->mdev)),
 					mdma_debugfs_root);
 	debugfs_create_file("state", 0400, s->debugfs, s, &mdma_state_fops);
+	mdma_workload_debugfs(s, s->debugfs);
 }
 
 void mdma_debugfs_remove(struct mdma_state *s)

@@ -108,11 +108,16 @@ void mdma_power_on_locked(struct mdma_state *s)
  */
 int mdma_device_reset(struct mdma_state *s)
 {
-	mutex_lock(&s->dma_lock);
+	mdma_workload_reset(s);
+	/* Stop the engine first: a chunk in flight may still write memory. */
+	mutex_lock(&s->lock);
+	mdma_dma_abort_locked(s);
+	mutex_unlock(&s->lock);
+	mdma_dma_wait_idle(s);
+
 	mutex_lock(&s->lock);
 	mdma_power_on_locked(s);
 	mutex_unlock(&s->lock);
-	mutex_unlock(&s->dma_lock);
 
 	/* The work item sees the new generation and stops. */
 	cancel_work_sync(&s->dma_work);
@@ -143,9 +148,10 @@ int mdma_init_dev(struct vfio_device *vdev)
 	}
 
 	mutex_init(&s->lock);
-	mutex_init(&s->dma_lock);
+	init_waitqueue_head(&s->chunk_wq);
 	INIT_WORK(&s->dma_work, mdma_dma_work);
 	atomic_long_set(&s->pinned_pages, 0);
+	mdma_workload_init(s);
 	mdma_pci_init(s);
 
 	mutex_lock(&s->lock);
@@ -158,7 +164,7 @@ int mdma_init_dev(struct vfio_device *vdev)
 	return 0;
 
 err_mutex:
-	mutex_destroy(&s->dma_lock);
+	mdma_workload_destroy(s);
 	mutex_destroy(&s->lock);
 err_free:
 	kfree(s->pages);
@@ -172,7 +178,7 @@ void mdma_release_dev(struct vfio_device *vdev)
 	struct mdma_state *s = vdev_to_mdma(vdev);
 
 	vfio_mig_destroy(s->mig);
-	mutex_destroy(&s->dma_lock);
+	mdma_workload_destroy(s);
 	mutex_destroy(&s->lock);
 	kfree(s->pages);
 	vfree(s->mem);

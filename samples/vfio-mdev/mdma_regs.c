@@ -153,10 +153,10 @@ void mdma_regs_write(struct mdma_state *s, u32 off, u32 val)
  */
 void mdma_soft_reset(struct mdma_state *s)
 {
-	mutex_lock(&s->dma_lock);
+	mdma_workload_reset(s);
 	mutex_lock(&s->lock);
 	mdma_dma_abort_locked(s);
 	mdma_regs_reset(s);
 	mutex_unlock(&s->lock);
-	mutex_unlock(&s->dma_lock);
+	mdma_dma_wait_idle(s);
 }

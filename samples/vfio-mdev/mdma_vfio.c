@@ -39,6 +39,7 @@ static void mdma_close_device(struct vfio_device *vdev)
 {
 	struct mdma_state *s = vdev_to_mdma(vdev);
 
+	mdma_workload_close(s);
 	vfio_mig_close(s->mig);
 	mdma_dma_quiesce(s);
 	mdma_irq_release(s);
