@@ -3,6 +3,7 @@
 # vfio-mig: live migration for VFIO devices, built out of tree.
 #
 #   make [KVER=6.1|6.12]   build the kernel modules against a Debian kernel
+#   make KVER=debug modules  ... or against the debug kernel (built if needed)
 #   make tools             build the library, vfio-migrate and the kselftests
 #   make check             static checks, docs, unit tests and guest lanes
 #   make demo              show the sample device at work in a guest
@@ -27,14 +28,25 @@ export TOP CACHE BUILD
 all: modules tools
 
 help:
-	@sed -n '3,12p' $(TOP)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' $(TOP)/Makefile | sed 's/^# \{0,1\}//'
 
 # Kbuild writes objects next to the sources, so each kernel release gets a
 # tree of links to them and two kernels never share an object file.
+ifeq ($(KVER),debug)
+# The debug kernel of scripts/debug-kernel/: build it first (once, cached),
+# then build against its tree under its own release.
+modules:
+	@kdir=$$($(TOP)/scripts/debug-kernel/build.sh) && \
+	rel=$$(cat $$kdir/kernel.release) && \
+	$(MAKE) -f $(TOP)/Makefile modules KVER=$$rel KREL=$$rel KDIR=$$kdir
+else
 modules:
 	@test -n "$(KREL)" || { echo "no Debian kernel matches KVER=$(KVER); run 'make deps'" >&2; exit 1; }
-	@$(TOP)/scripts/link-tree.sh $(TOP) $(KOUT)
-	$(MAKE) -C $(KDIR) M=$(KOUT) VFIO_MIG_TOP=$(TOP) modules
+	@mkdir -p $(BUILD)/kmod
+	@# One build per tree at a time: parallel callers wait their turn.
+	flock $(BUILD)/kmod/$(KREL).lock sh -c '$(TOP)/scripts/link-tree.sh $(TOP) $(KOUT) && \
+		$(MAKE) -C $(KDIR) M=$(KOUT) VFIO_MIG_TOP=$(TOP) modules'
+endif
 
 tools:
 	$(MAKE) -C $(TOP)/tools O=$(BUILD)/tools

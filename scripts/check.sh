@@ -5,12 +5,15 @@
 # unit tests and the kselftests in guests of every supported kernel.
 # Ends with one line "N passed, N failed[, N skipped]".
 #
-# KERNELS="6.1 6.12" picks the guest kernels; a log per step is kept in
-# build/check/.
+# KERNELS="6.1 6.12 debug" picks the guest kernels; "debug" is the debug
+# lane: the kselftests on a kernel built from source with KASAN, lockdep,
+# kmemleak, UBSAN and fault injection (scripts/debug-kernel/; the first
+# build takes about 15 minutes, later runs use the cache). A log per step
+# is kept in build/check/.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
-KERNELS=${KERNELS:-"6.1 6.12"}
+cd "$top" || exit 1
+KERNELS=${KERNELS:-"6.1 6.12 debug"}
 logdir=$top/build/check
 mkdir -p "$logdir"
 passed=0
@@ -90,6 +93,7 @@ step kernel-source-6.1 scripts/kernel-src.sh 6.1 || true
 step kernel-source-6.12 scripts/kernel-src.sh 6.12 || true
 step checkpatch scripts/static-checks.sh checkpatch || true
 for k in $KERNELS; do
+	[ "$k" != debug ] || continue
 	step "kbuild-w1-sparse-$k" scripts/static-checks.sh kbuild "$k" || true
 done
 step tools make -C tools O="$top/build/tools" || true
@@ -97,9 +101,27 @@ step docs scripts/build-docs.sh || true
 tap_step unit-tests tools/testing/unit/run.sh || true
 
 for k in $KERNELS; do
+	[ "$k" != debug ] || continue
 	tap_step "guest-$k" tools/testing/vm/vm-run --kernel "$k" -- \
 		tools/testing/selftests/vfio_mig/run_in_guest.sh || true
 done
+
+# QEMU 7.2, the real protocol v1 client, live-migrates VMs with mdma.
+for k in $KERNELS; do
+	[ "$k" != debug ] || continue
+	tap_step "qemu-v1-$k" tools/testing/qemu/run.sh "$k" || true
+done
+
+# The debug lane, last: the kernel is built once per machine (cached).
+if [[ " $KERNELS " == *" debug "* ]]; then
+	if step debug-kernel scripts/debug-kernel/build.sh &&
+	   step kbuild-debug make -C "$top" KVER=debug modules; then
+		tap_step guest-debug scripts/debug-kernel/run.sh || true
+		awk '/# fail-nth .*points exercised/ { sub(/.*: /, ""); n += $1 }
+			END { if (n) print "    fail-nth: " n " allocation failure points exercised" }' \
+			"$logdir/guest-debug.log"
+	fi
+fi
 
 t_end=$(date +%s)
 echo

@@ -14,6 +14,10 @@ kbuild()
 	[ -n "$rel" ] || { echo "no kernel matches $kver; run 'make deps'"; return 1; }
 	out=$top/build/kmod/$rel
 	log=$(mktemp)
+	mkdir -p "$top/build/kmod"
+	# Builds of one tree wait for each other (see the Makefile).
+	exec 9>"$top/build/kmod/$rel.lock"
+	flock 9
 	"$top/scripts/link-tree.sh" "$top" "$out"
 	# C=2 runs sparse on every file, so start clean to check them all.
 	make -s -C "/lib/modules/$rel/build" M="$out" clean >/dev/null
