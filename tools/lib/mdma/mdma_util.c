@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Helpers shared by the mdma kselftests.
+ * libmdma: helpers shared by the mdma kselftests and vfio-migrate.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,8 @@
 #include <sys/mman.h>
 
 #include "mdma_util.h"
+
+#define MDMA_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 const char *mdma_unavailable(const char *type)
 {
@@ -69,6 +73,57 @@ int mdma_create(struct mdma *m, const char *type)
 err:
 	mdma_destroy(m);
 	return ret;
+}
+
+int mdma_open(struct mdma *m, const char *uuid)
+{
+	int ret;
+
+	memset(m, 0, sizeof(*m));
+	m->dev.fd = -1;
+	m->dev.group_fd = -1;
+	m->container.fd = -1;
+	snprintf(m->uuid, sizeof(m->uuid), "%s", uuid);
+
+	ret = vfio_container_open(&m->container);
+	if (ret)
+		goto err;
+	ret = vfio_mdev_open(&m->dev, &m->container, m->uuid);
+	if (ret)
+		goto err;
+	ret = vfio_region_get(&m->dev, VFIO_PCI_BAR0_REGION_INDEX, &m->bar0);
+	if (!ret)
+		ret = vfio_region_get(&m->dev, VFIO_PCI_BAR2_REGION_INDEX,
+				      &m->bar2);
+	if (!ret)
+		ret = vfio_region_get(&m->dev, VFIO_PCI_CONFIG_REGION_INDEX,
+				      &m->cfg);
+	if (ret)
+		goto err;
+	m->mem_size = m->bar2.size;
+	return 0;
+err:
+	mdma_destroy(m);
+	return ret;
+}
+
+int mdma_type_of(const char *uuid, char *type, size_t size)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	const char *name;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/mdev_type",
+		 uuid);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return vfio_set_error(-errno, "readlink %s", path);
+	target[n] = '\0';
+	name = strrchr(target, '/');
+	name = name ? name + 1 : target;
+	if ((size_t)snprintf(type, size, "%s", name) >= size)
+		return vfio_set_error(-ENAMETOOLONG, "type of %s", uuid);
+	return 0;
 }
 
 void mdma_destroy(struct mdma *m)
@@ -192,29 +247,123 @@ int mdma_run(struct mdma *m, uint32_t cmd, uint64_t src, uint64_t dst,
 	return mdma_rd(m, MDMA_REG_DMA_ERROR, err);
 }
 
+/* Find "key=" in a digest and copy its value up to the end of the line. */
+static int digest_value(const char *text, const char *key, char *val,
+			size_t size)
+{
+	size_t klen = strlen(key), n;
+	const char *p = text;
+
+	while (p && *p) {
+		if (!strncmp(p, key, klen) && p[klen] == '=') {
+			p += klen + 1;
+			n = strcspn(p, "\n");
+			snprintf(val, size, "%.*s", (int)n, p);
+			return 0;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return -ENOENT;
+}
+
+int mdma_debugfs_read(const char *uuid, char *buf, size_t size)
+{
+	char path[256];
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if (!size)
+		return vfio_set_error(-EINVAL, "debugfs digest: no buffer");
+	snprintf(path, sizeof(path), MDMA_DEBUGFS "/%s/state", uuid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vfio_set_error(-errno, "open %s (debugfs mounted?)",
+				      path);
+	while (len < size - 1) {
+		n = read(fd, buf + len, size - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			n = -errno;
+			close(fd);
+			return vfio_set_error(n, "read %s", path);
+		}
+		if (!n)
+			break;
+		len += n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return len;
+}
+
 int mdma_debugfs_str(struct mdma *m, const char *key, char *val,
 		     size_t size)
 {
-	char path[256], line[256];
-	size_t klen = strlen(key);
-	int ret = -ENOENT;
-	FILE *f;
+	char text[1024];
+	int ret;
 
-	snprintf(path, sizeof(path), MDMA_DEBUGFS "/%s/state", m->uuid);
-	f = fopen(path, "re");
-	if (!f)
-		return vfio_set_error(-errno, "open %s", path);
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, key, klen) || line[klen] != '=')
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		snprintf(val, size, "%s", line + klen + 1);
-		ret = 0;
-		break;
+	ret = mdma_debugfs_read(m->uuid, text, sizeof(text));
+	if (ret < 0)
+		return ret;
+	if (digest_value(text, key, val, size))
+		return vfio_set_error(-ENOENT, "no %s= in the debugfs state of %s",
+				      key, m->uuid);
+	return 0;
+}
+
+static int digest_num(const char *text, const char *key, uint64_t *val)
+{
+	char s[64], *end;
+
+	if (digest_value(text, key, s, sizeof(s)))
+		return vfio_set_error(-ENOENT, "no %s= in the debugfs digest",
+				      key);
+	errno = 0;
+	/* The checksums are printed as bare hex, everything else as C. */
+	*val = strtoull(s, &end, strstr(key, "crc32") ? 16 : 0);
+	if (errno || end == s || *end)
+		return vfio_set_error(-EINVAL, "%s=%s is not a number", key, s);
+	return 0;
+}
+
+int mdma_digest_read(const char *uuid, struct mdma_digest *d)
+{
+	static const char * const keys[] = {
+		"mem_size", "mem_crc32", "regs_crc32", "ctrl", "status",
+		"irq_status", "irq_mask", "dma_completed", "dma_queued",
+		"dma_error", "pinned_pages",
+	};
+	uint64_t v[MDMA_ARRAY_SIZE(keys)];
+	char text[1024];
+	unsigned int i;
+	int ret;
+
+	ret = mdma_debugfs_read(uuid, text, sizeof(text));
+	if (ret < 0)
+		return ret;
+	memset(d, 0, sizeof(*d));
+	if (digest_value(text, "type", d->type, sizeof(d->type)))
+		return vfio_set_error(-ENOENT, "no type= in the debugfs digest");
+	for (i = 0; i < MDMA_ARRAY_SIZE(keys); i++) {
+		ret = digest_num(text, keys[i], &v[i]);
+		if (ret)
+			return ret;
 	}
-	fclose(f);
-	if (ret)
-		return vfio_set_error(ret, "no %s= in %s", key, path);
+	d->mem_size = v[0];
+	d->mem_crc32 = v[1];
+	d->regs_crc32 = v[2];
+	d->ctrl = v[3];
+	d->status = v[4];
+	d->irq_status = v[5];
+	d->irq_mask = v[6];
+	d->dma_completed = v[7];
+	d->dma_queued = v[8];
+	d->dma_error = v[9];
+	d->pinned_pages = v[10];
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the mdma kselftests: create, open and drive an mdma
- * instance through libvfio.
+ * libmdma: helpers shared by the mdma kselftests and vfio-migrate to
+ * create, open and drive an mdma instance through libvfio, and to read the
+ * digest of its state that mdma.ko publishes in debugfs.
  */
 #ifndef _MDMA_UTIL_H
 #define _MDMA_UTIL_H
@@ -54,6 +55,15 @@ uint64_t mdma_type_size(const char *type);
 /* Create an instance of @type and open it in a container of its own. */
 int mdma_create(struct mdma *m, const char *type);
 
+/*
+ * Open an existing instance by UUID in a container of its own; @m->created
+ * stays false, so mdma_destroy() closes it but does not remove it.
+ */
+int mdma_open(struct mdma *m, const char *uuid);
+
+/* The mdev type name of an instance (the mdev_type link's target). */
+int mdma_type_of(const char *uuid, char *type, size_t size);
+
 /* Unmap, close and remove what mdma_create() made; safe to call twice. */
 void mdma_destroy(struct mdma *m);
 
@@ -90,6 +100,45 @@ int mdma_debugfs_str(struct mdma *m, const char *key, char *val,
 
 /* The same, for a number (decimal or 0x-prefixed). */
 int mdma_debugfs(struct mdma *m, const char *key, uint64_t *val);
+
+/**
+ * struct mdma_digest - The debugfs digest of an instance's state.
+ * @type: the type's name.
+ * @mem_size: device memory size in bytes.
+ * @mem_crc32: CRC-32 of all of device memory.
+ * @regs_crc32: CRC-32 of the register file and config space.
+ * @ctrl: CTRL register.
+ * @status: STATUS register.
+ * @irq_status: IRQ_STATUS register.
+ * @irq_mask: IRQ_MASK register.
+ * @dma_completed: DMA_COMPLETED register.
+ * @dma_queued: DMA_QUEUED register.
+ * @dma_error: DMA_ERROR register.
+ * @pinned_pages: guest pages the instance holds pinned.
+ */
+struct mdma_digest {
+	char type[32];
+	uint64_t mem_size;
+	uint32_t mem_crc32;
+	uint32_t regs_crc32;
+	uint32_t ctrl;
+	uint32_t status;
+	uint32_t irq_status;
+	uint32_t irq_mask;
+	uint32_t dma_completed;
+	uint32_t dma_queued;
+	uint32_t dma_error;
+	int64_t pinned_pages;
+};
+
+/*
+ * Read the whole debugfs state file of instance @uuid into @buf as a NUL
+ * terminated string. Return its length or a negative errno.
+ */
+int mdma_debugfs_read(const char *uuid, char *buf, size_t size);
+
+/* Read and parse the debugfs state file of instance @uuid. */
+int mdma_digest_read(const char *uuid, struct mdma_digest *d);
 
 /* Fill @buf with bytes from a simple generator seeded with @seed. */
 void mdma_pattern(void *buf, size_t len, uint32_t seed);

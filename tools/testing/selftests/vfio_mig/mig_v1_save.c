@@ -1,0 +1,692 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Saving an mdma instance through the protocol v1 region and loading it
+ * into another: round trips through the mapped and the trapped window,
+ * pre-copy of a device under DMA load, type1 dirty pages, a descriptor
+ * parked mid-transfer, and a VMM that goes away in the middle.
+ */
+#include "kselftest_harness.h"
+#include "mig_v1_util.h"
+
+#define GUARD		0xee
+#define NDESC		5
+/* Where the pre-copy workload's guest memory lives. */
+#define WORK_IOVA	0x50000000ULL
+#define WORK_SIZE	(1024UL * 1024)
+
+FIXTURE(mig) {
+	struct mdma src, dst;
+	struct vfio_mig_v1 ms, md;
+	struct vfio_dma_buf sbuf, dbuf, wbuf;
+	struct mig_stream s;
+};
+
+FIXTURE_VARIANT(mig) {
+	const char *type;
+};
+
+FIXTURE_VARIANT_ADD(mig, m16) {
+	.type = MDMA_TYPE_16M,
+};
+
+FIXTURE_VARIANT_ADD(mig, m64) {
+	.type = MDMA_TYPE_64M,
+};
+
+FIXTURE_SETUP(mig)
+{
+	const char *why = mdma_unavailable(variant->type);
+	int ret;
+
+	self->src.dev.fd = -1;
+	self->dst.dev.fd = -1;
+	if (why)
+		SKIP(return, "%s", why);
+	ret = mdma_create(&self->src, variant->type);
+	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
+	ret = mdma_create(&self->dst, variant->type);
+	if (ret)
+		mdma_destroy(&self->src);
+	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
+}
+
+static void buf_free(struct vfio_dma_buf *b)
+{
+	if (b->vaddr)
+		munmap(b->vaddr, b->size);
+	memset(b, 0, sizeof(*b));
+}
+
+FIXTURE_TEARDOWN(mig)
+{
+	vfio_mig_v1_close(&self->ms);
+	vfio_mig_v1_close(&self->md);
+	mdma_destroy(&self->src);
+	mdma_destroy(&self->dst);
+	buf_free(&self->sbuf);
+	buf_free(&self->dbuf);
+	buf_free(&self->wbuf);
+	mig_stream_free(&self->s);
+}
+
+/*
+ * Populate the source, save it all (mapped or trapped window), load it
+ * into the destination (likewise): the digests match, and the parked
+ * descriptors then run on the destination with the migrated memory.
+ */
+static void round_trip(struct __test_metadata *_metadata,
+		       struct _test_data_mig *self, bool src_mmap, bool dst_mmap)
+{
+	struct mdma_digest ds, dd;
+	struct mdma *dst = &self->dst;
+	uint8_t *g, want[128];
+	unsigned int i;
+
+	ASSERT_EQ(0, mig_populate(&self->src, 0x1234 + src_mmap, NDESC,
+				  &self->sbuf)) TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &self->src.dev, src_mmap))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &dst->dev, dst_mmap))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(src_mmap, !!self->ms.window);
+	ASSERT_EQ(dst_mmap, !!self->md.window);
+
+	ASSERT_EQ(0, mig_save_all(&self->ms, &self->s))
+		TH_LOG("%s", vfio_errmsg());
+	EXPECT_GT(self->s.len, self->src.mem_size);
+	EXPECT_EQ(ST_STOP, mig_state(&self->ms));
+	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &ds));
+	EXPECT_EQ(NDESC, ds.dma_queued);
+
+	ASSERT_EQ(0, mig_load_all(&self->md, &self->s))
+		TH_LOG("%s", vfio_errmsg());
+	EXPECT_EQ(ST_RUNNING, mig_state(&self->md));
+	ASSERT_EQ(0, mdma_digest_read(dst->uuid, &dd));
+	EXPECT_STREQ("", mig_digest_diff(&ds, &dd))
+		TH_LOG("src mem %08x regs %08x, dst mem %08x regs %08x",
+		       ds.mem_crc32, ds.regs_crc32, dd.mem_crc32,
+		       dd.regs_crc32);
+	EXPECT_EQ(mdma_reg(&self->src, MDMA_REG_SCRATCH),
+		  mdma_reg(dst, MDMA_REG_SCRATCH));
+	EXPECT_EQ(MDMA_IRQ_ERROR, mdma_reg(dst, MDMA_REG_IRQ_MASK));
+	EXPECT_EQ(1, mdma_reg(dst, MDMA_REG_DMA_COMPLETED));
+	EXPECT_EQ(NDESC, mdma_reg(dst, MDMA_REG_DMA_QUEUED));
+
+	/* The queue came along: run it against the destination's memory. */
+	ASSERT_EQ(0, vfio_dma_alloc(&dst->container, MIG_IOVA, 64 << 10,
+				    &self->dbuf));
+	g = self->dbuf.vaddr;
+	memset(g, GUARD, self->dbuf.size);
+	ASSERT_EQ(0, mdma_map_bar2(&self->src));
+	ASSERT_EQ(0, mdma_wr(dst, MDMA_REG_IRQ_STATUS, MDMA_IRQ_ALL));
+	ASSERT_EQ(0, mdma_wr(dst, MDMA_REG_CTRL, MDMA_CTRL_ENABLE));
+	ASSERT_EQ(0, mdma_wait(dst, MDMA_IRQ_DONE, MDMA_TIMEOUT_MS))
+		TH_LOG("%s", vfio_errmsg());
+	EXPECT_EQ(1 + NDESC, mdma_reg(dst, MDMA_REG_DMA_COMPLETED));
+	for (i = 0; i < NDESC; i++) {
+		memcpy(want, self->src.map + i * 8192 + 3, 100 + i);
+		EXPECT_EQ(-1, mdma_cmp(g + 4096 + i * 512, want, 100 + i))
+			TH_LOG("descriptor %u", i);
+	}
+}
+
+TEST_F_TIMEOUT(mig, round_trip_mmap, 300)
+{
+	round_trip(_metadata, self, true, true);
+}
+
+TEST_F_TIMEOUT(mig, round_trip_trapped, 300)
+{
+	round_trip(_metadata, self, false, false);
+}
+
+TEST_F_TIMEOUT(mig, round_trip_mmap_to_trapped, 300)
+{
+	round_trip(_metadata, self, true, false);
+}
+
+/* Keep up to @depth GUEST_TO_DEV copies queued; return how many queued. */
+static int keep_busy(struct mdma *m, unsigned int depth, unsigned int *n)
+{
+	uint32_t queued = mdma_reg(m, MDMA_REG_DMA_QUEUED);
+	uint64_t dev;
+	int ret = 0;
+
+	if (queued == 0xdeadbeef)
+		return -EIO;
+	while (!ret && queued++ < depth) {
+		/* Spread over the first half of device memory. */
+		dev = ((uint64_t)*n * WORK_SIZE + *n * 4096) %
+		      (m->mem_size / 2);
+		ret = mdma_submit(m, MDMA_CMD_GUEST_TO_DEV, WORK_IOVA, dev,
+				  WORK_SIZE, 0);
+		(*n)++;
+	}
+	return ret;
+}
+
+/*
+ * Pre-copy while GUEST_TO_DEV copies keep dirtying device memory; once
+ * they stop, pending_bytes falls to zero in rounds; stop-and-copy then
+ * sends only what was dirtied last; the destination matches.
+ */
+TEST_F_TIMEOUT(mig, precopy_converges, 600)
+{
+	struct mdma *src = &self->src;
+	uint64_t got, pending, last, precopy = 0, final;
+	const uint64_t tail = 48 * 4096, tail_off = 12345;
+	unsigned int i, n = 0, limit, rounds;
+	struct mdma_digest ds, dd;
+	uint64_t tail_chunks;
+	uint32_t err;
+
+	ASSERT_EQ(0, mig_populate(src, 77, 0, &self->sbuf))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_dma_alloc(&src->container, WORK_IOVA, WORK_SIZE,
+				    &self->wbuf));
+	mdma_pattern(self->wbuf.vaddr, WORK_SIZE, 5);
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &src->dev, true));
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &self->dst.dev, true));
+	ASSERT_EQ(0, mdma_wr(src, MDMA_REG_CTRL, MDMA_CTRL_ENABLE));
+	ASSERT_EQ(0, mdma_wr(src, MDMA_REG_IRQ_STATUS, MDMA_IRQ_ALL));
+
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_PRE_COPY))
+		TH_LOG("%s", vfio_errmsg());
+	/* A first pass over all of memory, with the workload running. */
+	limit = src->mem_size / self->ms.data_size + 8;
+	for (i = 0; i < limit; i++) {
+		ASSERT_EQ(0, keep_busy(src, 4, &n));
+		ASSERT_EQ(0, mig_save_iter(&self->ms, &self->s, &got))
+			TH_LOG("%s", vfio_errmsg());
+		precopy += got;
+	}
+	EXPECT_GT(n, 4) TH_LOG("the workload did not make progress");
+	EXPECT_GT(precopy, src->mem_size)
+		TH_LOG("nothing was sent again while the device wrote");
+
+	/* Stop the workload and drain. */
+	ASSERT_EQ(0, mdma_wait(src, MDMA_IRQ_DONE, MDMA_TIMEOUT_MS))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_reg(src, MDMA_REG_DMA_ERROR));
+	last = ~0ULL;
+	limit = src->mem_size / self->ms.data_size + 4;
+	for (rounds = 0; rounds < limit; rounds++) {
+		pending = mig_pending(&self->ms);
+		ASSERT_NE(~0ULL, pending);
+		if (!pending)
+			break;
+		EXPECT_LT(pending, last) TH_LOG("round %u", rounds);
+		last = pending;
+		ASSERT_EQ(0, mig_save_iter(&self->ms, &self->s, &got));
+		ASSERT_NE(0, got);
+		precopy += got;
+	}
+	EXPECT_EQ(0, mig_pending(&self->ms))
+		TH_LOG("pending_bytes did not reach 0 in %u rounds", limit);
+	TH_LOG("pre-copy: %llu bytes, %u descriptors, %u rounds to drain",
+	       (unsigned long long)precopy, n, rounds);
+
+	/* The last dirty set: one copy to an unaligned offset. */
+	ASSERT_EQ(0, mdma_run(src, MDMA_CMD_GUEST_TO_DEV, WORK_IOVA,
+			      src->mem_size / 2 + tail_off, tail, 0, &err));
+	ASSERT_EQ(MDMA_ERR_NONE, err);
+	tail_chunks = ((src->mem_size / 2 + tail_off + tail - 1) / 4096) -
+		      ((src->mem_size / 2 + tail_off) / 4096) + 1;
+	EXPECT_EQ(tail_chunks * 4096, mig_pending(&self->ms));
+
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP_COPY))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mig_save_rest(&self->ms, &self->s, &final))
+		TH_LOG("%s", vfio_errmsg());
+	TH_LOG("stop-and-copy: %llu bytes of %llu of device memory",
+	       (unsigned long long)final,
+	       (unsigned long long)src->mem_size);
+	EXPECT_GE(final, tail_chunks * 4096);
+	/* The dirty chunks, the config section, record headers. */
+	EXPECT_LE(final, tail_chunks * 4096 + (64 << 10));
+	EXPECT_LT(final * 16, src->mem_size);
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP));
+	ASSERT_EQ(0, mdma_digest_read(src->uuid, &ds));
+
+	ASSERT_EQ(0, mig_load_all(&self->md, &self->s))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
+	EXPECT_STREQ("", mig_digest_diff(&ds, &dd));
+}
+
+static bool bit(const uint64_t *map, size_t i)
+{
+	return (map[i / 64] >> (i % 64)) & 1;
+}
+
+/*
+ * While the device pre-copies, type1's dirty bitmap holds every page its
+ * DMA wrote, and nothing but those and the pages it read.
+ */
+TEST_F_TIMEOUT(mig, dirty_bitmap, 300)
+{
+	const uint64_t pg = 4096, npages = 2048;
+	struct mdma *src = &self->src;
+	uint8_t wrote[2048] = { 0 }, read[2048] = { 0 };
+	uint64_t *map;
+	size_t mapsz, i, missing = 0, extra = 0, first, last;
+	uint32_t err;
+	unsigned int k;
+	const struct {
+		uint32_t cmd;
+		uint64_t page, off, len;
+	} ops[] = {
+		/* Across two 2 MiB pinning chunks. */
+		{ MDMA_CMD_DEV_TO_GUEST, 5, 17, (3 << 20) + 100 },
+		{ MDMA_CMD_FILL_GUEST, 1500, 0, 1 },
+		{ MDMA_CMD_FILL_GUEST, 2000, 4095, 4098 },
+		{ MDMA_CMD_GUEST_TO_DEV, 1000, 0, 4 * 4096 },
+		{ MDMA_CMD_DEV_TO_GUEST, 2047, 4000, 96 },
+	};
+
+	ASSERT_EQ(0, vfio_pci_config_write(&src->dev, PCI_COMMAND, 2,
+					   PCI_COMMAND_MEMORY |
+					   PCI_COMMAND_MASTER));
+	ASSERT_EQ(0, vfio_dma_alloc(&src->container, MIG_IOVA, npages * pg,
+				    &self->sbuf));
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &src->dev, true));
+	mapsz = vfio_dirty_bitmap_bytes(npages * pg, pg);
+	map = calloc(1, mapsz);
+	ASSERT_NE(NULL, map);
+
+	ASSERT_EQ(0, vfio_dirty_start(&src->container))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_dirty_get(&src->container, MIG_IOVA, npages * pg,
+				    pg, map, mapsz));
+	for (i = 0; i < npages; i++)
+		EXPECT_FALSE(bit(map, i)) TH_LOG("page %zu dirty at start", i);
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_PRE_COPY));
+
+	for (k = 0; k < ARRAY_SIZE(ops); k++) {
+		uint64_t iova = MIG_IOVA + ops[k].page * pg + ops[k].off;
+		bool to_dev = ops[k].cmd == MDMA_CMD_GUEST_TO_DEV;
+
+		ASSERT_EQ(0, mdma_run(src, ops[k].cmd, to_dev ? iova : 0,
+				      to_dev ? 0 : iova, ops[k].len, 0x3c3c3c3c,
+				      &err)) TH_LOG("%s", vfio_errmsg());
+		ASSERT_EQ(MDMA_ERR_NONE, err) TH_LOG("op %u", k);
+		first = (iova - MIG_IOVA) / pg;
+		last = (iova - MIG_IOVA + ops[k].len - 1) / pg;
+		for (i = first; i <= last; i++) {
+			if (to_dev)
+				read[i] = 1;
+			else
+				wrote[i] = 1;
+		}
+	}
+
+	memset(map, 0, mapsz);
+	ASSERT_EQ(0, vfio_dirty_get(&src->container, MIG_IOVA, npages * pg,
+				    pg, map, mapsz)) TH_LOG("%s", vfio_errmsg());
+	for (i = 0; i < npages; i++) {
+		if (wrote[i] && !bit(map, i)) {
+			missing++;
+			TH_LOG("page %zu written by DMA but not dirty", i);
+		}
+		if (!wrote[i] && !read[i] && bit(map, i)) {
+			extra++;
+			TH_LOG("page %zu dirty but never touched", i);
+		}
+	}
+	EXPECT_EQ(0, missing);
+	EXPECT_EQ(0, extra);
+
+	/* Stopped, with nothing pinned: the next bitmap is empty. */
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP_COPY));
+	memset(map, 0xff, mapsz);
+	ASSERT_EQ(0, vfio_dirty_get(&src->container, MIG_IOVA, npages * pg,
+				    pg, map, mapsz));
+	for (i = 0; i < npages; i++)
+		EXPECT_FALSE(bit(map, i)) TH_LOG("page %zu dirty again", i);
+	EXPECT_EQ(0, vfio_dirty_stop(&src->container));
+	free(map);
+}
+
+/*
+ * A long DEV_TO_GUEST copy is stopped mid-transfer by RUNNING ->
+ * STOP_COPY, saved, loaded into the destination (with the guest memory
+ * copied over, as a VMM migrates RAM) and run there: it completes, from
+ * where it stopped, and the destination's guest buffer has all of it.
+ */
+TEST_F_TIMEOUT(mig, parked_descriptor, 600)
+{
+	struct mdma *src = &self->src, *dst = &self->dst;
+	uint64_t len = src->mem_size, *map, pg = 4096;
+	size_t mapsz, p, i, wrong = 0;
+	long first;
+	uint8_t *g;
+
+	ASSERT_EQ(0, vfio_pci_config_write(&src->dev, PCI_COMMAND, 2,
+					   PCI_COMMAND_MEMORY |
+					   PCI_COMMAND_MASTER));
+	ASSERT_EQ(0, mdma_map_bar2(src));
+	mdma_pattern(src->map, len, 99);
+	ASSERT_EQ(0, vfio_dma_alloc(&src->container, MIG_IOVA, len,
+				    &self->sbuf));
+	g = self->sbuf.vaddr;
+	memset(g, GUARD, len);
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &src->dev, true));
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &dst->dev, false));
+
+	ASSERT_EQ(0, mdma_wr(src, MDMA_REG_CTRL, MDMA_CTRL_ENABLE));
+	ASSERT_EQ(0, mdma_wr(src, MDMA_REG_IRQ_STATUS, MDMA_IRQ_ALL));
+	ASSERT_EQ(0, mdma_submit(src, MDMA_CMD_DEV_TO_GUEST, 0, MIG_IOVA,
+				 len, 0));
+	ASSERT_EQ(0, mig_wait_first_byte(g, GUARD));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP_COPY))
+		TH_LOG("%s", vfio_errmsg());
+
+	/* Parked: not done, back in the queue, part of it in guest memory. */
+	ASSERT_EQ(0, mdma_reg(src, MDMA_REG_DMA_COMPLETED))
+		TH_LOG("the copy ended before the device stopped");
+	ASSERT_EQ(1, mdma_reg(src, MDMA_REG_DMA_QUEUED));
+	first = mdma_cmp(g, src->map, len);
+	ASSERT_GT(first, 0);
+	p = first;
+	ASSERT_LT(p, len);
+	TH_LOG("stopped after %zu of %llu bytes", p, (unsigned long long)len);
+
+	ASSERT_EQ(0, mig_save_rest(&self->ms, &self->s, NULL))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP));
+	/* Nothing moved after the stop. */
+	EXPECT_EQ(-1, mdma_check_byte(g + p, len - p, GUARD));
+
+	/* The guest's memory travels too; track what the destination writes. */
+	ASSERT_EQ(0, vfio_dma_alloc(&dst->container, MIG_IOVA, len,
+				    &self->dbuf));
+	memcpy(self->dbuf.vaddr, g, len);
+	mapsz = vfio_dirty_bitmap_bytes(len, pg);
+	map = calloc(1, mapsz);
+	ASSERT_NE(NULL, map);
+	ASSERT_EQ(0, vfio_dirty_start(&dst->container));
+
+	ASSERT_EQ(0, mig_load_all(&self->md, &self->s))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_wait(dst, MDMA_IRQ_DONE | MDMA_IRQ_ERROR,
+			       MDMA_TIMEOUT_MS)) TH_LOG("%s", vfio_errmsg());
+	EXPECT_EQ(MDMA_ERR_NONE, mdma_reg(dst, MDMA_REG_DMA_ERROR));
+	EXPECT_EQ(1, mdma_reg(dst, MDMA_REG_DMA_COMPLETED));
+	EXPECT_EQ(0, mdma_reg(dst, MDMA_REG_DMA_QUEUED));
+	EXPECT_EQ(-1, mdma_cmp(self->dbuf.vaddr, src->map, len))
+		TH_LOG("first wrong byte at %ld",
+		       mdma_cmp(self->dbuf.vaddr, src->map, len));
+
+	/* It went on from where it stopped: the pages before, untouched. */
+	ASSERT_EQ(0, vfio_dirty_get(&dst->container, MIG_IOVA, len, pg, map,
+				    mapsz));
+	for (i = 0; i < len / pg; i++)
+		if (bit(map, i) != (i >= p / pg))
+			wrong++;
+	EXPECT_EQ(0, wrong) TH_LOG("destination DMA wrote pages other than %zu..%llu",
+				   p / pg, (unsigned long long)(len / pg - 1));
+	vfio_dirty_stop(&dst->container);
+	free(map);
+}
+
+/*
+ * Pre-copy while the VMM writes device memory through its BAR2 mapping
+ * and with pwrite(), including chunks already sent: every such write is
+ * sent again, and the destination matches.
+ */
+TEST_F_TIMEOUT(mig, precopy_bar2_writes, 300)
+{
+	struct mdma *src = &self->src;
+	struct mdma_digest ds, dd;
+	uint64_t got, pending, off;
+	unsigned int i, limit;
+	uint8_t b[300];
+
+	ASSERT_EQ(0, mig_populate(src, 501, 2, &self->sbuf))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &src->dev, true));
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &self->dst.dev, true));
+	/* Fault every page in writable before pre-copy starts. */
+	for (off = 0; off < src->mem_size; off += MIG_PAGE)
+		src->map[off] ^= 0x5a;
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_PRE_COPY));
+
+	limit = src->mem_size / self->ms.data_size + 2;
+	for (i = 0; i < limit; i++) {
+		ASSERT_EQ(0, mig_save_iter(&self->ms, &self->s, &got))
+			TH_LOG("%s", vfio_errmsg());
+		/* Behind the cursor, ahead of it, at both ends. */
+		off = (uint64_t)i * self->ms.data_size / 2 + 8 * i + 1;
+		src->map[off % src->mem_size] ^= 0xff;
+		src->map[src->mem_size - 1 - i] = i;
+		mdma_pattern(b, sizeof(b), i);
+		ASSERT_EQ(0, vfio_region_write(&src->dev, &src->bar2,
+					       (off * 3) % (src->mem_size - 300),
+					       b, sizeof(b)));
+	}
+	/* Drain; a write after the last pass is still owed. */
+	src->map[12345] ^= 0x11;
+	for (i = 0; i < limit + 2; i++) {
+		pending = mig_pending(&self->ms);
+		if (!pending)
+			break;
+		ASSERT_EQ(0, mig_save_iter(&self->ms, &self->s, &got));
+	}
+	EXPECT_EQ(0, mig_pending(&self->ms));
+	src->map[src->mem_size / 3] ^= 0x22;
+	EXPECT_EQ(4096, mig_pending(&self->ms))
+		TH_LOG("a write through the mapping after pre-copy drained");
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP_COPY));
+	ASSERT_EQ(0, mig_save_rest(&self->ms, &self->s, NULL));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP));
+	ASSERT_EQ(0, mdma_digest_read(src->uuid, &ds));
+	ASSERT_EQ(0, mig_load_all(&self->md, &self->s))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
+	EXPECT_STREQ("", mig_digest_diff(&ds, &dd));
+}
+
+/*
+ * A staged chunk reads the same until pending_bytes acknowledges it; a
+ * save abandoned half way (back to RUNNING, the device changes) and
+ * started again produces a whole new stream that loads.
+ */
+TEST_F_TIMEOUT(mig, save_cancel_restart, 300)
+{
+	struct mdma *src = &self->src;
+	struct mdma_digest ds, dd;
+	uint8_t *a, *b;
+	uint64_t la, lb, got;
+	unsigned int i;
+
+	ASSERT_EQ(0, mig_populate(src, 601, 1, &self->sbuf))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &src->dev, false));
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &self->dst.dev, true));
+	a = malloc(self->ms.data_size);
+	b = malloc(self->ms.data_size);
+	ASSERT_NE(NULL, a);
+	ASSERT_NE(NULL, b);
+
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP_COPY));
+	ASSERT_NE(0, mig_pending(&self->ms));
+	ASSERT_EQ(0, vfio_mig_v1_save_chunk(&self->ms, a, self->ms.data_size,
+					    &la));
+	ASSERT_EQ(0, vfio_mig_v1_save_chunk(&self->ms, b, self->ms.data_size,
+					    &lb));
+	ASSERT_NE(0, la);
+	EXPECT_EQ(la, lb);
+	EXPECT_EQ(-1, mdma_cmp(a, b, la));
+	/* Acknowledged: the next one differs. */
+	ASSERT_NE(0, mig_pending(&self->ms));
+	ASSERT_EQ(0, vfio_mig_v1_save_chunk(&self->ms, b, self->ms.data_size,
+					    &lb));
+	EXPECT_NE(-1, mdma_cmp(a, b, la < lb ? la : lb));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, mig_save_iter(&self->ms, &self->s, &got));
+	free(a);
+	free(b);
+
+	/* Cancel, as QEMU does on a failed migration; the device goes on. */
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_RUNNING));
+	EXPECT_EQ(0, mig_pending(&self->ms));
+	ASSERT_EQ(0, mdma_wr(src, MDMA_REG_SCRATCH, 0x7e57ab1e));
+	mdma_pattern(src->map + 4096, 8192, 602);
+
+	mig_stream_free(&self->s);
+	ASSERT_EQ(0, mig_save_all(&self->ms, &self->s))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_digest_read(src->uuid, &ds));
+	ASSERT_EQ(0, mig_load_all(&self->md, &self->s))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
+	EXPECT_STREQ("", mig_digest_diff(&ds, &dd));
+	EXPECT_EQ(0x7e57ab1e, mdma_reg(&self->dst, MDMA_REG_SCRATCH));
+}
+
+/*
+ * The stream may reach the device in pieces other than those it was
+ * saved in (the decoder stages records split between two data_size
+ * writes): odd-sized trapped pieces, with some empty ones between.
+ */
+TEST_F_TIMEOUT(mig, load_any_split, 300)
+{
+	struct mdma_digest ds, dd;
+	size_t pos, n, k = 0;
+	uint64_t zero = 0;
+
+	ASSERT_EQ(0, mig_populate(&self->src, 701, 4, &self->sbuf))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &self->src.dev, true));
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &self->dst.dev, false));
+	ASSERT_EQ(0, mig_save_all(&self->ms, &self->s))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &ds));
+
+	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
+	for (pos = 0; pos < self->s.len; pos += n, k++) {
+		/* 1, 31, 70001, ... bytes: records split every which way. */
+		n = k % 3 == 0 ? 1 + k % 61 : 70001 + k * 13;
+		if (n > self->s.len - pos)
+			n = self->s.len - pos;
+		ASSERT_EQ(0, mig_feed_raw(&self->md, self->s.buf + pos, n))
+			TH_LOG("piece %zu at %zu", n, pos);
+		if (k % 7 == 0)
+			ASSERT_EQ(0, mig_wr(&self->md, HDR_DATA_SIZE, &zero,
+					    sizeof(zero)));
+	}
+	ASSERT_EQ(0, mig_set(&self->md, ST_RUNNING));
+	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
+	EXPECT_STREQ("", mig_digest_diff(&ds, &dd));
+}
+
+/* A working device: RUNNING, nothing pinned, a DMA round trip. */
+static void check_works(struct __test_metadata *_metadata, struct mdma *m,
+			struct vfio_dma_buf *buf)
+{
+	struct vfio_mig_v1 mig;
+	uint64_t pinned;
+	uint32_t err;
+	uint8_t *g;
+
+	ASSERT_EQ(0, vfio_mig_v1_open(&mig, &m->dev, false))
+		TH_LOG("%s", vfio_errmsg());
+	EXPECT_EQ(ST_RUNNING, mig_state(&mig));
+	EXPECT_EQ(0, mig_pending(&mig));
+	vfio_mig_v1_close(&mig);
+	ASSERT_EQ(0, mdma_debugfs(m, "pinned_pages", &pinned));
+	EXPECT_EQ(0, pinned);
+
+	ASSERT_EQ(0, vfio_pci_config_write(&m->dev, PCI_COMMAND, 2,
+					   PCI_COMMAND_MEMORY |
+					   PCI_COMMAND_MASTER));
+	buf_free(buf);
+	ASSERT_EQ(0, vfio_dma_alloc(&m->container, MIG_IOVA, 2 * 65536, buf));
+	g = buf->vaddr;
+	mdma_pattern(g, 65536, 4242);
+	ASSERT_EQ(0, mdma_run(m, MDMA_CMD_GUEST_TO_DEV, MIG_IOVA, 8192, 65536,
+			      0, &err)) TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(MDMA_ERR_NONE, err);
+	ASSERT_EQ(0, mdma_run(m, MDMA_CMD_DEV_TO_GUEST, 8192, MIG_IOVA + 65536,
+			      65536, 0, &err)) TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(MDMA_ERR_NONE, err);
+	EXPECT_EQ(-1, mdma_cmp(g, g + 65536, 65536));
+}
+
+/*
+ * The source's VMM goes away two chunks into stop-and-copy; the device
+ * comes back RUNNING and working, and saves whole again.
+ */
+TEST_F_TIMEOUT(mig, close_during_save, 300)
+{
+	struct mdma *src = &self->src;
+	struct mdma_digest ds, dd;
+	uint64_t got;
+	void *chunk;
+
+	ASSERT_EQ(0, mig_populate(src, 31, NDESC, &self->sbuf))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &src->dev, true));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP_COPY));
+	ASSERT_EQ(0, mig_save_iter(&self->ms, &self->s, &got));
+	ASSERT_NE(0, got);
+	ASSERT_EQ(0, mig_save_iter(&self->ms, &self->s, &got));
+	ASSERT_NE(0, got);
+	/* Stage a third chunk, and leave without acknowledging it. */
+	chunk = malloc(self->ms.data_size);
+	ASSERT_NE(NULL, chunk);
+	ASSERT_EQ(0, vfio_mig_v1_save_chunk(&self->ms, chunk,
+					    self->ms.data_size, &got));
+	free(chunk);
+	ASSERT_NE(0, got);
+	vfio_mig_v1_close(&self->ms);
+	ASSERT_EQ(0, mig_reopen(src)) TH_LOG("%s", vfio_errmsg());
+	check_works(_metadata, src, &self->sbuf);
+
+	/* A new save of the reopened device loads into the destination. */
+	mig_stream_free(&self->s);
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &src->dev, true));
+	ASSERT_EQ(0, mig_save_all(&self->ms, &self->s))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_digest_read(src->uuid, &ds));
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &self->dst.dev, true));
+	ASSERT_EQ(0, mig_load_all(&self->md, &self->s))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
+	EXPECT_STREQ("", mig_digest_diff(&ds, &dd));
+}
+
+/*
+ * The destination's VMM goes away halfway through a load; the device
+ * comes back RUNNING and working, and a whole load then succeeds.
+ */
+TEST_F_TIMEOUT(mig, close_during_load, 300)
+{
+	struct mdma *dst = &self->dst;
+	struct mdma_digest ds, dd;
+
+	ASSERT_EQ(0, mig_populate(&self->src, 32, NDESC, &self->sbuf))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &self->src.dev, true));
+	ASSERT_EQ(0, mig_save_all(&self->ms, &self->s))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &ds));
+	ASSERT_GT(self->s.nchunks, 2);
+
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &dst->dev, true));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->md, ST_RESUMING));
+	ASSERT_EQ(0, mig_load_range(&self->md, &self->s, 0,
+				    self->s.nchunks / 2))
+		TH_LOG("%s", vfio_errmsg());
+	vfio_mig_v1_close(&self->md);
+	ASSERT_EQ(0, mig_reopen(dst)) TH_LOG("%s", vfio_errmsg());
+	check_works(_metadata, dst, &self->dbuf);
+
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &dst->dev, false));
+	ASSERT_EQ(0, mig_load_all(&self->md, &self->s))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_digest_read(dst->uuid, &dd));
+	EXPECT_STREQ("", mig_digest_diff(&ds, &dd));
+}
+
+TEST_HARNESS_MAIN

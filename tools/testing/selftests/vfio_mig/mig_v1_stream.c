@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Bad migration streams written to a RESUMING mdma: truncated, corrupted,
+ * of another stream version, device type or memory size, chunks larger
+ * than the window and data outside it. Each is refused with its own errno
+ * at the access that reveals it, and the device recovers by a reset.
+ */
+#include "kselftest_harness.h"
+#include "mig_v1_util.h"
+
+FIXTURE(bad) {
+	struct mdma src, dst, other;
+	struct vfio_mig_v1 ms, md;
+	struct vfio_dma_buf sbuf;
+	struct mig_stream s;
+	struct mdma_digest ds;
+};
+
+FIXTURE_VARIANT(bad) {
+	const char *type;
+	const char *other_type;
+};
+
+FIXTURE_VARIANT_ADD(bad, m16) {
+	.type = MDMA_TYPE_16M,
+	.other_type = MDMA_TYPE_64M,
+};
+
+FIXTURE_VARIANT_ADD(bad, m64) {
+	.type = MDMA_TYPE_64M,
+	.other_type = MDMA_TYPE_16M,
+};
+
+/* A populated source saved whole into self->s; the destination is open. */
+FIXTURE_SETUP(bad)
+{
+	const char *why = mdma_unavailable(variant->type);
+	int ret;
+
+	self->src.dev.fd = -1;
+	self->dst.dev.fd = -1;
+	self->other.dev.fd = -1;
+	if (why)
+		SKIP(return, "%s", why);
+	ret = mdma_create(&self->src, variant->type);
+	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
+	ret = mdma_create(&self->dst, variant->type);
+	ret = ret ?: mig_populate(&self->src, 0xbad, 3, &self->sbuf);
+	ret = ret ?: vfio_mig_v1_open(&self->ms, &self->src.dev, true);
+	ret = ret ?: vfio_mig_v1_open(&self->md, &self->dst.dev, false);
+	ret = ret ?: mig_save_all(&self->ms, &self->s);
+	ret = ret ?: mdma_digest_read(self->src.uuid, &self->ds);
+	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
+	ASSERT_GT(self->s.nchunks, 3);
+	/* The rewrites below start from a record this file understands. */
+	ASSERT_TRUE(mig_rec_crc_ok(self->s.buf));
+}
+
+FIXTURE_TEARDOWN(bad)
+{
+	vfio_mig_v1_close(&self->ms);
+	vfio_mig_v1_close(&self->md);
+	mdma_destroy(&self->src);
+	mdma_destroy(&self->dst);
+	mdma_destroy(&self->other);
+	if (self->sbuf.vaddr)
+		munmap(self->sbuf.vaddr, self->sbuf.size);
+	mig_stream_free(&self->s);
+}
+
+/*
+ * Feed the chunks of @buf (laid out as @s's) with trapped writes until one
+ * fails; return its errno and in @at its index (nchunks if none failed).
+ */
+static int feed(struct vfio_mig_v1 *m, const struct mig_stream *s,
+		const uint8_t *buf, unsigned int nchunks, unsigned int *at)
+{
+	size_t pos = 0;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < nchunks; i++) {
+		ret = mig_feed_raw(m, buf + pos, s->chunk[i]);
+		if (ret) {
+			*at = i;
+			return ret;
+		}
+		pos += s->chunk[i];
+	}
+	*at = nchunks;
+	return 0;
+}
+
+/*
+ * After a refused stream: a reset makes the destination RUNNING, and the
+ * good stream then loads and reproduces the source.
+ */
+static void recover(struct __test_metadata *_metadata, struct _test_data_bad *self)
+{
+	struct mdma_digest dd;
+
+	ASSERT_EQ(0, vfio_device_reset(&self->dst.dev));
+	ASSERT_EQ(ST_RUNNING, mig_state(&self->md));
+	ASSERT_EQ(0, mig_load_all(&self->md, &self->s))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(ST_RUNNING, mig_state(&self->md));
+	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
+	EXPECT_STREQ("", mig_digest_diff(&self->ds, &dd));
+}
+
+/* The stream ends early: only leaving RESUMING can tell, with ENODATA. */
+TEST_F_TIMEOUT(bad, truncated, 300)
+{
+	struct mig_stream cut = self->s;
+	unsigned int at;
+
+	/* The last chunk is missing. */
+	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
+	EXPECT_EQ(0, feed(&self->md, &self->s, self->s.buf,
+			  self->s.nchunks - 1, &at));
+	EXPECT_EQ(ST_RESUMING, mig_state(&self->md));
+	EXPECT_EQ(-ENODATA, mig_set(&self->md, ST_RUNNING));
+	EXPECT_EQ(ST_ERROR, mig_state(&self->md));
+	recover(_metadata, self);
+
+	/* The end record is cut short: the last 7 bytes never come. */
+	cut.chunk = malloc(self->s.nchunks * sizeof(*cut.chunk));
+	ASSERT_NE(NULL, cut.chunk);
+	memcpy(cut.chunk, self->s.chunk, self->s.nchunks * sizeof(*cut.chunk));
+	ASSERT_GT(cut.chunk[cut.nchunks - 1], 7);
+	cut.chunk[cut.nchunks - 1] -= 7;
+	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
+	EXPECT_EQ(0, feed(&self->md, &cut, cut.buf, cut.nchunks, &at));
+	EXPECT_EQ(-ENODATA, mig_set(&self->md, ST_STOP));
+	EXPECT_EQ(ST_ERROR, mig_state(&self->md));
+	free(cut.chunk);
+	recover(_metadata, self);
+}
+
+/* One bit flipped in device memory's data: EBADMSG on that chunk. */
+TEST_F_TIMEOUT(bad, bit_flip, 300)
+{
+	uint8_t *copy = malloc(self->s.len);
+	size_t pos = mig_chunk_pos(&self->s, 2) + 5000;
+	unsigned int at;
+
+	ASSERT_NE(NULL, copy);
+	memcpy(copy, self->s.buf, self->s.len);
+	copy[pos] ^= 0x08;
+	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
+	EXPECT_EQ(-EBADMSG, feed(&self->md, &self->s, copy, self->s.nchunks,
+				 &at));
+	EXPECT_EQ(2, at);
+	EXPECT_EQ(ST_ERROR, mig_state(&self->md));
+	/* Refused for good: the next good chunk and leaving fail too. */
+	EXPECT_EQ(-EINVAL, mig_feed_raw(&self->md, self->s.buf +
+				  mig_chunk_pos(&self->s, 3),
+				  self->s.chunk[3]));
+	EXPECT_EQ(-EINVAL, mig_set(&self->md, ST_RUNNING));
+	EXPECT_EQ(ST_ERROR, mig_state(&self->md));
+	free(copy);
+	recover(_metadata, self);
+}
+
+/* The first chunk with its stream header rewritten, CRC made right. */
+static uint8_t *rewrite_header(const struct mig_stream *s, size_t off,
+			       const void *val, size_t len)
+{
+	uint8_t *copy = malloc(s->len);
+
+	if (!copy)
+		return NULL;
+	memcpy(copy, s->buf, s->len);
+	memcpy(copy + STREAM_REC_LEN + off, val, len);
+	mig_rec_fix_crc(copy);
+	return copy;
+}
+
+TEST_F_TIMEOUT(bad, wrong_version, 300)
+{
+	uint32_t version = 2;
+	uint8_t *copy;
+	unsigned int at;
+
+	copy = rewrite_header(&self->s, STREAM_HDR_VERSION, &version,
+			      sizeof(version));
+	ASSERT_NE(NULL, copy);
+	ASSERT_TRUE(mig_rec_crc_ok(copy));
+	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
+	EXPECT_EQ(-EPROTONOSUPPORT, feed(&self->md, &self->s, copy,
+					 self->s.nchunks, &at));
+	EXPECT_EQ(0, at);
+	EXPECT_EQ(ST_ERROR, mig_state(&self->md));
+	free(copy);
+	recover(_metadata, self);
+}
+
+/* A stream of the other type (16m into 64m, 64m into 16m): EINVAL. */
+TEST_F_TIMEOUT(bad, wrong_device_type, 300)
+{
+	struct vfio_mig_v1 mo;
+	struct mig_stream os = { 0 };
+	unsigned int at;
+
+	if (mdma_unavailable(variant->other_type))
+		SKIP(return, "%s", mdma_unavailable(variant->other_type));
+	ASSERT_EQ(0, mdma_create(&self->other, variant->other_type))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_mig_v1_open(&mo, &self->other.dev, true));
+	ASSERT_EQ(0, mig_save_all(&mo, &os)) TH_LOG("%s", vfio_errmsg());
+	vfio_mig_v1_close(&mo);
+
+	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
+	EXPECT_EQ(-EINVAL, feed(&self->md, &os, os.buf, os.nchunks, &at));
+	EXPECT_EQ(0, at);
+	EXPECT_EQ(ST_ERROR, mig_state(&self->md));
+	mig_stream_free(&os);
+	recover(_metadata, self);
+}
+
+/* The right type name with another memory size: EINVAL. */
+TEST_F_TIMEOUT(bad, wrong_memory_size, 300)
+{
+	uint64_t size, want = self->dst.mem_size;
+	uint8_t *copy;
+	unsigned int at;
+
+	/* mdma's memory is its second section. */
+	memcpy(&size, self->s.buf + STREAM_REC_LEN + STREAM_HDR_SECTION(1) +
+	       STREAM_SEC_SIZE, sizeof(size));
+	ASSERT_EQ(want, size);
+	size = want * 2;
+	copy = rewrite_header(&self->s, STREAM_HDR_SECTION(1) + STREAM_SEC_SIZE,
+			      &size, sizeof(size));
+	ASSERT_NE(NULL, copy);
+	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
+	EXPECT_EQ(-EINVAL, feed(&self->md, &self->s, copy, self->s.nchunks,
+				&at));
+	EXPECT_EQ(0, at);
+	EXPECT_EQ(ST_ERROR, mig_state(&self->md));
+	free(copy);
+	recover(_metadata, self);
+
+	size = want - 4096;
+	copy = rewrite_header(&self->s, STREAM_HDR_SECTION(1) + STREAM_SEC_SIZE,
+			      &size, sizeof(size));
+	ASSERT_NE(NULL, copy);
+	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
+	EXPECT_EQ(-EINVAL, feed(&self->md, &self->s, copy, self->s.nchunks,
+				&at));
+	EXPECT_EQ(ST_ERROR, mig_state(&self->md));
+	free(copy);
+	recover(_metadata, self);
+}
+
+/*
+ * data_size larger than the window: EINVAL, nothing consumed, the device
+ * still RESUMING; the rest of a good stream then loads.
+ */
+TEST_F_TIMEOUT(bad, oversized_data_size, 300)
+{
+	uint64_t sizes[] = { self->md.data_size + 1, self->md.data_size * 2,
+			     1ULL << 63, ~0ULL };
+	struct mdma_digest dd;
+	unsigned int i;
+
+	ASSERT_NE(0, self->md.data_size);
+	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
+	ASSERT_EQ(0, mig_load_range(&self->md, &self->s, 0, 1));
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		EXPECT_EQ(-EINVAL, mig_wr(&self->md, HDR_DATA_SIZE, &sizes[i],
+					  sizeof(sizes[i])))
+			TH_LOG("data_size %llu", (unsigned long long)sizes[i]);
+		EXPECT_EQ(ST_RESUMING, mig_state(&self->md));
+	}
+	ASSERT_EQ(0, mig_load_range(&self->md, &self->s, 1, self->s.nchunks))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mig_set(&self->md, ST_RUNNING));
+	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
+	EXPECT_STREQ("", mig_digest_diff(&self->ds, &dd));
+	recover(_metadata, self);
+}
+
+/*
+ * Data written outside the window (across its end, past the region, into
+ * the gap after the header): EINVAL, still RESUMING, the load goes on.
+ */
+TEST_F_TIMEOUT(bad, data_outside_window, 300)
+{
+	uint64_t off = self->md.data_offset, size = self->md.data_size;
+	uint8_t junk[64];
+	struct mdma_digest dd;
+
+	memset(junk, 0x77, sizeof(junk));
+	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
+	ASSERT_EQ(0, mig_load_range(&self->md, &self->s, 0, 2));
+	EXPECT_EQ(-EINVAL, mig_wr(&self->md, off + size - 8, junk, 16));
+	EXPECT_EQ(-EINVAL, mig_wr(&self->md, off + size, junk, 8));
+	EXPECT_EQ(-EINVAL, mig_wr(&self->md, self->md.region.size, junk, 8));
+	EXPECT_EQ(-EINVAL, mig_wr(&self->md, off - 64, junk, 64));
+	EXPECT_EQ(-EINVAL, mig_wr(&self->md, 32, junk, 64));
+	EXPECT_EQ(ST_RESUMING, mig_state(&self->md));
+	ASSERT_EQ(0, mig_load_range(&self->md, &self->s, 2, self->s.nchunks))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mig_set(&self->md, ST_RUNNING));
+	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
+	EXPECT_STREQ("", mig_digest_diff(&self->ds, &dd));
+	recover(_metadata, self);
+}
+
+TEST_HARNESS_MAIN

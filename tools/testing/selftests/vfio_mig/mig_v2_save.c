@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Saving an mdma instance through the protocol v2 data fd and loading it
+ * into another: round trips, streams crossing between v1 and v2 (the
+ * stream format is shared), the stop-copy size estimate, and pre-copy of
+ * a device under DMA load with VFIO_MIG_GET_PRECOPY_INFO.
+ */
+#include "kselftest_harness.h"
+#include "mig_v2_util.h"
+
+#define GUARD		0xee
+#define NDESC		5
+/* Where the pre-copy workload's guest memory lives. */
+#define WORK_IOVA	0x50000000ULL
+#define WORK_SIZE	(1024UL * 1024)
+#define PIECE		(256UL << 10)
+
+FIXTURE(mig) {
+	struct mdma src, dst;
+	struct vfio_mig_v1 ms, md;
+	struct vfio_dma_buf sbuf, dbuf, wbuf;
+	struct vfio_mig_v2_buf b;
+	struct mig_stream s;
+	int fd;
+};
+
+FIXTURE_VARIANT(mig) {
+	const char *type;
+};
+
+FIXTURE_VARIANT_ADD(mig, m16) {
+	.type = MDMA_TYPE_16M,
+};
+
+FIXTURE_VARIANT_ADD(mig, m64) {
+	.type = MDMA_TYPE_64M,
+};
+
+FIXTURE_SETUP(mig)
+{
+	const char *why = mdma_unavailable(variant->type);
+	int ret;
+
+	self->fd = -1;
+	self->src.dev.fd = -1;
+	self->dst.dev.fd = -1;
+	if (why)
+		SKIP(return, "%s", why);
+	ret = mdma_create(&self->src, variant->type);
+	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
+	ret = mdma_create(&self->dst, variant->type);
+	if (ret)
+		mdma_destroy(&self->src);
+	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
+}
+
+static void buf_free(struct vfio_dma_buf *b)
+{
+	if (b->vaddr)
+		munmap(b->vaddr, b->size);
+	memset(b, 0, sizeof(*b));
+}
+
+FIXTURE_TEARDOWN(mig)
+{
+	close_fd(&self->fd);
+	vfio_mig_v1_close(&self->ms);
+	vfio_mig_v1_close(&self->md);
+	mdma_destroy(&self->src);
+	mdma_destroy(&self->dst);
+	buf_free(&self->sbuf);
+	buf_free(&self->dbuf);
+	buf_free(&self->wbuf);
+	vfio_mig_v2_buf_free(&self->b);
+	mig_stream_free(&self->s);
+}
+
+/* The digests of source and destination match. */
+static void check_digests(struct __test_metadata *_metadata,
+			  struct _test_data_mig *self)
+{
+	struct mdma_digest ds, dd;
+
+	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &ds));
+	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
+	EXPECT_STREQ("", mig_digest_diff(&ds, &dd))
+		TH_LOG("src mem %08x regs %08x queued %u, dst mem %08x regs %08x queued %u",
+		       ds.mem_crc32, ds.regs_crc32, ds.dma_queued,
+		       dd.mem_crc32, dd.regs_crc32, dd.dma_queued);
+}
+
+/* The parked descriptors of mig_populate() run on the destination. */
+static void run_parked(struct __test_metadata *_metadata,
+		       struct _test_data_mig *self)
+{
+	struct mdma *dst = &self->dst;
+	uint8_t *g, want[128];
+	unsigned int i;
+
+	EXPECT_EQ(NDESC, mdma_reg(dst, MDMA_REG_DMA_QUEUED));
+	ASSERT_EQ(0, vfio_dma_alloc(&dst->container, MIG_IOVA, 64 << 10,
+				    &self->dbuf));
+	g = self->dbuf.vaddr;
+	memset(g, GUARD, self->dbuf.size);
+	ASSERT_EQ(0, mdma_map_bar2(&self->src));
+	ASSERT_EQ(0, mdma_wr(dst, MDMA_REG_IRQ_STATUS, MDMA_IRQ_ALL));
+	ASSERT_EQ(0, mdma_wr(dst, MDMA_REG_CTRL, MDMA_CTRL_ENABLE));
+	ASSERT_EQ(0, mdma_wait(dst, MDMA_IRQ_DONE, MDMA_TIMEOUT_MS))
+		TH_LOG("%s", vfio_errmsg());
+	EXPECT_EQ(1 + NDESC, mdma_reg(dst, MDMA_REG_DMA_COMPLETED));
+	for (i = 0; i < NDESC; i++) {
+		memcpy(want, self->src.map + i * 8192 + 3, 100 + i);
+		EXPECT_EQ(-1, mdma_cmp(g + 4096 + i * 512, want, 100 + i))
+			TH_LOG("descriptor %u", i);
+	}
+}
+
+/*
+ * Save through the data fd, load through another (whole, and in odd
+ * pieces): the digests match, the stream names the device type, and the
+ * parked descriptors run on the destination.
+ */
+static void round_trip(struct __test_metadata *_metadata,
+		       struct _test_data_mig *self, const char *type, size_t piece)
+{
+	ASSERT_EQ(0, mig_populate(&self->src, 0x2345 + piece, NDESC,
+				  &self->sbuf)) TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, v2_save_all(&self->src.dev, &self->b))
+		TH_LOG("%s", vfio_errmsg());
+	EXPECT_EQ(V2_STOP, v2_state(&self->src.dev));
+	EXPECT_GT(self->b.len, self->src.mem_size);
+	ASSERT_GT(self->b.len, STREAM_REC_LEN + STREAM_HDR_TYPE + 32);
+	EXPECT_STREQ(type, (char *)self->b.data + STREAM_REC_LEN +
+		     STREAM_HDR_TYPE);
+
+	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
+				 piece)) TH_LOG("%s", vfio_errmsg());
+	EXPECT_EQ(V2_RUNNING, v2_state(&self->dst.dev));
+	check_digests(_metadata, self);
+	EXPECT_EQ(mdma_reg(&self->src, MDMA_REG_SCRATCH),
+		  mdma_reg(&self->dst, MDMA_REG_SCRATCH));
+	run_parked(_metadata, self);
+}
+
+TEST_F_TIMEOUT(mig, round_trip, 300)
+{
+	round_trip(_metadata, self, variant->type, 0);
+}
+
+TEST_F_TIMEOUT(mig, round_trip_odd_writes, 300)
+{
+	round_trip(_metadata, self, variant->type, 4093);
+}
+
+/* A stream saved through v2 loads through the v1 region. */
+TEST_F_TIMEOUT(mig, v2_save_v1_load, 300)
+{
+	ASSERT_EQ(0, mig_populate(&self->src, 0x3456, NDESC, &self->sbuf))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, v2_save_all(&self->src.dev, &self->b))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &self->dst.dev, true))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->md, ST_RESUMING))
+		TH_LOG("%s", vfio_errmsg());
+	/* Cut into window-sized chunks by the client. */
+	ASSERT_EQ(0, vfio_mig_v1_load_chunk(&self->md, self->b.data,
+					    self->b.len))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->md, ST_RUNNING))
+		TH_LOG("%s", vfio_errmsg());
+	EXPECT_EQ(V2_RUNNING, v2_state(&self->dst.dev));
+	check_digests(_metadata, self);
+	run_parked(_metadata, self);
+}
+
+/*
+ * A stream saved through the v1 region loads through v2; and v2 saving
+ * the same stopped device produces the very same bytes.
+ */
+TEST_F_TIMEOUT(mig, v1_save_v2_load, 300)
+{
+	ASSERT_EQ(0, mig_populate(&self->src, 0x4567, NDESC, &self->sbuf))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &self->src.dev, true))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mig_save_all(&self->ms, &self->s))
+		TH_LOG("%s", vfio_errmsg());
+	EXPECT_EQ(V2_STOP, v2_state(&self->src.dev));
+
+	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->s.buf, self->s.len,
+				 0)) TH_LOG("%s", vfio_errmsg());
+	check_digests(_metadata, self);
+
+	ASSERT_EQ(0, v2_save_all(&self->src.dev, &self->b))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(self->s.len, self->b.len);
+	EXPECT_EQ(-1, mdma_cmp(self->s.buf, self->b.data, self->s.len));
+	run_parked(_metadata, self);
+}
+
+/*
+ * VFIO_DEVICE_FEATURE_MIG_DATA_SIZE: ENOTTY before 6.2 (the vfio core has
+ * no such feature); from 6.2 an idle device estimates at least its memory,
+ * and the stream then read agrees within record headers and the
+ * config section.
+ */
+TEST_F_TIMEOUT(mig, stop_copy_size, 300)
+{
+	uint64_t est, mem = self->src.mem_size, slack;
+
+	if (!kernel_has_precopy()) {
+		EXPECT_EQ(-ENOTTY, vfio_mig_v2_stop_copy_size(&self->src.dev,
+							      &est));
+		return;
+	}
+	ASSERT_EQ(0, mig_populate(&self->src, 0x5678, NDESC, &self->sbuf))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_mig_v2_stop_copy_size(&self->src.dev, &est))
+		TH_LOG("%s", vfio_errmsg());
+	TH_LOG("estimate %llu bytes, memory %llu", (unsigned long long)est,
+	       (unsigned long long)mem);
+	EXPECT_GE(est, mem + HDR_REC_LEN + END_REC_LEN);
+	EXPECT_LE(est, mem + HDR_REC_LEN + END_REC_LEN + REC_MAX_PAYLOAD);
+
+	ASSERT_EQ(0, v2_save_all(&self->src.dev, &self->b))
+		TH_LOG("%s", vfio_errmsg());
+	/* A record per 64 KiB, one more per 1 MiB read, the config one. */
+	slack = REC_LEN * (est / REC_MAX_PAYLOAD + est / WORK_SIZE + 2);
+	EXPECT_LE(self->b.len, est + slack);
+	EXPECT_GE(self->b.len + REC_MAX_PAYLOAD, est);
+	/* And stopped after the save: the same estimate again. */
+	ASSERT_EQ(0, vfio_mig_v2_stop_copy_size(&self->src.dev, &mem));
+	EXPECT_EQ(est, mem);
+}
+
+/* Keep up to @depth GUEST_TO_DEV copies queued; *n counts them. */
+static int keep_busy(struct mdma *m, unsigned int depth, unsigned int *n)
+{
+	uint32_t queued = mdma_reg(m, MDMA_REG_DMA_QUEUED);
+	uint64_t dev;
+	int ret = 0;
+
+	if (queued == 0xdeadbeef)
+		return -EIO;
+	while (!ret && queued++ < depth) {
+		dev = ((uint64_t)*n * WORK_SIZE + *n * 4096) %
+		      (m->mem_size / 2);
+		ret = mdma_submit(m, MDMA_CMD_GUEST_TO_DEV, WORK_IOVA, dev,
+				  WORK_SIZE, 0);
+		(*n)++;
+	}
+	return ret;
+}
+
+/*
+ * Bytes a read of stream data may add to @payload payload bytes: a record
+ * header per 64 KiB, per run of dirty chunks (at most @runs) and per
+ * 1 MiB staged (@got bytes read).
+ */
+static uint64_t overhead(uint64_t payload, uint64_t runs, uint64_t got)
+{
+	return REC_LEN * (payload / REC_MAX_PAYLOAD + runs + got / WORK_SIZE +
+			  2);
+}
+
+/*
+ * Read @fd in PIECE reads until ENOMSG, checking after each that the
+ * field of PRECOPY_INFO it drains (initial_bytes or dirty_bytes) fell
+ * and the other stayed 0. Return the bytes read.
+ */
+static uint64_t drain(struct __test_metadata *_metadata,
+		      struct _test_data_mig *self, bool initial)
+{
+	uint64_t init, dirty, last = ~0ULL, total = 0;
+	unsigned int i, limit;
+	size_t before;
+	bool ended;
+
+	limit = self->src.mem_size / PIECE + 16;
+	for (i = 0; i < limit; i++) {
+		before = self->b.len;
+		EXPECT_EQ(0, vfio_mig_v2_read_all(self->fd, &self->b, PIECE,
+						  &ended))
+			TH_LOG("%s", vfio_errmsg());
+		EXPECT_FALSE(ended);
+		total += self->b.len - before;
+		EXPECT_EQ(0, vfio_mig_v2_precopy_info(self->fd, &init,
+						      &dirty));
+		EXPECT_EQ(0, initial ? dirty : init)
+			TH_LOG("read %u: initial %llu dirty %llu", i,
+			       (unsigned long long)init,
+			       (unsigned long long)dirty);
+		if (self->b.len - before < PIECE)
+			break;	/* ENOMSG: the temporary end */
+		EXPECT_LT(initial ? init : dirty, last)
+			TH_LOG("read %u: initial %llu dirty %llu", i,
+			       (unsigned long long)init,
+			       (unsigned long long)dirty);
+		last = initial ? init : dirty;
+	}
+	EXPECT_LT(i, limit) TH_LOG("no temporary end after %u reads", i);
+	EXPECT_EQ(0, init);
+	EXPECT_EQ(0, dirty);
+	return total;
+}
+
+/*
+ * Pre-copy: the initial data, counted down by initial_bytes, up to the
+ * temporary end (ENOMSG); then GUEST_TO_DEV copies into device memory make
+ * dirty_bytes grow, reading makes it fall; the figures match what is read;
+ * through PRE_COPY_P2P, STOP_COPY sends only the last dirty set; the
+ * destination matches.
+ */
+TEST_F_TIMEOUT(mig, precopy_converges, 600)
+{
+	uint64_t init, dirty, last, total, f, est, final_len, tail_chunks;
+	const uint64_t tail = 48 * 4096, tail_off = 12345;
+	struct mdma *src = &self->src;
+	unsigned int k, n = 0, i;
+	uint8_t b1;
+	uint32_t err;
+	bool ended;
+	int fd2;
+
+	if (!kernel_has_precopy())
+		SKIP(return, "no PRE_COPY before Linux 6.2");
+	ASSERT_EQ(0, mig_populate(src, 0x6789, 0, &self->sbuf))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_dma_alloc(&src->container, WORK_IOVA, WORK_SIZE,
+				    &self->wbuf));
+	mdma_pattern(self->wbuf.vaddr, WORK_SIZE, 6);
+	ASSERT_EQ(0, mdma_wr(src, MDMA_REG_CTRL, MDMA_CTRL_ENABLE));
+	ASSERT_EQ(0, mdma_wr(src, MDMA_REG_IRQ_STATUS, MDMA_IRQ_ALL));
+
+	ASSERT_EQ(0, v2_set(&src->dev, V2_PRE_COPY, &self->fd))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_LE(0, self->fd);
+
+	/* The initial data: all of memory and the stream header. */
+	ASSERT_EQ(0, vfio_mig_v2_precopy_info(self->fd, &init, &dirty))
+		TH_LOG("%s", vfio_errmsg());
+	EXPECT_EQ(src->mem_size + HDR_REC_LEN, init);
+	EXPECT_EQ(0, dirty);
+	total = drain(_metadata, self, true);
+	EXPECT_GE(total, init);
+	EXPECT_LE(total, init + overhead(init, 1, total))
+		TH_LOG("initial_bytes %llu, read %llu",
+		       (unsigned long long)init, (unsigned long long)total);
+	EXPECT_EQ(-ENOMSG, fd_read(self->fd, &b1, 1));
+
+	/* Copies into device memory, one at a time: dirty_bytes grows. */
+	last = 0;
+	for (k = 1; k <= 3; k++) {
+		ASSERT_EQ(0, mdma_run(src, MDMA_CMD_GUEST_TO_DEV, WORK_IOVA,
+				      k * 2 * WORK_SIZE, WORK_SIZE, 0, &err))
+			TH_LOG("%s", vfio_errmsg());
+		ASSERT_EQ(MDMA_ERR_NONE, err);
+		ASSERT_EQ(0, vfio_mig_v2_precopy_info(self->fd, &init,
+						      &dirty));
+		EXPECT_EQ(0, init) TH_LOG("copy %u: dirty data counted as initial",
+					  k);
+		EXPECT_EQ(k * WORK_SIZE, init + dirty) TH_LOG("copy %u", k);
+		EXPECT_GT(dirty, last) TH_LOG("copy %u", k);
+		last = dirty;
+	}
+
+	/* A workload running while the data is read. */
+	for (i = 0; i < 2 * src->mem_size / WORK_SIZE; i++) {
+		ASSERT_EQ(0, keep_busy(src, 4, &n));
+		ASSERT_EQ(0, vfio_mig_v2_read_all(self->fd, &self->b,
+						  WORK_SIZE, &ended))
+			TH_LOG("%s", vfio_errmsg());
+		ASSERT_FALSE(ended);
+	}
+	EXPECT_GT(n, 4) TH_LOG("the workload did not make progress");
+	ASSERT_EQ(0, mdma_wait(src, MDMA_IRQ_DONE, MDMA_TIMEOUT_MS))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_reg(src, MDMA_REG_DMA_ERROR));
+
+	/* Stopped: what PRECOPY_INFO says is what is read, and it falls. */
+	ASSERT_EQ(0, vfio_mig_v2_precopy_info(self->fd, &init, &dirty));
+	f = init + dirty;
+	TH_LOG("%u copies; then initial %llu dirty %llu", n,
+	       (unsigned long long)init, (unsigned long long)dirty);
+	EXPECT_EQ(0, init);
+	EXPECT_GT(dirty, 0);
+	total = drain(_metadata, self, false);
+	EXPECT_GE(total, f);
+	EXPECT_LE(total, f + overhead(f, n + 3, total))
+		TH_LOG("dirty_bytes %llu, read %llu", (unsigned long long)f,
+		       (unsigned long long)total);
+
+	/* The last dirty set: one copy to an unaligned offset. */
+	ASSERT_EQ(0, mdma_run(src, MDMA_CMD_GUEST_TO_DEV, WORK_IOVA,
+			      src->mem_size / 2 + tail_off, tail, 0, &err));
+	ASSERT_EQ(MDMA_ERR_NONE, err);
+	tail_chunks = (src->mem_size / 2 + tail_off + tail - 1) / 4096 -
+		      (src->mem_size / 2 + tail_off) / 4096 + 1;
+	ASSERT_EQ(0, vfio_mig_v2_precopy_info(self->fd, &init, &dirty));
+	EXPECT_EQ(0, init);
+	EXPECT_EQ(tail_chunks * 4096, dirty);
+
+	ASSERT_EQ(0, v2_set(&src->dev, V2_PRE_COPY_P2P, &fd2))
+		TH_LOG("%s", vfio_errmsg());
+	EXPECT_EQ(-1, fd2);
+	ASSERT_EQ(0, vfio_mig_v2_precopy_info(self->fd, &init, &dirty));
+	EXPECT_EQ(0, init);
+	EXPECT_EQ(tail_chunks * 4096, dirty);
+	ASSERT_EQ(0, vfio_mig_v2_stop_copy_size(&src->dev, &est));
+	/* The dirty chunks, the config section, the end record. */
+	EXPECT_GE(est, tail_chunks * 4096 + END_REC_LEN);
+	EXPECT_LE(est, tail_chunks * 4096 + END_REC_LEN + REC_MAX_PAYLOAD);
+
+	ASSERT_EQ(0, v2_set(&src->dev, V2_STOP_COPY, &fd2))
+		TH_LOG("%s", vfio_errmsg());
+	EXPECT_EQ(-1, fd2);
+	total = self->b.len;
+	ASSERT_EQ(0, vfio_mig_v2_read_all(self->fd, &self->b, 0, &ended))
+		TH_LOG("%s", vfio_errmsg());
+	EXPECT_TRUE(ended);
+	final_len = self->b.len - total;
+	TH_LOG("stop-copy: %llu bytes (estimate %llu) of %llu of memory",
+	       (unsigned long long)final_len, (unsigned long long)est,
+	       (unsigned long long)src->mem_size);
+	EXPECT_GE(final_len, tail_chunks * 4096 + END_REC_LEN);
+	EXPECT_LE(final_len, est + overhead(est, 2, 0));
+	EXPECT_LT(final_len * 16, src->mem_size);
+	/* The permanent end: 0 again, never ENOMSG. */
+	EXPECT_EQ(0, fd_read(self->fd, &b1, 1));
+	ASSERT_EQ(0, v2_set(&src->dev, V2_STOP, NULL));
+	EXPECT_EQ(-ENODEV, fd_read(self->fd, &b1, 1));
+
+	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
+				 0)) TH_LOG("%s", vfio_errmsg());
+	check_digests(_metadata, self);
+}
+
+TEST_HARNESS_MAIN

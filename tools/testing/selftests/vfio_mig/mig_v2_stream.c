@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The protocol v2 data fd under misuse: bad streams written to a RESUMING
+ * device, a data fd closed before its session ended, a data fd used after
+ * its session ended, and a data fd that outlives the device fd and the
+ * device itself.
+ */
+#include "kselftest_harness.h"
+#include "mig_v2_util.h"
+
+FIXTURE(bad) {
+	struct mdma src, dst;
+	struct vfio_mig_v1 md;
+	struct vfio_dma_buf sbuf;
+	struct vfio_mig_v2_buf b;
+	struct mdma_digest ds;
+	uint8_t *copy;
+	int fd;
+};
+
+FIXTURE_SETUP(bad)
+{
+	const char *why = mdma_unavailable(MDMA_TYPE_16M);
+	int ret;
+
+	self->fd = -1;
+	self->src.dev.fd = -1;
+	self->dst.dev.fd = -1;
+	if (why)
+		SKIP(return, "%s", why);
+	ret = mdma_create(&self->src, MDMA_TYPE_16M);
+	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
+	ret = mdma_create(&self->dst, MDMA_TYPE_16M);
+	if (ret)
+		mdma_destroy(&self->src);
+	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &self->dst.dev, false))
+		TH_LOG("%s", vfio_errmsg());
+}
+
+FIXTURE_TEARDOWN(bad)
+{
+	close_fd(&self->fd);
+	vfio_mig_v1_close(&self->md);
+	mdma_destroy(&self->src);
+	mdma_destroy(&self->dst);
+	if (self->sbuf.vaddr)
+		munmap(self->sbuf.vaddr, self->sbuf.size);
+	vfio_mig_v2_buf_free(&self->b);
+	free(self->copy);
+}
+
+/* A populated source saved into self->b (its digest in self->ds). */
+static void save_source(struct __test_metadata *_metadata,
+			struct _test_data_bad *self)
+{
+	ASSERT_EQ(0, mig_populate(&self->src, 0x7788, 3, &self->sbuf))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, v2_save_all(&self->src.dev, &self->b))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &self->ds));
+	ASSERT_TRUE(mig_rec_crc_ok(self->b.data));
+	self->copy = malloc(self->b.len);
+	ASSERT_NE(NULL, self->copy);
+}
+
+/* The destination took the source's state. */
+static void check_loaded(struct __test_metadata *_metadata,
+			 struct _test_data_bad *self)
+{
+	struct mdma_digest dd;
+
+	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
+	EXPECT_STREQ("", mig_digest_diff(&self->ds, &dd));
+}
+
+/* The destination in ERROR, in both protocols; reset it to RUNNING. */
+static void check_error_and_reset(struct __test_metadata *_metadata,
+				  struct _test_data_bad *self, const char *what)
+{
+	int fd2;
+
+	EXPECT_EQ(V2_ERROR, v2_state(&self->dst.dev)) TH_LOG("%s", what);
+	EXPECT_EQ(ST_ERROR, mig_state(&self->md)) TH_LOG("%s", what);
+	EXPECT_EQ(-ENODEV, fd_poke(self->fd)) TH_LOG("%s", what);
+	EXPECT_EQ(-EINVAL, v2_set(&self->dst.dev, V2_RUNNING, &fd2))
+		TH_LOG("%s", what);
+	close_fd(&fd2);
+	close_fd(&self->fd);
+	ASSERT_EQ(0, vfio_device_reset(&self->dst.dev));
+	EXPECT_EQ(V2_RUNNING, v2_state(&self->dst.dev));
+}
+
+/* RESUMING, @len bytes of @buf in one write(): its result. */
+static ssize_t feed(struct __test_metadata *_metadata,
+		    struct _test_data_bad *self, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	EXPECT_EQ(0, v2_set(&self->dst.dev, V2_RESUMING, &self->fd))
+		TH_LOG("%s", vfio_errmsg());
+	if (self->fd < 0)
+		return -EBADF;
+	n = fd_write(self->fd, buf, len);
+	return n;
+}
+
+/*
+ * A stream cut short anywhere is taken, but leaving RESUMING fails with
+ * ENODATA and leaves the device in ERROR.
+ */
+TEST_F_TIMEOUT(bad, truncated, 300)
+{
+	size_t cuts[] = { 0, 100, HDR_REC_LEN, 0 };
+	unsigned int i;
+
+	save_source(_metadata, self);
+	cuts[3] = self->b.len / 2;
+	for (i = 0; i < ARRAY_SIZE(cuts) + 2; i++) {
+		size_t cut = i < ARRAY_SIZE(cuts) ? cuts[i] :
+			     self->b.len - (i == ARRAY_SIZE(cuts) ?
+					    END_REC_LEN : 1);
+
+		EXPECT_EQ((ssize_t)cut, feed(_metadata, self, self->b.data,
+					     cut)) TH_LOG("cut at %zu", cut);
+		EXPECT_EQ(-ENODATA, v2_set(&self->dst.dev, V2_STOP, NULL))
+			TH_LOG("cut at %zu", cut);
+		check_error_and_reset(_metadata, self, "truncated");
+	}
+	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
+				 0)) TH_LOG("%s", vfio_errmsg());
+	check_loaded(_metadata, self);
+}
+
+/* One bit flipped anywhere: the write fails with EBADMSG, ERROR. */
+TEST_F_TIMEOUT(bad, bit_flipped, 300)
+{
+	size_t at[] = { 0, 20, STREAM_REC_LEN + 3, HDR_REC_LEN + 5,
+			0, 0, 0 };
+	unsigned int i;
+
+	save_source(_metadata, self);
+	at[4] = self->b.len / 2;
+	at[5] = self->b.len - END_REC_LEN + 2;
+	at[6] = self->b.len - 1;
+	for (i = 0; i < ARRAY_SIZE(at); i++) {
+		memcpy(self->copy, self->b.data, self->b.len);
+		self->copy[at[i]] ^= 0x10;
+		EXPECT_EQ(-EBADMSG, feed(_metadata, self, self->copy,
+					 self->b.len))
+			TH_LOG("bit 4 of byte %zu", at[i]);
+		check_error_and_reset(_metadata, self, "bit flipped");
+	}
+	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
+				 0)) TH_LOG("%s", vfio_errmsg());
+	check_loaded(_metadata, self);
+}
+
+/* Another stream version, with a good CRC: EPROTONOSUPPORT, ERROR. */
+TEST_F_TIMEOUT(bad, wrong_version, 300)
+{
+	uint32_t version = 2;
+
+	save_source(_metadata, self);
+	memcpy(self->copy, self->b.data, self->b.len);
+	memcpy(self->copy + STREAM_REC_LEN + STREAM_HDR_VERSION, &version, 4);
+	mig_rec_fix_crc(self->copy);
+	EXPECT_EQ(-EPROTONOSUPPORT, feed(_metadata, self, self->copy,
+					 self->b.len));
+	check_error_and_reset(_metadata, self, "wrong version");
+	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
+				 0)) TH_LOG("%s", vfio_errmsg());
+	check_loaded(_metadata, self);
+}
+
+/* Another device type, with a good CRC: EINVAL, ERROR. */
+TEST_F_TIMEOUT(bad, wrong_device_type, 300)
+{
+	char *type;
+
+	save_source(_metadata, self);
+	memcpy(self->copy, self->b.data, self->b.len);
+	type = (char *)self->copy + STREAM_REC_LEN + STREAM_HDR_TYPE;
+	ASSERT_STREQ(MDMA_TYPE_16M, type);
+	memcpy(type, "mdma-15m", 8);
+	mig_rec_fix_crc(self->copy);
+	EXPECT_EQ(-EINVAL, feed(_metadata, self, self->copy, self->b.len));
+	check_error_and_reset(_metadata, self, "wrong device type");
+	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
+				 0)) TH_LOG("%s", vfio_errmsg());
+	check_loaded(_metadata, self);
+}
+
+/*
+ * Garbage: instead of a stream, and after a whole one. Both fail with
+ * EBADMSG and leave the device in ERROR.
+ */
+TEST_F_TIMEOUT(bad, garbage, 300)
+{
+	const size_t len = 64 << 10;
+
+	save_source(_metadata, self);
+	mdma_pattern(self->copy, len, 0xbad);
+	EXPECT_EQ(-EBADMSG, feed(_metadata, self, self->copy, len));
+	check_error_and_reset(_metadata, self, "garbage");
+
+	EXPECT_EQ((ssize_t)self->b.len, feed(_metadata, self, self->b.data,
+					     self->b.len));
+	EXPECT_EQ(-EBADMSG, fd_write(self->fd, self->copy, 100));
+	check_error_and_reset(_metadata, self, "garbage after the end");
+
+	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
+				 0)) TH_LOG("%s", vfio_errmsg());
+	check_loaded(_metadata, self);
+}
+
+/* A new migration of the source loads into the destination. */
+static void migrate_again(struct __test_metadata *_metadata,
+			  struct _test_data_bad *self)
+{
+	self->b.len = 0;
+	ASSERT_EQ(0, v2_save_all(&self->src.dev, &self->b))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &self->ds));
+	ASSERT_EQ(0, vfio_device_reset(&self->dst.dev));
+	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
+				 0)) TH_LOG("%s", vfio_errmsg());
+	check_loaded(_metadata, self);
+}
+
+/*
+ * A saving data fd closed before the end, in PRE_COPY and in STOP_COPY:
+ * the state stays, a state change ends the session, and the next
+ * migration works.
+ */
+TEST_F_TIMEOUT(bad, close_early_saving, 300)
+{
+	uint8_t buf[100 << 10];
+	int fd2;
+
+	ASSERT_EQ(0, mig_populate(&self->src, 0x99aa, 3, &self->sbuf))
+		TH_LOG("%s", vfio_errmsg());
+	if (kernel_has_precopy()) {
+		ASSERT_EQ(0, v2_set(&self->src.dev, V2_PRE_COPY, &self->fd));
+		ASSERT_EQ(sizeof(buf), fd_read(self->fd, buf, sizeof(buf)));
+		close_fd(&self->fd);
+		EXPECT_EQ(V2_PRE_COPY, v2_state(&self->src.dev));
+		/* Inside the saving group: no new fd. */
+		EXPECT_EQ(0, v2_set(&self->src.dev, V2_STOP_COPY, &fd2))
+			TH_LOG("%s", vfio_errmsg());
+		EXPECT_EQ(-1, fd2);
+		close_fd(&fd2);
+		EXPECT_EQ(V2_STOP_COPY, v2_state(&self->src.dev));
+		EXPECT_EQ(0, v2_set(&self->src.dev, V2_RUNNING, NULL));
+		migrate_again(_metadata, self);
+		ASSERT_EQ(0, v2_set(&self->src.dev, V2_RUNNING, NULL));
+
+		ASSERT_EQ(0, v2_set(&self->src.dev, V2_PRE_COPY, &self->fd));
+		close_fd(&self->fd);
+		EXPECT_EQ(0, v2_set(&self->src.dev, V2_RUNNING, NULL));
+		migrate_again(_metadata, self);
+		ASSERT_EQ(0, v2_set(&self->src.dev, V2_RUNNING, NULL));
+	}
+	ASSERT_EQ(0, v2_set(&self->src.dev, V2_STOP_COPY, &self->fd));
+	ASSERT_EQ(sizeof(buf), fd_read(self->fd, buf, sizeof(buf)));
+	close_fd(&self->fd);
+	EXPECT_EQ(V2_STOP_COPY, v2_state(&self->src.dev));
+	EXPECT_EQ(ST_STOP_COPY, v1_of(v2_state(&self->src.dev)));
+	EXPECT_EQ(0, v2_set(&self->src.dev, V2_RUNNING, NULL));
+	EXPECT_EQ(V2_RUNNING, v2_state(&self->src.dev));
+	migrate_again(_metadata, self);
+}
+
+/*
+ * A resuming data fd closed early: with the whole stream written, leaving
+ * RESUMING commits it; with half of it, leaving fails with ENODATA and
+ * the device is in ERROR until a reset; the next migration works.
+ */
+TEST_F_TIMEOUT(bad, close_early_resuming, 300)
+{
+	save_source(_metadata, self);
+	EXPECT_EQ((ssize_t)self->b.len, feed(_metadata, self, self->b.data,
+					     self->b.len));
+	close_fd(&self->fd);
+	EXPECT_EQ(V2_RESUMING, v2_state(&self->dst.dev));
+	EXPECT_EQ(0, v2_set(&self->dst.dev, V2_RUNNING, NULL))
+		TH_LOG("%s", vfio_errmsg());
+	check_loaded(_metadata, self);
+
+	ASSERT_EQ(0, vfio_device_reset(&self->dst.dev));
+	EXPECT_EQ((ssize_t)self->b.len / 2,
+		  feed(_metadata, self, self->b.data, self->b.len / 2));
+	close_fd(&self->fd);
+	EXPECT_EQ(V2_RESUMING, v2_state(&self->dst.dev));
+	EXPECT_EQ(-ENODATA, v2_set(&self->dst.dev, V2_RUNNING, NULL));
+	EXPECT_EQ(V2_ERROR, v2_state(&self->dst.dev));
+	ASSERT_EQ(0, vfio_device_reset(&self->dst.dev));
+
+	ASSERT_EQ(0, v2_set(&self->dst.dev, V2_RESUMING, &self->fd));
+	close_fd(&self->fd);
+	EXPECT_EQ(-ENODATA, v2_set(&self->dst.dev, V2_STOP, NULL));
+	ASSERT_EQ(0, vfio_device_reset(&self->dst.dev));
+	migrate_again(_metadata, self);
+}
+
+/*
+ * A data fd whose session ended fails with ENODEV: after a state change
+ * out of the session, after VFIO_DEVICE_RESET, after the device fd was
+ * closed.
+ */
+TEST_F_TIMEOUT(bad, ended_session_enodev, 300)
+{
+	uint64_t init, dirty;
+	uint8_t byte = 0;
+
+	save_source(_metadata, self);
+
+	/* After STOP, and after RESUMING -> RUNNING. */
+	ASSERT_EQ(0, v2_set(&self->src.dev, V2_STOP_COPY, &self->fd));
+	ASSERT_EQ(0, v2_set(&self->src.dev, V2_STOP, NULL));
+	EXPECT_EQ(-ENODEV, fd_read(self->fd, &byte, 1));
+	EXPECT_EQ(-ENODEV, vfio_mig_v2_precopy_info(self->fd, &init, &dirty));
+	close_fd(&self->fd);
+	EXPECT_EQ((ssize_t)self->b.len, feed(_metadata, self, self->b.data,
+					     self->b.len));
+	ASSERT_EQ(0, v2_set(&self->dst.dev, V2_RUNNING, NULL));
+	EXPECT_EQ(-ENODEV, fd_write(self->fd, &byte, 1));
+	close_fd(&self->fd);
+
+	/* After a reset, saving and resuming. */
+	ASSERT_EQ(0, v2_set(&self->src.dev, V2_STOP_COPY, &self->fd));
+	ASSERT_EQ(0, vfio_device_reset(&self->src.dev));
+	EXPECT_EQ(-ENODEV, fd_read(self->fd, &byte, 1));
+	EXPECT_EQ(V2_RUNNING, v2_state(&self->src.dev));
+	close_fd(&self->fd);
+	ASSERT_EQ(0, v2_set(&self->dst.dev, V2_RESUMING, &self->fd));
+	ASSERT_EQ(0, vfio_device_reset(&self->dst.dev));
+	EXPECT_EQ(-ENODEV, fd_write(self->fd, self->b.data, 64));
+	EXPECT_EQ(V2_RUNNING, v2_state(&self->dst.dev));
+	close_fd(&self->fd);
+	if (kernel_has_precopy()) {
+		ASSERT_EQ(0, v2_set(&self->src.dev, V2_PRE_COPY, &self->fd));
+		ASSERT_EQ(0, vfio_device_reset(&self->src.dev));
+		EXPECT_EQ(-ENODEV, fd_read(self->fd, &byte, 1));
+		EXPECT_EQ(-ENODEV, vfio_mig_v2_precopy_info(self->fd, &init,
+							    &dirty));
+		close_fd(&self->fd);
+	}
+
+	/* After the device fd was closed (then opened again). */
+	ASSERT_EQ(0, v2_set(&self->dst.dev, V2_RESUMING, &self->fd));
+	vfio_mig_v1_close(&self->md);
+	ASSERT_EQ(0, mig_reopen(&self->dst)) TH_LOG("%s", vfio_errmsg());
+	EXPECT_EQ(-ENODEV, fd_write(self->fd, self->b.data, 64));
+	EXPECT_EQ(V2_RUNNING, v2_state(&self->dst.dev));
+	close_fd(&self->fd);
+	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
+				 0)) TH_LOG("%s", vfio_errmsg());
+	check_loaded(_metadata, self);
+}
+
+/*
+ * A data fd outlives the device fd, and then the device: its reads fail
+ * with ENODEV, and closing it last frees everything without a splat (the
+ * kernel log is checked by vm-run, and the final rmmods of run_in_guest.sh
+ * show that no reference was left behind).
+ */
+TEST_F_TIMEOUT(bad, data_fd_outlives_device, 300)
+{
+	uint8_t buf[4096];
+	int fd2 = -1;
+
+	ASSERT_EQ(0, mig_populate(&self->src, 0xabcd, 3, &self->sbuf))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, v2_set(&self->src.dev, V2_STOP_COPY, &self->fd));
+	ASSERT_EQ(sizeof(buf), fd_read(self->fd, buf, sizeof(buf)));
+	ASSERT_EQ(0, v2_set(&self->dst.dev, V2_RESUMING, &fd2));
+	ASSERT_EQ(sizeof(buf), fd_write(fd2, buf, sizeof(buf)));
+
+	/* The device fds go first (a BAR2 mapping would hold one open). */
+	if (self->src.map) {
+		munmap(self->src.map, self->src.bar2.size);
+		self->src.map = NULL;
+	}
+	ASSERT_EQ(0, close(self->src.dev.fd));
+	self->src.dev.fd = -1;
+	vfio_mig_v1_close(&self->md);
+	ASSERT_EQ(0, close(self->dst.dev.fd));
+	self->dst.dev.fd = -1;
+	EXPECT_EQ(-ENODEV, fd_read(self->fd, buf, sizeof(buf)));
+	EXPECT_EQ(-ENODEV, fd_write(fd2, buf, sizeof(buf)));
+
+	/* Then the devices themselves. */
+	mdma_destroy(&self->src);
+	mdma_destroy(&self->dst);
+	EXPECT_FALSE(vfio_mdev_exists(self->src.uuid));
+	EXPECT_FALSE(vfio_mdev_exists(self->dst.uuid));
+	EXPECT_EQ(-ENODEV, fd_read(self->fd, buf, sizeof(buf)));
+	EXPECT_EQ(-ENODEV, fd_write(fd2, buf, sizeof(buf)));
+	close_fd(&self->fd);
+	close_fd(&fd2);
+}
+
+TEST_HARNESS_MAIN
