@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio-migrate bench: how fast the data window moves a device's state.
+ *
+ * For each mdma type it creates an instance, fills its memory, and times
+ * a whole stop-and-copy save through the mapped window and through
+ * trapped reads (one pread() of the window per chunk), next to a plain
+ * memcpy() of the same number of bytes in window-sized pieces in this
+ * process. The window size is vfio_mig's window_kb, fixed while the
+ * module is loaded: bench-windows.sh reloads it to compare sizes.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vfio-migrate.h"
+
+#define BENCH_DEFAULT_TYPES	MDMA_TYPE_16M "," MDMA_TYPE_64M
+#define BENCH_DEFAULT_REPS	3
+
+struct bench_opts {
+	char *types;
+	char *windows;
+	unsigned int reps;
+	bool header;
+};
+
+struct bench_row {
+	uint64_t bytes;
+	double mmap_secs;
+	double trap_secs;
+	double memcpy_secs;
+};
+
+static void bench_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vfio-migrate bench [--types T1,T2] [--windows KB1,KB2] [--reps N]\n"
+		"                          [--no-header]\n"
+		"\n"
+		"For each mdma type, create an instance (through sysfs; it is removed\n"
+		"afterwards), fill its device memory and time a whole stop-and-copy\n"
+		"save through the mapped data window and through trapped reads (one\n"
+		"pread() of the window per chunk), next to a plain memcpy() of the same\n"
+		"bytes in window-sized pieces. Prints MiB/s, the ratio to memcpy and\n"
+		"the window measured (best of --reps runs).\n"
+		"\n"
+		"  --types LIST    mdma types (default %s)\n"
+		"  --windows LIST  window_kb values the run is meant for: the bench\n"
+		"                  refuses to run if the loaded vfio_mig's window_kb is\n"
+		"                  not among them. window_kb is fixed while vfio_mig is\n"
+		"                  loaded; tools/vfio-migrate/bench-windows.sh reloads\n"
+		"                  the modules with each size (in a test guest only)\n"
+		"  --reps N        runs per measurement (default %u)\n"
+		"  --no-header     rows only (for a table of several runs)\n",
+		BENCH_DEFAULT_TYPES, BENCH_DEFAULT_REPS);
+}
+
+static int bench_parse(int argc, char **argv, struct bench_opts *o)
+{
+	static const struct option opts[] = {
+		{ "types", required_argument, NULL, 't' },
+		{ "windows", required_argument, NULL, 'w' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "no-header", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long v;
+	char *end;
+	int c;
+
+	o->types = BENCH_DEFAULT_TYPES;
+	o->windows = NULL;
+	o->reps = BENCH_DEFAULT_REPS;
+	o->header = true;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			o->types = optarg;
+			break;
+		case 'w':
+			o->windows = optarg;
+			break;
+		case 'r':
+			v = strtoul(optarg, &end, 0);
+			if (*end || end == optarg || !v || v > 100) {
+				vm_err("--reps %s: use 1 to 100", optarg);
+				return 1;
+			}
+			o->reps = v;
+			break;
+		case 'n':
+			o->header = false;
+			break;
+		case 'h':
+			bench_usage(stdout);
+			return -1;
+		default:
+			bench_usage(stderr);
+			return 1;
+		}
+	}
+	if (optind != argc) {
+		bench_usage(stderr);
+		return 1;
+	}
+	return 0;
+}
+
+/* Is @kb in the comma separated @list? */
+static bool in_list(const char *list, long kb)
+{
+	const char *p = list;
+	char *end;
+
+	while (*p) {
+		if (strtol(p, &end, 0) == kb && (*end == ',' || !*end))
+			return true;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		p++;
+	}
+	return false;
+}
+
+/* One whole stop-and-copy save; returns its seconds or a negative errno. */
+static int save_once(struct vm_dev *d, uint64_t *bytes, double *secs)
+{
+	uint64_t chunks;
+	double t;
+	int ret;
+
+	ret = vfio_mig_v1_set_state(&d->mig, VFIO_MIG_V1_STOP_COPY);
+	if (ret)
+		return ret;
+	t = vm_now();
+	ret = vm_save_stopcopy(d, -1, bytes, &chunks);
+	*secs = vm_now() - t;
+	if (ret) {
+		vfio_mig_v1_set_state(&d->mig, VFIO_MIG_V1_RUNNING);
+		return ret;
+	}
+	return vfio_mig_v1_set_state(&d->mig, VFIO_MIG_V1_RUNNING);
+}
+
+static int measure_save(struct vm_dev *d, bool trapped, unsigned int reps,
+			uint64_t *bytes, double *best)
+{
+	unsigned int i;
+	double secs;
+	int ret;
+
+	ret = vfio_mig_v1_open(&d->mig, &d->m.dev, !trapped);
+	if (ret)
+		return ret;
+	*best = 0;
+	for (i = 0; i < reps; i++) {
+		ret = save_once(d, bytes, &secs);
+		if (ret)
+			break;
+		if (!*best || secs < *best)
+			*best = secs;
+	}
+	vfio_mig_v1_close(&d->mig);
+	return ret;
+}
+
+static double measure_memcpy(void *dst, const void *src, uint64_t bytes,
+			     size_t piece, uint64_t src_size,
+			     unsigned int reps)
+{
+	double t, secs, best = 0;
+	uint64_t done, off;
+	unsigned int i;
+	size_t n;
+
+	for (i = 0; i < reps; i++) {
+		t = vm_now();
+		for (done = 0, off = 0; done < bytes; done += n) {
+			n = bytes - done < piece ? bytes - done : piece;
+			if (off + n > src_size)
+				off = 0;
+			memcpy(dst, (const char *)src + off, n);
+			/* Keep the compiler from dropping the copy. */
+			__asm__ __volatile__("" : : "r"(dst) : "memory");
+			off += n;
+		}
+		secs = vm_now() - t;
+		if (!best || secs < best)
+			best = secs;
+	}
+	return best;
+}
+
+static int bench_type(const char *type, const struct bench_opts *o,
+		      struct bench_row *row)
+{
+	struct vm_dev d;
+	uint64_t bytes2;
+	void *src;
+	int ret;
+
+	memset(&d, 0, sizeof(d));
+	ret = mdma_create(&d.m, type);
+	if (ret) {
+		vm_explain("create an instance", ret);
+		return ret;
+	}
+	snprintf(d.type, sizeof(d.type), "%s", type);
+	ret = mdma_map_bar2(&d.m);
+	if (ret) {
+		vm_explain("map BAR2", ret);
+		goto out;
+	}
+	vm_fill(d.m.map, d.m.mem_size, 0xbe4c0001);
+
+	ret = vfio_mig_v1_open(&d.mig, &d.m.dev, false);
+	if (ret) {
+		vm_explain("open the migration region", ret);
+		goto out;
+	}
+	d.chunk_size = d.mig.data_size ? d.mig.data_size : d.mig.region.size;
+	d.chunk = malloc(d.chunk_size);
+	src = malloc(d.m.mem_size);
+	if (!d.chunk || !src) {
+		free(src);
+		vm_err("out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
+	vm_fill(src, d.m.mem_size, 0xbe4c0002);
+
+	ret = measure_save(&d, false, o->reps, &row->bytes, &row->mmap_secs);
+	if (ret) {
+		vm_explain("save through the mapped window", ret);
+		goto free;
+	}
+	ret = measure_save(&d, true, o->reps, &bytes2, &row->trap_secs);
+	if (ret) {
+		vm_explain("save through trapped reads", ret);
+		goto free;
+	}
+	row->memcpy_secs = measure_memcpy(d.chunk, src, row->bytes,
+					  d.chunk_size, d.m.mem_size, o->reps);
+free:
+	free(src);
+out:
+	free(d.chunk);
+	mdma_destroy(&d.m);
+	return ret;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	struct bench_opts o;
+	struct bench_row row;
+	char *types, *type, *save;
+	long kb;
+	int ret, failed = 0;
+
+	ret = bench_parse(argc, argv, &o);
+	if (ret)
+		return ret < 0 ? 0 : 2;
+	kb = vm_window_kb();
+	if (kb < 0) {
+		vm_err("cannot read %s: is vfio_mig.ko loaded?",
+		       VM_WINDOW_KB_PARAM);
+		return 1;
+	}
+	if (o.windows && !in_list(o.windows, kb)) {
+		vm_err("vfio_mig is loaded with window_kb=%ld, not one of %s",
+		       kb, o.windows);
+		vm_cont("  hint: window_kb is fixed while the module is loaded; reload vfio_mig (and mdma)\n");
+		vm_cont("  with window_kb=N, or run tools/vfio-migrate/bench-windows.sh in a test guest\n");
+		return 1;
+	}
+	if (o.header) {
+		vm_info("save throughput, best of %u; window = vfio_mig window_kb (the data window)\n",
+			o.reps);
+		printf("%-9s %-10s %10s  %10s %6s  %10s %6s  %10s\n", "window",
+		       "type", "state", "mmap MiB/s", "x cpy", "trap MiB/s",
+		       "x cpy", "memcpy");
+	}
+	types = strdup(o.types);
+	if (!types) {
+		vm_err("out of memory");
+		return 1;
+	}
+	for (type = strtok_r(types, ",", &save); type;
+	     type = strtok_r(NULL, ",", &save)) {
+		const char *why = mdma_unavailable(type);
+		char kbs[32], sz[32];
+		double mm, tr, cp;
+
+		snprintf(kbs, sizeof(kbs), "%ld KiB", kb);
+		if (why) {
+			printf("%-9s %-10s skipped: %s\n", kbs, type, why);
+			failed++;
+			continue;
+		}
+		memset(&row, 0, sizeof(row));
+		if (bench_type(type, &o, &row)) {
+			failed++;
+			continue;
+		}
+		mm = row.bytes / VM_MIB / row.mmap_secs;
+		tr = row.bytes / VM_MIB / row.trap_secs;
+		cp = row.bytes / VM_MIB / row.memcpy_secs;
+		printf("%-9s %-10s %10s  %10.1f %6.2f  %10.1f %6.2f  %10.1f\n",
+		       kbs, type, vm_bytes(sz, sizeof(sz), row.bytes), mm,
+		       mm / cp, tr, tr / cp, cp);
+		fflush(stdout);
+	}
+	free(types);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio-migrate: opening devices, messages, progress and small helpers.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vfio-migrate.h"
+
+void vm_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	vm_status_done();
+	fputs("vfio-migrate: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void vm_cont(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+void vm_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	vm_status_done();
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+}
+
+/* What a user can do about a failure, by errno. */
+static const char * const hints[] = {
+	[ENOENT] =
+		"check the UUID (ls /sys/bus/mdev/devices), that mdma.ko and vfio_mig.ko are loaded, and that debugfs is mounted",
+	[EACCES] = "run as root",
+	[EPERM] = "run as root",
+	[EBUSY] =
+		"another process (a VMM, or another vfio-migrate) has the device or its group open; stop it first",
+	[ENODEV] = "the instance went away; create it again",
+	[ENOSPC] = "not enough memory; try a smaller --ram-mb or fewer instances",
+	[ENOMEM] = "not enough memory; try a smaller --ram-mb or fewer instances",
+	[EINVAL] =
+		"the device refused the request; it may be in the error state (reopening the device resets it)",
+	[EIO] = "the device or file returned less than asked",
+};
+
+void vm_explain(const char *what, int err)
+{
+	vm_err("%s: %s", what, vfio_errmsg());
+	if (-err > 0 && -err < (int)VM_ARRAY_SIZE(hints) && hints[-err])
+		vm_cont("  hint: %s\n", hints[-err]);
+}
+
+int vm_dev_open(struct vm_dev *d, const char *uuid, bool trapped)
+{
+	char what[96];
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	d->m.dev.fd = -1;
+	d->m.dev.group_fd = -1;
+	d->m.container.fd = -1;
+	snprintf(what, sizeof(what), "open instance %s", uuid);
+	if (!vfio_mdev_exists(uuid)) {
+		vm_err("%s: no /sys/bus/mdev/devices/%s", what, uuid);
+		vm_cont("  hint: list instances with ls /sys/bus/mdev/devices; create one with\n");
+		vm_cont("    echo $(uuidgen) > %s/mdev_supported_types/mdma-16m/create\n",
+			MDMA_PARENT);
+		return -ENOENT;
+	}
+	ret = mdma_type_of(uuid, d->type, sizeof(d->type));
+	if (ret) {
+		vm_explain(what, ret);
+		return ret;
+	}
+	if (strncmp(d->type, "mdma-", 5)) {
+		vm_err("%s: it is a %s, not an mdma instance", what, d->type);
+		return -EINVAL;
+	}
+	ret = mdma_open(&d->m, uuid);
+	if (ret) {
+		vm_explain(what, ret);
+		return ret;
+	}
+	ret = vfio_mig_v1_open(&d->mig, &d->m.dev, !trapped);
+	if (ret) {
+		vm_explain("open the migration region", ret);
+		if (ret != -ENOENT)
+			vm_cont("  hint: --trapped avoids mapping the data window\n");
+		mdma_destroy(&d->m);
+		return ret;
+	}
+	d->chunk_size = d->mig.data_size ? d->mig.data_size :
+			d->mig.region.size;
+	d->chunk = malloc(d->chunk_size);
+	if (!d->chunk) {
+		vm_err("%s: no memory for a %zu-byte chunk buffer", what,
+		       d->chunk_size);
+		vm_dev_close(d);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void vm_dev_close(struct vm_dev *d)
+{
+	if (d->mig.dev)
+		vfio_mig_v1_close(&d->mig);
+	d->mig.dev = NULL;
+	free(d->chunk);
+	d->chunk = NULL;
+	if (d->m.dev.fd >= 0 || d->m.container.fd >= 0)
+		mdma_destroy(&d->m);
+	memset(&d->m, 0, sizeof(d->m));
+	d->m.dev.fd = -1;
+	d->m.dev.group_fd = -1;
+	d->m.container.fd = -1;
+}
+
+double vm_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+const char *vm_bytes(char *buf, size_t size, double bytes)
+{
+	if (bytes >= VM_MIB)
+		snprintf(buf, size, "%.1f MiB", bytes / VM_MIB);
+	else if (bytes >= 1024)
+		snprintf(buf, size, "%.1f KiB", bytes / 1024);
+	else
+		snprintf(buf, size, "%.0f B", bytes);
+	return buf;
+}
+
+void vm_fill(void *buf, size_t len, uint64_t seed)
+{
+	uint64_t x = seed ? seed : 0x9e3779b97f4a7c15ULL;
+	uint8_t *p = buf;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		memcpy(p + i, &x, 8);
+	}
+	for (; i < len; i++)
+		p[i] = x >> (8 * (i & 7));
+}
+
+long vm_window_kb(void)
+{
+	long kb = -1;
+	FILE *f;
+
+	f = fopen(VM_WINDOW_KB_PARAM, "re");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &kb) != 1)
+		kb = -1;
+	fclose(f);
+	return kb;
+}
+
+static int status_tty = -1;
+static bool status_open;
+static double status_last;
+
+void vm_status(bool force, const char *fmt, ...)
+{
+	double now = vm_now();
+	va_list ap;
+
+	if (status_tty < 0)
+		status_tty = isatty(STDOUT_FILENO);
+	if (status_tty) {
+		if (!force && now - status_last < 0.1)
+			return;
+		fputs("\r\033[K", stdout);
+	} else if (!force) {
+		return;
+	}
+	status_last = now;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	if (status_tty)
+		status_open = true;
+	else
+		fputc('\n', stdout);
+	fflush(stdout);
+}
+
+void vm_status_done(void)
+{
+	if (status_open) {
+		fputc('\n', stdout);
+		fflush(stdout);
+		status_open = false;
+	}
+}
+
+bool vm_is_help(const char *arg)
+{
+	return !strcmp(arg, "-h") || !strcmp(arg, "--help");
+}
