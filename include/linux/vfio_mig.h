@@ -82,6 +82,9 @@ struct vfio_mig_ops {
  * @region_offset: offset of the region in the device file, as the driver
  *	encodes region offsets
  * @ndma: the device implements VFIO_MIG_RUNNING_NO_DMA
+ * @out_of_band: the device offers no in-band migration (no region, no v2
+ *	feature); only the management channel, /dev/vfio-mig, migrates it
+ * @owner: the driver's module, held while a data channel holds the device
  */
 struct vfio_mig_config {
 	const char *device_type;
@@ -91,6 +94,8 @@ struct vfio_mig_config {
 	unsigned int region_index;
 	u64 region_offset;
 	bool ndma;
+	bool out_of_band;
+	struct module *owner;
 };
 
 struct vfio_mig_device *vfio_mig_create(struct vfio_device *vdev,

@@ -6,6 +6,7 @@
  * points a vendor driver calls from its vfio_device_ops.
  */
 #include <linux/bitmap.h>
+#include <linux/kobject.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -16,6 +17,85 @@ static unsigned int window_kb = 1024;
 module_param(window_kb, uint, 0444);
 MODULE_PARM_DESC(window_kb,
 		 "Size of the migration data window in KiB (128..65536, a power of two; default 1024)");
+
+/* Every migration device, for lookups by VFIO device and by name. */
+static DEFINE_MUTEX(registry_lock);
+static LIST_HEAD(registry);
+
+/**
+ * vfio_mig_find() - the migration device of a VFIO device
+ * @vdev: a VFIO device, kept alive by the caller
+ *
+ * Return: the migration device, or NULL if @vdev has none.
+ */
+struct vfio_mig_device *vfio_mig_find(struct vfio_device *vdev)
+{
+	struct vfio_mig_device *mig;
+
+	mutex_lock(&registry_lock);
+	list_for_each_entry(mig, &registry, node)
+		if (mig->vdev == vdev)
+			goto out;
+	mig = NULL;
+out:
+	mutex_unlock(&registry_lock);
+	return mig;
+}
+
+/**
+ * vfio_mig_hold() - keep a migration device and its driver alive
+ * @mig: a migration device the caller knows to be alive
+ *
+ * Return: 0, or -ENODEV when its driver is going away.
+ */
+int vfio_mig_hold(struct vfio_mig_device *mig)
+{
+	if (!try_module_get(mig->module))
+		return -ENODEV;
+	get_device(&mig->vdev->device);
+	return 0;
+}
+
+/**
+ * vfio_mig_put() - drop what vfio_mig_hold() took
+ * @mig: the migration device; may be freed when this returns
+ */
+void vfio_mig_put(struct vfio_mig_device *mig)
+{
+	struct module *owner = mig->module;
+
+	/* The last reference runs the driver's release: its module last. */
+	put_device(&mig->vdev->device);
+	module_put(owner);
+}
+
+/**
+ * vfio_mig_get_by_name() - find and hold a migration device by name
+ * @name: the name of its device (an mdev's UUID)
+ *
+ * Return: the migration device, held (vfio_mig_put() drops it), or NULL.
+ */
+struct vfio_mig_device *vfio_mig_get_by_name(const char *name)
+{
+	struct vfio_mig_device *mig;
+
+	mutex_lock(&registry_lock);
+	list_for_each_entry(mig, &registry, node) {
+		if (strcmp(dev_name(mig->vdev->dev), name))
+			continue;
+		/* A device whose last reference is gone is being released. */
+		if (!try_module_get(mig->module))
+			break;
+		if (!kobject_get_unless_zero(&mig->vdev->device.kobj)) {
+			module_put(mig->module);
+			break;
+		}
+		mutex_unlock(&registry_lock);
+		return mig;
+	}
+	mutex_unlock(&registry_lock);
+	return NULL;
+}
 
 static size_t window_bytes(void)
 {
@@ -51,6 +131,7 @@ struct vfio_mig_device *vfio_mig_create(struct vfio_device *vdev,
 	if (!mig)
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&mig->lock);
+	INIT_LIST_HEAD(&mig->node);
 	mig->vdev = vdev;
 	mig->ops = cfg->ops;
 	mig->sections = cfg->sections;
@@ -58,6 +139,8 @@ struct vfio_mig_device *vfio_mig_create(struct vfio_device *vdev,
 	mig->region_index = cfg->region_index;
 	mig->region_offset = cfg->region_offset;
 	mig->ndma = cfg->ndma;
+	mig->out_of_band = cfg->out_of_band;
+	mig->module = cfg->owner;
 	mig->desc.device_type = cfg->device_type;
 	mig->desc.nr_sections = cfg->nr_sections;
 	for (i = 0; i < cfg->nr_sections; i++) {
@@ -93,7 +176,11 @@ struct vfio_mig_device *vfio_mig_create(struct vfio_device *vdev,
 
 	mig->state = VFIO_MIG_V1_RUNNING;
 	mig->level = VFIO_MIG_RUNNING;
-	vfio_mig_v2_init(mig);
+	if (!mig->out_of_band)
+		vfio_mig_v2_init(mig);
+	mutex_lock(&registry_lock);
+	list_add(&mig->node, &registry);
+	mutex_unlock(&registry_lock);
 	return mig;
 
 err_inval:
@@ -118,6 +205,9 @@ void vfio_mig_destroy(struct vfio_mig_device *mig)
 
 	if (!mig)
 		return;
+	mutex_lock(&registry_lock);
+	list_del_init(&mig->node);
+	mutex_unlock(&registry_lock);
 	vfio_mig_v2_exit(mig);
 	for (i = 0; i < VFIO_MIG_MAX_SECTIONS; i++)
 		bitmap_free(mig->dirty[i].map);
@@ -184,7 +274,9 @@ EXPORT_SYMBOL_GPL(vfio_mig_reset);
 void vfio_mig_fill_device_info(struct vfio_mig_device *mig,
 			       struct vfio_device_info *info)
 {
-	info->num_regions = max(info->num_regions, mig->region_index + 1);
+	if (!mig->out_of_band)
+		info->num_regions = max(info->num_regions,
+					mig->region_index + 1);
 }
 EXPORT_SYMBOL_GPL(vfio_mig_fill_device_info);
 
@@ -197,7 +289,7 @@ EXPORT_SYMBOL_GPL(vfio_mig_fill_device_info);
  */
 bool vfio_mig_is_region(struct vfio_mig_device *mig, unsigned int index)
 {
-	return index == mig->region_index;
+	return !mig->out_of_band && index == mig->region_index;
 }
 EXPORT_SYMBOL_GPL(vfio_mig_is_region);
 
@@ -236,6 +328,19 @@ void vfio_mig_mark_dirty(struct vfio_mig_device *mig, u32 id, u64 off,
 			    (off + len - 1) / VFIO_MIG_CHUNK_SIZE + 1);
 }
 EXPORT_SYMBOL_GPL(vfio_mig_mark_dirty);
+
+static int __init vfio_mig_init(void)
+{
+	return vfio_mig_mgmt_init();
+}
+
+static void __exit vfio_mig_exit(void)
+{
+	vfio_mig_mgmt_exit();
+}
+
+module_init(vfio_mig_init);
+module_exit(vfio_mig_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Live migration framework for VFIO devices");

@@ -48,6 +48,7 @@ enum vfio_mig_owner {
 	VFIO_MIG_OWNER_NONE,
 	VFIO_MIG_OWNER_V1,
 	VFIO_MIG_OWNER_V2,
+	VFIO_MIG_OWNER_MGMT,
 };
 
 struct vfio_mig_file;
@@ -61,6 +62,9 @@ struct vfio_mig_device {
 	unsigned int region_index;
 	u64 region_offset;
 	bool ndma;
+	bool out_of_band;
+	struct module *module;		/* the vendor driver's */
+	struct list_head node;		/* in the registry */
 
 	struct mutex lock;		/* see the top of this file */
 	u32 state;			/* v1 device_state */
@@ -77,13 +81,28 @@ struct vfio_mig_device {
 	struct vfio_mig_load load;
 	enum vfio_mig_owner owner;	/* of the session, if any */
 	struct vfio_mig_file *file;	/* the v2 data fd of the session */
-	struct hlist_node node;		/* in the vdev -> mig table */
 
 	/* Statistics, for the debug view and benchmarks. */
 	u64 stat_saved_bytes;
 	u64 stat_loaded_bytes;
 	u64 stat_rounds;
 };
+
+/* core.c */
+struct vfio_mig_device *vfio_mig_find(struct vfio_device *vdev);
+struct vfio_mig_device *vfio_mig_get_by_name(const char *name);
+int vfio_mig_hold(struct vfio_mig_device *mig);
+void vfio_mig_put(struct vfio_mig_device *mig);
+
+/* stream_io.c */
+ssize_t vfio_mig_stream_read(struct vfio_mig_device *mig, char __user *buf,
+			     size_t len);
+ssize_t vfio_mig_stream_write(struct vfio_mig_device *mig,
+			      const char __user *buf, size_t len);
+
+/* mgmt.c */
+int vfio_mig_mgmt_init(void);
+void vfio_mig_mgmt_exit(void);
 
 /* transition.c */
 int vfio_mig_set_state(struct vfio_mig_device *mig, u32 new_state,

@@ -13,13 +13,11 @@
  * end of the data fails with ENOMSG, in stop-copy the end of the stream is
  * a read of 0. Resuming, write() feeds the stream to the decoder.
  *
- * A data fd holds a reference to the VFIO device (and its driver's module)
- * so the migration device outlives it; all its operations run under the
- * migration device's lock.
+ * A data fd holds the migration device (vfio_mig_hold()) so it may outlive
+ * the device fd; all its operations run under the migration device's lock.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
-#include <linux/hashtable.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -29,28 +27,14 @@
 #include "mig.h"
 
 struct vfio_mig_file {
-	struct vfio_mig_device *mig;
-	struct module *owner;		/* the vendor driver's module */
+	struct vfio_mig_device *mig;	/* held: vfio_mig_hold() */
 	bool saving;
 	bool disabled;			/* under mig->lock */
 };
 
-/* The vfio core hands us a vfio_device; find its migration device. */
-static DEFINE_HASHTABLE(vfio_mig_table, 6);
-static DEFINE_SPINLOCK(vfio_mig_table_lock);
-
 static struct vfio_mig_device *to_mig(struct vfio_device *vdev)
 {
-	struct vfio_mig_device *mig;
-
-	spin_lock(&vfio_mig_table_lock);
-	hash_for_each_possible(vfio_mig_table, mig, node, (unsigned long)vdev)
-		if (mig->vdev == vdev)
-			goto out;
-	mig = NULL;
-out:
-	spin_unlock(&vfio_mig_table_lock);
-	return mig;
+	return vfio_mig_find(vdev);
 }
 
 /**
@@ -70,17 +54,13 @@ static int file_release(struct inode *inode, struct file *filp)
 {
 	struct vfio_mig_file *f = filp->private_data;
 	struct vfio_mig_device *mig = f->mig;
-	struct vfio_device *vdev = mig->vdev;
-	struct module *owner = f->owner;
 
 	mutex_lock(&mig->lock);
 	if (mig->file == f)
 		mig->file = NULL;
 	mutex_unlock(&mig->lock);
 	kfree(f);
-	/* May free @mig, through the driver's release: its module last. */
-	put_device(&vdev->device);
-	module_put(owner);
+	vfio_mig_put(mig);
 	return 0;
 }
 
@@ -89,44 +69,17 @@ static ssize_t file_read(struct file *filp, char __user *buf, size_t len,
 {
 	struct vfio_mig_file *f = filp->private_data;
 	struct vfio_mig_device *mig = f->mig;
-	struct vfio_mig_save *sv = &mig->save;
-	ssize_t done = 0, n;
+	ssize_t ret;
 
 	mutex_lock(&mig->lock);
-	if (f->disabled || !f->saving || !sv->active) {
-		done = f->disabled ? -ENODEV : -EINVAL;
-		goto out;
-	}
-	while (len) {
-		if (sv->staged_pos == sv->staged) {
-			n = vfio_mig_save_next(mig, mig->window,
-					       mig->window_size);
-			if (n < 0) {
-				vfio_mig_fail(mig);
-				done = done ? done : n;
-				goto out;
-			}
-			sv->staged = n;
-			sv->staged_pos = 0;
-			if (!n)
-				break;
-		}
-		n = min_t(u64, len, sv->staged - sv->staged_pos);
-		if (copy_to_user(buf, mig->window + sv->staged_pos, n)) {
-			done = done ? done : -EFAULT;
-			goto out;
-		}
-		sv->staged_pos += n;
-		buf += n;
-		len -= n;
-		done += n;
-	}
-	/* Nothing now: the temporary end of pre-copy, or the real end. */
-	if (!done && !sv->final)
-		done = -ENOMSG;
-out:
+	if (f->disabled)
+		ret = -ENODEV;
+	else if (!f->saving || !mig->save.active)
+		ret = -EINVAL;
+	else
+		ret = vfio_mig_stream_read(mig, buf, len);
 	mutex_unlock(&mig->lock);
-	return done;
+	return ret;
 }
 
 static ssize_t file_write(struct file *filp, const char __user *buf,
@@ -134,34 +87,17 @@ static ssize_t file_write(struct file *filp, const char __user *buf,
 {
 	struct vfio_mig_file *f = filp->private_data;
 	struct vfio_mig_device *mig = f->mig;
-	ssize_t done = 0;
-	size_t n;
-	int ret;
+	ssize_t ret;
 
 	mutex_lock(&mig->lock);
-	if (f->disabled || f->saving || !mig->load.active) {
-		done = f->disabled ? -ENODEV : -EINVAL;
-		goto out;
-	}
-	while (len) {
-		n = min(len, mig->window_size);
-		if (copy_from_user(mig->window, buf, n)) {
-			done = done ? done : -EFAULT;
-			goto out;
-		}
-		ret = vfio_mig_load_feed(mig, mig->window, n);
-		if (ret) {
-			vfio_mig_fail(mig);
-			done = ret;
-			goto out;
-		}
-		buf += n;
-		len -= n;
-		done += n;
-	}
-out:
+	if (f->disabled)
+		ret = -ENODEV;
+	else if (f->saving || !mig->load.active)
+		ret = -EINVAL;
+	else
+		ret = vfio_mig_stream_write(mig, buf, len);
 	mutex_unlock(&mig->lock);
-	return done;
+	return ret;
 }
 
 static long precopy_info(struct vfio_mig_file *f, void __user *arg)
@@ -170,7 +106,7 @@ static long precopy_info(struct vfio_mig_file *f, void __user *arg)
 	struct vfio_mig_device *mig = f->mig;
 	struct vfio_mig_save *sv = &mig->save;
 	struct vfio_precopy_info info;
-	u64 pending;
+	u64 pending, unread;
 	u32 v2;
 
 	if (copy_from_user(&info, arg, minsz))
@@ -185,10 +121,25 @@ static long precopy_info(struct vfio_mig_file *f, void __user *arg)
 		mutex_unlock(&mig->lock);
 		return f->disabled ? -ENODEV : -EINVAL;
 	}
-	/* Staged but unread bytes count too: they are still to be read. */
-	pending = vfio_mig_save_pending(mig) + sv->staged - sv->staged_pos;
-	info.initial_bytes = sv->rounds ? 0 : pending;
-	info.dirty_bytes = sv->rounds ? pending : 0;
+	/*
+	 * Staged but unread bytes count too: they are still to be read.
+	 * Until the first round has passed every section, all that is
+	 * pending is initial data; once it has, only what it staged and
+	 * left unread is, and chunks dirtied since are dirty data, even
+	 * before a read starts the next round.
+	 */
+	pending = vfio_mig_save_pending(mig);
+	unread = sv->staged - sv->staged_pos;
+	if (!sv->rounds && sv->sec < mig->nr_sections) {
+		info.initial_bytes = pending + unread;
+		info.dirty_bytes = 0;
+	} else if (!sv->rounds) {
+		info.initial_bytes = unread;
+		info.dirty_bytes = pending;
+	} else {
+		info.initial_bytes = 0;
+		info.dirty_bytes = pending + unread;
+	}
 	info.flags = 0;
 	mutex_unlock(&mig->lock);
 
@@ -213,26 +164,24 @@ static const struct file_operations vfio_mig_file_fops = {
 
 static struct file *open_file(struct vfio_mig_device *mig, bool saving)
 {
-	struct device_driver *drv = mig->vdev->dev->driver;
 	struct vfio_mig_file *f;
 	struct file *filp;
+	int ret;
 
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
 		return ERR_PTR(-ENOMEM);
 	f->mig = mig;
 	f->saving = saving;
-	f->owner = drv ? drv->owner : NULL;
-	if (!try_module_get(f->owner)) {
+	ret = vfio_mig_hold(mig);
+	if (ret) {
 		kfree(f);
-		return ERR_PTR(-ENODEV);
+		return ERR_PTR(ret);
 	}
-	get_device(&mig->vdev->device);
 	filp = anon_inode_getfile("vfio_mig", &vfio_mig_file_fops, f,
 				  saving ? O_RDONLY : O_WRONLY);
 	if (IS_ERR(filp)) {
-		put_device(&mig->vdev->device);
-		module_put(f->owner);
+		vfio_mig_put(mig);
 		kfree(f);
 		return filp;
 	}
@@ -287,6 +236,15 @@ static struct file *v2_set_state(struct vfio_device *vdev,
 		goto out;
 	}
 	cur = vfio_mig_v1_to_v2(mig->state);
+	/*
+	 * Only a reset leaves ERROR: every request fails, ERROR itself
+	 * included, and the core's walk (which WARNs when started from
+	 * ERROR) is not asked.
+	 */
+	if (cur == VFIO_MIG_V2_ERROR) {
+		filp = ERR_PTR(-EINVAL);
+		goto out;
+	}
 	while (cur != new_state) {
 		ret = vfio_mig_get_next_state(vdev, cur, new_state, &next);
 		if (ret) {
@@ -355,10 +313,6 @@ void vfio_mig_v2_init(struct vfio_mig_device *mig)
 	if (VFIO_MIG_HAVE_PRECOPY)
 		vdev->migration_flags |= VFIO_MIGRATION_PRE_COPY;
 	vdev->mig_ops = &vfio_mig_v2_ops;
-
-	spin_lock(&vfio_mig_table_lock);
-	hash_add(vfio_mig_table, &mig->node, (unsigned long)vdev);
-	spin_unlock(&vfio_mig_table_lock);
 }
 
 /**
@@ -367,11 +321,8 @@ void vfio_mig_v2_init(struct vfio_mig_device *mig)
  */
 void vfio_mig_v2_exit(struct vfio_mig_device *mig)
 {
-	if (hlist_unhashed(&mig->node))
+	if (mig->vdev->mig_ops != &vfio_mig_v2_ops)
 		return;
-	spin_lock(&vfio_mig_table_lock);
-	hash_del(&mig->node);
-	spin_unlock(&vfio_mig_table_lock);
 	mig->vdev->mig_ops = NULL;
 	mig->vdev->migration_flags = 0;
 }

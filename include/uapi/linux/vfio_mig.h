@@ -82,6 +82,64 @@ struct vfio_device_migration_info {
 #endif
 
 /*
+ * The management channel, /dev/vfio-mig (root only): the back channel an
+ * out-of-band agent uses to migrate a device that offers no in-band
+ * interface. A file selects one device by name (the mdev UUID), then
+ * drives the same device_state machine as the v1 region (VFIO_DEVICE_STATE_V1_*
+ * values, same arcs) and carries the same stream: read() while saving
+ * (0 at the end of stop-and-copy, ENOMSG when nothing is pending in
+ * pre-copy), write() while resuming. Ioctls take their struct's size in
+ * argsz, like VFIO's.
+ */
+#define VFIO_MIG_MGMT_NAME_LEN			64
+
+/**
+ * struct vfio_mig_mgmt_select - VFIO_MIG_MGMT_SELECT
+ * @argsz: size of this structure
+ * @flags: 0
+ * @name: the device's name, NUL terminated (an mdev's UUID)
+ */
+struct vfio_mig_mgmt_select {
+	__u32 argsz;
+	__u32 flags;
+	char name[VFIO_MIG_MGMT_NAME_LEN];
+};
+
+#define VFIO_MIG_MGMT_SELECT			_IO(VFIO_TYPE, VFIO_BASE + 100)
+
+/**
+ * struct vfio_mig_mgmt_state - VFIO_MIG_MGMT_GET_STATE / _SET_STATE
+ * @argsz: size of this structure
+ * @device_state: VFIO_DEVICE_STATE_V1_* bits, as in the v1 region
+ */
+struct vfio_mig_mgmt_state {
+	__u32 argsz;
+	__u32 device_state;
+};
+
+#define VFIO_MIG_MGMT_GET_STATE			_IO(VFIO_TYPE, VFIO_BASE + 101)
+#define VFIO_MIG_MGMT_SET_STATE			_IO(VFIO_TYPE, VFIO_BASE + 102)
+
+/**
+ * struct vfio_mig_mgmt_info - VFIO_MIG_MGMT_INFO
+ * @argsz: size of this structure
+ * @flags: VFIO_MIG_MGMT_INFO_INBAND if the device also migrates in band
+ * @pending_bytes: as the v1 region's pending_bytes
+ * @stop_copy_bytes: estimated size of a stop-and-copy now
+ * @device_type: the device type a stream carries, NUL terminated
+ */
+struct vfio_mig_mgmt_info {
+	__u32 argsz;
+	__u32 flags;
+#define VFIO_MIG_MGMT_INFO_INBAND		(1 << 0)
+	__aligned_u64 pending_bytes;
+	__aligned_u64 stop_copy_bytes;
+	char device_type[32];
+};
+
+#define VFIO_MIG_MGMT_INFO			_IO(VFIO_TYPE, VFIO_BASE + 103)
+
+/*
  * Protocol v2 pre-copy (Linux 6.2): headers of older kernels (Debian 12's
  * linux-libc-dev is 6.1) lack the PRE_COPY states, the precopy info ioctl
  * and the stop-copy size feature. They arrived together with
