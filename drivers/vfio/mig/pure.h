@@ -15,12 +15,12 @@
 #include <linux/bitmap.h>
 #include <linux/bits.h>
 #include <linux/build_bug.h>
-#include <linux/crc32.h>
 #include <linux/errno.h>
 #include <linux/minmax.h>
 #include <linux/overflow.h>
 #include <linux/string.h>
 #include <linux/types.h>
+#include <linux/xxhash.h>
 #include <asm/byteorder.h>
 
 #else /* host-native build */
@@ -50,10 +50,19 @@ typedef u64 __le64;
 #define le32_to_cpu(x)	((u32)(x))
 #define le64_to_cpu(x)	((u64)(x))
 
+/* Test harnesses may have defined some of these already. */
+#ifndef BIT
 #define BIT(n)			(1UL << (n))
+#endif
+#ifndef BITS_PER_LONG
 #define BITS_PER_LONG		(8 * sizeof(long))
+#endif
+#ifndef BITS_TO_LONGS
 #define BITS_TO_LONGS(n)	(((n) + BITS_PER_LONG - 1) / BITS_PER_LONG)
+#endif
+#ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
 #define check_add_overflow(a, b, d)	__builtin_add_overflow(a, b, d)
 #define check_mul_overflow(a, b, d)	__builtin_mul_overflow(a, b, d)
 
@@ -61,7 +70,8 @@ typedef u64 __le64;
 #define EBADMSG 74
 #endif
 
-u32 crc32_le(u32 crc, const unsigned char *p, size_t len);
+/* tools/lib/vfio_mig/xxhash.c: the kernel's xxh64(), in user space. */
+u64 xxh64(const void *input, size_t len, u64 seed);
 
 static inline bool test_and_set_bit(unsigned long nr, unsigned long *map)
 {

@@ -122,8 +122,9 @@ u64 vfio_mig_save_pending(struct vfio_mig_device *mig)
  * vfio_mig_stop_copy_size() - estimated bytes of a stop-and-copy now
  * @mig: the migration device, locked
  *
- * With a save session: what is pending as if the device stopped now. Without
- * one: a whole stream. Record headers are not counted.
+ * With a save session: what is pending as if the device stopped now,
+ * including a staged piece not read yet. Without one: a whole stream.
+ * Record headers are not counted.
  *
  * Return: the byte count.
  */
@@ -151,6 +152,8 @@ u64 vfio_mig_stop_copy_size(struct vfio_mig_device *mig)
 	}
 	if (sv->active && sv->end_sent)
 		bytes -= REC_LEN + sizeof(struct vfio_mig_stream_end);
+	if (sv->active)
+		bytes += sv->staged - sv->staged_pos;
 	return bytes;
 }
 

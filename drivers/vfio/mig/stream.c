@@ -15,15 +15,43 @@ static_assert(sizeof(struct vfio_mig_stream_hdr) ==
 	      48 + 16 * VFIO_MIG_MAX_SECTIONS);
 static_assert(sizeof(struct vfio_mig_stream_end) == 16);
 
-static u32 rec_crc(const struct vfio_mig_rec *rec, const void *payload)
+/* A record's checksum: its header seeds the hash of its payload. */
+static u64 rec_csum(const struct vfio_mig_rec *rec, const void *payload)
 {
 	struct vfio_mig_rec tmp = *rec;
-	u32 crc;
 
-	tmp.crc = 0;
-	crc = crc32_le(~0U, (const unsigned char *)&tmp, sizeof(tmp));
-	crc = crc32_le(crc, payload, le32_to_cpu(rec->len));
-	return ~crc;
+	tmp.csum = 0;
+	return xxh64(payload, le32_to_cpu(rec->len),
+		     xxh64(&tmp, sizeof(tmp), 0));
+}
+
+/**
+ * vfio_mig_rec_seal() - (re)compute the checksum of a record
+ * @rec: a record header, its payload right after it; any alignment
+ *
+ * For tools and tests that build or alter streams.
+ */
+void vfio_mig_rec_seal(void *rec)
+{
+	struct vfio_mig_rec r;
+
+	memcpy(&r, rec, sizeof(r));
+	r.csum = cpu_to_le64(rec_csum(&r, (u8 *)rec + sizeof(r)));
+	memcpy(rec, &r, sizeof(r));
+}
+
+/**
+ * vfio_mig_rec_sealed() - does a record's checksum match it?
+ * @rec: a record header, its payload right after it; any alignment
+ *
+ * Return: true when it does.
+ */
+bool vfio_mig_rec_sealed(const void *rec)
+{
+	struct vfio_mig_rec r;
+
+	memcpy(&r, rec, sizeof(r));
+	return rec_csum(&r, (const u8 *)rec + sizeof(r)) == le64_to_cpu(r.csum);
 }
 
 static size_t min_size(size_t a, size_t b)
@@ -104,7 +132,7 @@ static void rec_fill(void *buf, u16 type, u16 section, u64 offset, u32 len,
 		.seq = cpu_to_le32(seq),
 	};
 
-	rec.crc = cpu_to_le32(rec_crc(&rec, (u8 *)buf + sizeof(rec)));
+	rec.csum = cpu_to_le64(rec_csum(&rec, (u8 *)buf + sizeof(rec)));
 	memcpy(buf, &rec, sizeof(rec));
 }
 
@@ -267,7 +295,7 @@ static int check_rec(struct vfio_mig_dec *dec)
 	u16 type = le16_to_cpu(rec->type);
 	u32 len = le32_to_cpu(rec->len);
 
-	if (le32_to_cpu(rec->magic) != VFIO_MIG_REC_MAGIC || rec->reserved)
+	if (le32_to_cpu(rec->magic) != VFIO_MIG_REC_MAGIC)
 		return dec_fail(dec, VFIO_MIG_DEC_BAD_RECORD, -EBADMSG);
 	if (le32_to_cpu(rec->seq) != dec->seq)
 		return dec_fail(dec, VFIO_MIG_DEC_BAD_SEQ, -EBADMSG);
@@ -400,8 +428,8 @@ static int take_record(struct vfio_mig_dec *dec, const void *payload,
 {
 	int ret;
 
-	if (rec_crc(&dec->rec, payload) != le32_to_cpu(dec->rec.crc))
-		return dec_fail(dec, VFIO_MIG_DEC_BAD_CRC, -EBADMSG);
+	if (rec_csum(&dec->rec, payload) != le64_to_cpu(dec->rec.csum))
+		return dec_fail(dec, VFIO_MIG_DEC_BAD_CSUM, -EBADMSG);
 
 	switch (le16_to_cpu(dec->rec.type)) {
 	case VFIO_MIG_REC_HEADER:
@@ -532,7 +560,7 @@ const char *vfio_mig_dec_reason_str(enum vfio_mig_dec_reason reason)
 		[VFIO_MIG_DEC_OK] = "ok",
 		[VFIO_MIG_DEC_BAD_RECORD] = "malformed record",
 		[VFIO_MIG_DEC_BAD_SEQ] = "record missing or out of order",
-		[VFIO_MIG_DEC_BAD_CRC] = "record checksum mismatch",
+		[VFIO_MIG_DEC_BAD_CSUM] = "record checksum mismatch",
 		[VFIO_MIG_DEC_BAD_MAGIC] = "not a vfio_mig stream",
 		[VFIO_MIG_DEC_BAD_VERSION] = "unsupported stream version",
 		[VFIO_MIG_DEC_BAD_TYPE] = "stream of another device type",

@@ -2,8 +2,8 @@
 /*
  * The vfio_mig migration stream: a header that describes the device, data
  * records for its sections, and an end marker. Every record carries its
- * sequence number and a CRC32 of itself and its payload. All fields are
- * little endian.
+ * sequence number and a checksum (xxh64) of itself and its payload. All
+ * fields are little endian.
  *
  *   +---------+---------+---------+-----+---------+-----+
  *   | HEADER  | DATA    | DATA    | ... | END     |
@@ -40,8 +40,8 @@ enum vfio_mig_rec_type {
  * @offset: byte offset of a DATA payload in its section, 0 otherwise
  * @len: payload bytes that follow this header
  * @seq: record number, 0 for the header record
- * @crc: CRC32 of this header (with @crc zero) followed by the payload
- * @reserved: 0
+ * @csum: xxh64 of the payload, seeded with the xxh64 of this header (with
+ *	@csum zero)
  */
 struct vfio_mig_rec {
 	__le32 magic;
@@ -50,8 +50,7 @@ struct vfio_mig_rec {
 	__le64 offset;
 	__le32 len;
 	__le32 seq;
-	__le32 crc;
-	__le32 reserved;
+	__le64 csum;
 };
 
 /**
@@ -109,6 +108,8 @@ struct vfio_mig_desc {
 };
 
 int vfio_mig_desc_check(const struct vfio_mig_desc *desc);
+void vfio_mig_rec_seal(void *rec);
+bool vfio_mig_rec_sealed(const void *rec);
 
 /* Encoder: each call writes one whole record into @buf. */
 struct vfio_mig_enc {
@@ -128,9 +129,9 @@ int vfio_mig_enc_end(struct vfio_mig_enc *enc, void *buf, size_t buflen);
 /* Why a decoder refused a stream, for the kernel log and the tests. */
 enum vfio_mig_dec_reason {
 	VFIO_MIG_DEC_OK,
-	VFIO_MIG_DEC_BAD_RECORD,	/* record magic, type, reserved */
+	VFIO_MIG_DEC_BAD_RECORD,	/* record magic, type, length */
 	VFIO_MIG_DEC_BAD_SEQ,		/* record missing or out of order */
-	VFIO_MIG_DEC_BAD_CRC,		/* checksum mismatch */
+	VFIO_MIG_DEC_BAD_CSUM,		/* checksum mismatch */
 	VFIO_MIG_DEC_BAD_MAGIC,		/* not a vfio_mig stream */
 	VFIO_MIG_DEC_BAD_VERSION,	/* unsupported stream version */
 	VFIO_MIG_DEC_BAD_TYPE,		/* another device type */

@@ -4,7 +4,8 @@
  *
  * The first input byte picks how the rest is split into pieces and whether
  * record checksums are repaired first. Repairing lets the fuzzer past the
- * CRC to the semantic checks behind it; without it, it hammers the framing.
+ * checksum to the semantic checks behind it; without it, it hammers the
+ * framing.
  * The sink aborts on any delivery outside the destination's sections.
  */
 #include <stdlib.h>
@@ -37,23 +38,18 @@ static int sink_data(void *priv, u32 id, u64 off, const void *p, u32 len)
 	return 0;
 }
 
-/* Recompute the CRC of every record that fits, walking by lengths. */
+/* Recompute the checksum of every record that fits, walking by lengths. */
 static void repair(u8 *buf, size_t len)
 {
 	struct vfio_mig_rec rec;
 	size_t at = 0, plen;
-	u32 crc;
 
 	while (at + sizeof(rec) <= len) {
 		memcpy(&rec, buf + at, sizeof(rec));
 		plen = le32_to_cpu(rec.len);
 		if (plen > len - at - sizeof(rec))
 			return;
-		rec.crc = 0;
-		crc = crc32_le(~0U, (void *)&rec, sizeof(rec));
-		crc = crc32_le(crc, buf + at + sizeof(rec), plen);
-		rec.crc = cpu_to_le32(~crc);
-		memcpy(buf + at, &rec, sizeof(rec));
+		vfio_mig_rec_seal(buf + at);
 		at += sizeof(rec) + plen;
 	}
 }

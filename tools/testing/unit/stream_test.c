@@ -95,15 +95,12 @@ static struct vfio_mig_rec *rec_of(struct stream *s, int i)
 	return (struct vfio_mig_rec *)(s->buf + s->rec_at[i]);
 }
 
-/* Recompute a record's CRC after a test changed it on purpose. */
+/* Recompute a record's checksum after a test changed it on purpose. */
 static void reseal(struct vfio_mig_rec *rec)
 {
-	u32 crc;
-
-	rec->crc = 0;
-	crc = crc32_le(~0U, (void *)rec, REC);
-	crc = crc32_le(crc, (void *)(rec + 1), le32_to_cpu(rec->len));
-	rec->crc = cpu_to_le32(~crc);
+	vfio_mig_rec_seal(rec);
+	if (!vfio_mig_rec_sealed(rec))
+		abort();
 }
 
 static int sink_data(void *priv, u32 id, u64 off, const void *p, u32 len)
@@ -214,14 +211,14 @@ TEST_F(stream, any_flipped_bit_is_refused_before_use)
 	}
 }
 
-TEST_F(stream, payload_bit_flip_is_a_crc_error)
+TEST_F(stream, payload_bit_flip_is_a_checksum_error)
 {
 	struct decoded r;
 
 	self->s.buf[self->s.rec_at[3] + REC + 10] ^= 0x20;
 	r = decode(self->t, self->s.buf, self->s.len, 1 << 30);
 	EXPECT_EQ(-EBADMSG, r.feed);
-	EXPECT_EQ(VFIO_MIG_DEC_BAD_CRC, r.reason);
+	EXPECT_EQ(VFIO_MIG_DEC_BAD_CSUM, r.reason);
 	EXPECT_EQ(2, self->t->calls);
 }
 
@@ -437,6 +434,16 @@ TEST_F(stream, sink_error_stops_the_stream)
 	EXPECT_EQ(3, self->t->calls);
 }
 
+/* The user-space xxh64 must be the kernel's: known answers of xxHash64. */
+TEST(xxh64_known_answers)
+{
+	static const char text[] = "Nobody inspects the spammish repetition";
+
+	EXPECT_EQ(0xef46db3751d8e999ULL, xxh64("", 0, 0));
+	EXPECT_EQ(0x44bc2cf5ad770999ULL, xxh64("abc", 3, 0));
+	EXPECT_EQ(0xfbcea83c8a378bf1ULL, xxh64(text, sizeof(text) - 1, 0));
+}
+
 TEST(desc_check)
 {
 	struct vfio_mig_desc d = desc;
@@ -458,7 +465,7 @@ TEST(desc_check)
 TEST(reason_strings)
 {
 	EXPECT_STREQ("record checksum mismatch",
-		     vfio_mig_dec_reason_str(VFIO_MIG_DEC_BAD_CRC));
+		     vfio_mig_dec_reason_str(VFIO_MIG_DEC_BAD_CSUM));
 	EXPECT_STREQ("unknown", vfio_mig_dec_reason_str(1000));
 }
 

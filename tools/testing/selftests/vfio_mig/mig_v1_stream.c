@@ -53,7 +53,7 @@ FIXTURE_SETUP(bad)
 	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
 	ASSERT_GT(self->s.nchunks, 3);
 	/* The rewrites below start from a record this file understands. */
-	ASSERT_TRUE(mig_rec_crc_ok(self->s.buf));
+	ASSERT_TRUE(vfio_mig_rec_sealed(self->s.buf));
 }
 
 FIXTURE_TEARDOWN(bad)
@@ -162,7 +162,7 @@ TEST_F_TIMEOUT(bad, bit_flip, 300)
 	recover(_metadata, self);
 }
 
-/* The first chunk with its stream header rewritten, CRC made right. */
+/* The first chunk with its stream header rewritten, checksum made right. */
 static uint8_t *rewrite_header(const struct mig_stream *s, size_t off,
 			       const void *val, size_t len)
 {
@@ -172,7 +172,7 @@ static uint8_t *rewrite_header(const struct mig_stream *s, size_t off,
 		return NULL;
 	memcpy(copy, s->buf, s->len);
 	memcpy(copy + STREAM_REC_LEN + off, val, len);
-	mig_rec_fix_crc(copy);
+	vfio_mig_rec_seal(copy);
 	return copy;
 }
 
@@ -185,7 +185,7 @@ TEST_F_TIMEOUT(bad, wrong_version, 300)
 	copy = rewrite_header(&self->s, STREAM_HDR_VERSION, &version,
 			      sizeof(version));
 	ASSERT_NE(NULL, copy);
-	ASSERT_TRUE(mig_rec_crc_ok(copy));
+	ASSERT_TRUE(vfio_mig_rec_sealed(copy));
 	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
 	EXPECT_EQ(-EPROTONOSUPPORT, feed(&self->md, &self->s, copy,
 					 self->s.nchunks, &at));

@@ -33,6 +33,7 @@
 
 #include "mdma_util.h"
 #include "vfio_migration.h"
+#include "vfio_mig_stream.h"
 
 #define MIG_PAGE		4096UL
 
@@ -412,57 +413,17 @@ static inline int mig_reopen(struct mdma *m)
 /*
  * The stream format, as far as the bad-stream tests rewrite it (the
  * authority is drivers/vfio/mig/stream.h): a stream starts with a 32-byte
- * record header whose CRC32 is at byte 24, followed by the stream header
- * payload: u64 magic, u32 version, u32 nr_sections, char type[32], then
- * {u32 id, u32 kind, u64 size} per section. mdma's second section is its
- * memory. The CRC32 covers the record header (with its crc field zero)
- * and the payload; all fields are little endian.
+ * record header followed by the stream header payload: u64 magic, u32
+ * version, u32 nr_sections, char type[32], then {u32 id, u32 kind, u64
+ * size} per section. mdma's second section is its memory. A record's
+ * checksum is recomputed and checked with the project's own codec
+ * (libvfiomig, the same stream.c the module runs).
  */
 #define STREAM_REC_LEN		32
-#define STREAM_REC_CRC		24
 #define STREAM_REC_PAYLOAD_LEN	16
 #define STREAM_HDR_VERSION	8
 #define STREAM_HDR_TYPE		16
 #define STREAM_HDR_SECTION(i)	(48 + 16 * (i))
 #define STREAM_SEC_SIZE		8
-
-static inline uint32_t mig_crc32(uint32_t crc, const uint8_t *p, size_t len)
-{
-	unsigned int k;
-
-	while (len--) {
-		crc ^= *p++;
-		for (k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (crc & 1 ? 0xedb88320U : 0);
-	}
-	return crc;
-}
-
-/* Recompute the CRC of the record at @rec (its payload follows it). */
-static inline void mig_rec_fix_crc(uint8_t *rec)
-{
-	uint32_t len, crc;
-
-	memcpy(&len, rec + STREAM_REC_PAYLOAD_LEN, sizeof(len));
-	memset(rec + STREAM_REC_CRC, 0, 4);
-	crc = mig_crc32(~0U, rec, STREAM_REC_LEN);
-	crc = ~mig_crc32(crc, rec + STREAM_REC_LEN, len);
-	memcpy(rec + STREAM_REC_CRC, &crc, sizeof(crc));
-}
-
-/* Check the CRC of the record at @rec, so a rewrite starts from a good one. */
-static inline bool mig_rec_crc_ok(const uint8_t *rec)
-{
-	uint8_t tmp[STREAM_REC_LEN];
-	uint32_t len, crc, want;
-
-	memcpy(tmp, rec, sizeof(tmp));
-	memcpy(&want, tmp + STREAM_REC_CRC, sizeof(want));
-	memcpy(&len, tmp + STREAM_REC_PAYLOAD_LEN, sizeof(len));
-	memset(tmp + STREAM_REC_CRC, 0, 4);
-	crc = mig_crc32(~0U, tmp, STREAM_REC_LEN);
-	crc = ~mig_crc32(crc, rec + STREAM_REC_LEN, len);
-	return crc == want;
-}
 
 #endif /* _MIG_V1_UTIL_H */

@@ -59,7 +59,7 @@ static void save_source(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, v2_save_all(&self->src.dev, &self->b))
 		TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &self->ds));
-	ASSERT_TRUE(mig_rec_crc_ok(self->b.data));
+	ASSERT_TRUE(vfio_mig_rec_sealed(self->b.data));
 	self->copy = malloc(self->b.len);
 	ASSERT_NE(NULL, self->copy);
 }
@@ -156,7 +156,7 @@ TEST_F_TIMEOUT(bad, bit_flipped, 300)
 	check_loaded(_metadata, self);
 }
 
-/* Another stream version, with a good CRC: EPROTONOSUPPORT, ERROR. */
+/* Another stream version, with a good checksum: EPROTONOSUPPORT, ERROR. */
 TEST_F_TIMEOUT(bad, wrong_version, 300)
 {
 	uint32_t version = 2;
@@ -164,7 +164,7 @@ TEST_F_TIMEOUT(bad, wrong_version, 300)
 	save_source(_metadata, self);
 	memcpy(self->copy, self->b.data, self->b.len);
 	memcpy(self->copy + STREAM_REC_LEN + STREAM_HDR_VERSION, &version, 4);
-	mig_rec_fix_crc(self->copy);
+	vfio_mig_rec_seal(self->copy);
 	EXPECT_EQ(-EPROTONOSUPPORT, feed(_metadata, self, self->copy,
 					 self->b.len));
 	check_error_and_reset(_metadata, self, "wrong version");
@@ -173,7 +173,7 @@ TEST_F_TIMEOUT(bad, wrong_version, 300)
 	check_loaded(_metadata, self);
 }
 
-/* Another device type, with a good CRC: EINVAL, ERROR. */
+/* Another device type, with a good checksum: EINVAL, ERROR. */
 TEST_F_TIMEOUT(bad, wrong_device_type, 300)
 {
 	char *type;
@@ -183,7 +183,7 @@ TEST_F_TIMEOUT(bad, wrong_device_type, 300)
 	type = (char *)self->copy + STREAM_REC_LEN + STREAM_HDR_TYPE;
 	ASSERT_STREQ(MDMA_TYPE_16M, type);
 	memcpy(type, "mdma-15m", 8);
-	mig_rec_fix_crc(self->copy);
+	vfio_mig_rec_seal(self->copy);
 	EXPECT_EQ(-EINVAL, feed(_metadata, self, self->copy, self->b.len));
 	check_error_and_reset(_metadata, self, "wrong device type");
 	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
