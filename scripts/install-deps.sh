@@ -3,8 +3,10 @@
 #
 # Install every Debian package that building and testing vfio-mig needs.
 # Idempotent: packages already present are left alone, and apt is only
-# asked when something is missing.
+# asked when something is missing. QEMU 10 (the protocol v2 client) comes
+# from bookworm-backports, unpacked into the cache by scripts/qemu10.sh.
 set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 PKGS=(
 	make gcc-12 libc6-dev flex bison bc libelf-dev libssl-dev dwarves
@@ -16,6 +18,7 @@ PKGS=(
 	python3-sphinx
 	clang libclang-rt-14-dev
 	uuid-runtime
+	libjson-c-dev
 )
 
 missing=()
@@ -28,6 +31,8 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "install-deps: all ${#PKGS[@]} packages present"
+	qemu10=$("$here/qemu10.sh")
+	echo "install-deps: QEMU 10: $qemu10"
 	exit 0
 fi
 
@@ -43,3 +48,5 @@ apt-get update -q
 # The guests boot the kernels directly; the initrds Debian writes are unused.
 mkdir -p /etc/initramfs-tools/conf.d
 apt-get install -y -q --no-install-recommends "${missing[@]}"
+qemu10=$("$here/qemu10.sh")
+echo "install-deps: QEMU 10: $qemu10"

@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The anchor comparison: QEMU 10 (protocol v2) migrating upstream's mtty
+# sample and mdma in a 6.12 guest, with the figures QEMU reports
+# (query-migrate: total time, downtime, device bytes). A measurement, not
+# a test: it prints what happened, success or not.
+#
+#   tools/testing/qemu/mtty-bench.sh [KERNEL] [REPS]
+#
+# mtty is not shipped by Debian (SAMPLE_VFIO_MDEV_MTTY is off), so it is
+# built here from the linux-source tarball's samples/vfio-mdev/mtty.c
+# against the kernel's headers, in $CACHE/mtty/<release>/ (a copy in the
+# cache, never in the project tree). mdma comes from build/kmod/<release>/
+# (make KVER=6.12 modules); QEMU 10 from scripts/qemu10.sh.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../../.." && pwd)
+cache=${CACHE:-$HOME/.cache/vfio-mig}
+kernel=${1:-6.12}
+reps=${2:-3}
+
+rel=$("$top/scripts/kernel-release.sh" "$kernel")
+major=$(echo "$rel" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
+src=$("$top/scripts/kernel-src.sh" "$major")
+mtty=$cache/mtty/$rel
+mkdir -p "$mtty"
+if ! cmp -s "$src/samples/vfio-mdev/mtty.c" "$mtty/mtty.c"; then
+	cp "$src/samples/vfio-mdev/mtty.c" "$mtty/mtty.c"
+fi
+echo 'obj-m := mtty.o' >"$mtty/Kbuild"
+make -s -C "/lib/modules/$rel/build" M="$mtty" modules >&2
+
+bin=$("$top/scripts/qemu10.sh")
+dir=$("$top/scripts/qemu10.sh" --dir)
+exec "$top/tools/testing/vm/vm-run" --kernel "$rel" --mem 2048 --timeout 600 -- \
+	env "QEMU=$bin" QEMU_PROTOCOL=v2 \
+	"QEMU_ARGS=-L $dir/usr/share/qemu -L $dir/usr/share/seabios" \
+	"MTTY_KO=$mtty/mtty.ko" "BENCH_REPS=$reps" \
+	python3 "$here/mtty_bench.py"

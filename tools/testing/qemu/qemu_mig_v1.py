@@ -1,0 +1,691 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Live-migrate a VM with mdma devices between two QEMU 7.2 processes.
+
+Runs inside a vm-run guest (it loads modules): QEMU 7.2 is the real v1
+client of vfio_mig's migration region. Each scenario creates mdma
+instances, starts a source and a destination QEMU (TCG, no guest OS: the
+firmware is a few bytes that halt the vCPU), drives them over QMP and
+prints one TAP result. See Documentation/qemu.rst.
+
+  tools/testing/vm/vm-run --kernel 6.1 --mem 2048 -- \\
+      tools/testing/qemu/qemu_mig_v1.py [SCENARIO...]
+
+Environment: KMOD_DIR (default build/kmod/$(uname -r)), QEMU (default
+qemu-system-x86_64), QEMU_LANE_LOGS (keep QEMU's logs there). The same
+scenarios run with QEMU 10, the protocol v2 client (run.sh --qemu10):
+QEMU_PROTOCOL=v2 attaches the devices with enable-migration=on instead of
+x-enable-migration=on, and QEMU_ARGS adds arguments (its -L directories).
+"""
+
+import errno
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "../../.."))
+KMOD = os.environ.get("KMOD_DIR",
+                      os.path.join(TOP, "build/kmod", os.uname().release))
+QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
+QEMU_ARGS = os.environ.get("QEMU_ARGS", "").split()
+# How a vfio-pci device asks for migration: QEMU 7.2 (v1) has the
+# experimental x-enable-migration; QEMU >= 8.1 (v2) has enable-migration,
+# whose default "auto" blocks an mdev without device dirty tracking (see
+# Documentation/qemu.rst), so "on".
+PROTOCOL = os.environ.get("QEMU_PROTOCOL", "v1")
+MIGRATION_OPT = {"v1": "x-enable-migration=on",
+                 "v2": "enable-migration=on"}[PROTOCOL]
+MDMA_TYPES = "/sys/class/mdma/mdma/mdev_supported_types"
+MDEV_DEVICES = "/sys/bus/mdev/devices"
+DEBUGFS = "/sys/kernel/debug/mdma"
+
+# The guest-physical range device i of a VM writes: 256 KiB at 16 MiB
+# + i MiB, inside the 128 MiB of RAM and mapped in the VFIO container as
+# IOVA == GPA.
+GPA = 0x1000000
+LEN = 0x40000
+# The busy workload: 100 descriptors a second on the range (three fills
+# of a new pattern, then a copy from device memory), 200 writes of 4 KiB
+# of device memory a second.
+BUSY = "dma %#x %d 100 mem 200"
+
+WORK = tempfile.mkdtemp(prefix="qemu-lane-")
+SCENARIO = ["setup"]    # the name of the scenario running, for log names
+LOGS = os.environ.get("QEMU_LANE_LOGS", WORK)
+
+
+class Fail(Exception):
+    """A check that did not hold; the message says which."""
+
+
+def check(cond, what):
+    if not cond:
+        raise Fail(what)
+
+
+def note(msg):
+    print("# " + msg, flush=True)
+
+
+def wait_for(what, pred, timeout=60.0, step=0.1):
+    """Poll pred() until it returns a true value, which is returned."""
+    end = time.monotonic() + timeout
+    while True:
+        val = pred()
+        if val:
+            return val
+        if time.monotonic() > end:
+            raise Fail("timed out waiting for " + what)
+        time.sleep(step)
+
+
+# --- mdma instances -------------------------------------------------------
+
+class Mdma:
+    """One mdma instance: created at __init__, removed by remove()."""
+
+    def __init__(self, mtype="mdma-16m", index=0):
+        self.gpa = GPA + index * 0x100000
+        self.uuid = str(subprocess.check_output(["uuidgen"]),
+                        "ascii").strip()
+        self.type = mtype
+        with open(os.path.join(MDMA_TYPES, mtype, "create"), "w") as f:
+            f.write(self.uuid)
+        self.sysfs = os.path.join(MDEV_DEVICES, self.uuid)
+
+    def state(self):
+        """The debugfs digest as a dict."""
+        with open(os.path.join(DEBUGFS, self.uuid, "state")) as f:
+            return dict(l.strip().split("=", 1) for l in f if "=" in l)
+
+    def workload(self, cmd=None):
+        """Write a workload command, or read the settings and counters."""
+        path = os.path.join(DEBUGFS, self.uuid, "workload")
+        if cmd is not None:
+            with open(path, "w") as f:
+                f.write(cmd + "\n")
+            return None
+        with open(path) as f:
+            return dict(l.strip().split("=", 1) for l in f if "=" in l)
+
+    def remove(self):
+        if os.path.exists(self.sysfs):
+            with open(os.path.join(self.sysfs, "remove"), "w") as f:
+                f.write("1")
+
+
+def digest(dev):
+    """What must be equal on both sides after a migration."""
+    st = dev.state()
+    return {k: st[k] for k in ("type", "mem_crc32", "regs_crc32",
+                                "dma_completed", "dma_queued", "dma_error",
+                                "ctrl", "status", "irq_status")}
+
+
+# --- QEMU and QMP ---------------------------------------------------------
+
+def tiny_firmware():
+    """A 64 KiB "BIOS" whose reset vector halts the vCPU for good."""
+    path = os.path.join(WORK, "halt.bin")
+    if not os.path.exists(path):
+        rom = bytearray(b"\xf4" * 0x10000)
+        # At 0xfffffff0: cli; hlt; jmp back to the hlt.
+        rom[0xfff0:0xfff4] = b"\xfa\xf4\xeb\xfd"
+        with open(path, "wb") as f:
+            f.write(rom)
+    return path
+
+
+class Qemu:
+    """A QEMU 7.2 process with its QMP socket."""
+
+    def __init__(self, name, devs, incoming=None):
+        self.name = name
+        self.qmp_path = os.path.join(WORK, name + ".qmp")
+        self.log_path = os.path.join(LOGS, "%s-%s.log" % (SCENARIO[0], name))
+        self.events = []
+        args = [QEMU] + QEMU_ARGS + [
+                "-name", name, "-machine", "q35", "-m", "128",
+                "-nodefaults", "-no-user-config", "-display", "none",
+                "-accel", "tcg", "-bios", tiny_firmware(),
+                "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path]
+        for i, dev in enumerate(devs):
+            args += ["-device",
+                     "vfio-pci,id=mdma%d,sysfsdev=%s,%s"
+                     % (i, dev.sysfs, MIGRATION_OPT)]
+        if incoming:
+            args += ["-incoming", incoming, "-S"]
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
+                                     stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        self.sock = None
+        self.buf = b""
+        wait_for(name + "'s QMP socket", self._connect, timeout=60)
+        self._recv()    # the greeting
+        self.cmd("qmp_capabilities")
+
+    def _connect(self):
+        if self.proc.poll() is not None:
+            raise Fail("%s exited with %d: %s" % (self.name, self.proc.returncode,
+                                                  self.log_text()))
+        try:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(self.qmp_path)
+        except OSError:
+            return False
+        self.sock = s
+        return True
+
+    def _recv(self):
+        while b"\n" not in self.buf:
+            data = self.sock.recv(65536)
+            if not data:
+                raise Fail("%s closed its QMP socket" % self.name)
+            self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def cmd(self, name, **args):
+        """Run a QMP command; returns its result or raises Fail."""
+        msg = {"execute": name}
+        if args:
+            msg["arguments"] = args
+        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+        while True:
+            reply = self._recv()
+            if "event" in reply:
+                self.events.append(reply)
+                continue
+            if "error" in reply:
+                raise Fail("%s: %s: %s" % (self.name, name,
+                                           reply["error"]["desc"]))
+            return reply["return"]
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def status(self):
+        return self.cmd("query-status")["status"]
+
+    def migration(self):
+        return self.cmd("query-migrate")
+
+    def ram(self, addr, size):
+        """Guest RAM [addr, addr + size), through QMP pmemsave."""
+        path = os.path.join(WORK, "%s-%x.bin" % (self.name, addr))
+        self.cmd("pmemsave", val=addr, size=size, filename=path)
+        with open(path, "rb") as f:
+            data = f.read()
+        os.unlink(path)
+        return data
+
+    def log_text(self):
+        self.log.flush()
+        with open(self.log_path, errors="replace") as f:
+            return f.read().strip().replace("\n", " | ")
+
+    def kill(self, sig=signal.SIGKILL):
+        if self.alive():
+            self.proc.send_signal(sig)
+        self.proc.wait(timeout=30)
+
+    def close(self):
+        if self.alive():
+            try:
+                self.cmd("quit")
+            except (Fail, OSError):
+                pass
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        if self.sock:
+            self.sock.close()
+        self.log.close()
+
+
+class Relay:
+    """Carries a migration stream from the source to the destination's
+    socket and counts its bytes: QEMU 7.2 counts only RAM in query-migrate
+    (its "vfio" member never shows up here), so the stream's size minus
+    the RAM bytes is what the devices (and QEMU's small device states)
+    sent."""
+
+    def __init__(self, dst_uri):
+        self.path = os.path.join(WORK, "relay.sock")
+        self.uri = "unix:" + self.path
+        self.dst_path = dst_uri.split(":", 1)[1]
+        self.bytes = 0
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(self.path)
+        self.listener.listen(1)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _pump(self, src, dst, count):
+        try:
+            while True:
+                data = src.recv(1 << 20)
+                if not data:
+                    break
+                dst.sendall(data)
+                if count:
+                    self.bytes += len(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _run(self):
+        conn, _ = self.listener.accept()
+        out = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        out.connect(self.dst_path)
+        back = threading.Thread(target=self._pump, args=(out, conn, False),
+                                daemon=True)
+        back.start()
+        self._pump(conn, out, True)
+        back.join()
+        conn.close()
+        out.close()
+
+    def close(self):
+        self.thread.join(timeout=30)
+        self.listener.close()
+        os.unlink(self.path)
+
+
+def migrate(src, dst_uri, bandwidth=None):
+    """Start a migration from src."""
+    params = {"downtime-limit": 300}
+    params["max-bandwidth"] = bandwidth or 1 << 30
+    src.cmd("migrate-set-parameters", **params)
+    src.cmd("migrate", uri=dst_uri)
+
+
+def wait_migration(src, statuses, timeout=180):
+    """Wait until query-migrate's status is one of statuses; return it."""
+    def done():
+        info = src.migration()
+        return info if info.get("status") in statuses else None
+    return wait_for("migration status in %s" % (statuses,), done,
+                    timeout=timeout, step=0.1)
+
+
+def round_trip(vm, dev, size=LEN):
+    """A DMA the device does now lands in the VM's RAM (the device works)."""
+    check(vm.status() == "running", "%s is %s, not running"
+          % (vm.name, vm.status()))
+    before = int(dev.state()["dma_completed"])
+    pattern = int.from_bytes(os.urandom(4), "little") | 1
+    dev.workload("fill %#x %d %#x" % (dev.gpa, size, pattern))
+    wait_for("the fill to complete",
+             lambda: int(dev.state()["dma_completed"]) > before
+             and dev.state()["dma_queued"] == "0", timeout=60)
+    check(dev.state()["dma_error"] == "0", "a DMA failed: dma_error=%s"
+          % dev.state()["dma_error"])
+    want = pattern.to_bytes(4, "little") * (size // 4)
+    check(vm.ram(dev.gpa, size) == want,
+          "guest RAM does not show the pattern the device wrote")
+
+
+def dest_failed(dst):
+    """The destination never ran the VM: it exited with an error
+    (QEMU 7.2 exits when an incoming migration fails) or, still alive,
+    reports the failure and has not started the VM."""
+    if dst.alive():
+        try:
+            wait_for("the destination to exit", lambda: not dst.alive(),
+                     timeout=20)
+        except Fail:
+            pass
+    if dst.alive():
+        st = dst.status()
+        info = dst.migration()
+        check(st != "running", "the destination runs the VM")
+        check(info.get("status") == "failed",
+              "destination migration status %s" % info.get("status"))
+        return "alive, status %s, migration failed" % st
+    rc = dst.proc.returncode
+    check(rc not in (0, None), "the destination exited with status %s" % rc)
+    text = dst.log_text()
+    check("load of migration failed" in text,
+          "the destination exited (%d) without a failed load: %s" % (rc, text))
+    return "exited %d: %s" % (rc, text[-160:])
+
+
+def stats(label, info):
+    """QEMU's own numbers for a completed migration."""
+    ram = info.get("ram", {})
+    note("query-migrate %s: %s" % (label, json.dumps(info, sort_keys=True)))
+    note("stats %s: total-time=%s ms downtime=%s ms setup-time=%s ms "
+         "ram-transferred=%s normal-pages=%s duplicate-pages=%s "
+         "dirty-sync-count=%s precopy-bytes=%s downtime-bytes=%s "
+         "stream-bytes=%s non-ram-bytes=%s vfio-transferred=%s"
+         % (label, info.get("total-time"), info.get("downtime"),
+            info.get("setup-time"), ram.get("transferred"),
+            ram.get("normal"), ram.get("duplicate"),
+            ram.get("dirty-sync-count"), ram.get("precopy-bytes"),
+            ram.get("downtime-bytes"), info["stream-bytes"],
+            info["stream-bytes"] - ram.get("transferred", 0),
+            info.get("vfio", {}).get("transferred", "-")))
+
+
+# --- scenarios ------------------------------------------------------------
+
+class Pair:
+    """Source and destination VMs with n mdma devices each."""
+
+    def __init__(self, n=1, src_type="mdma-16m", dst_type="mdma-16m"):
+        self.src_devs = [Mdma(src_type, i) for i in range(n)]
+        self.dst_devs = [Mdma(dst_type, i) for i in range(n)]
+        self.uri = "unix:" + os.path.join(WORK, "mig.sock")
+        self.src = self.dst = None
+        self.src = Qemu("source", self.src_devs)
+        self.dst = Qemu("destination", self.dst_devs, incoming=self.uri)
+        check(self.src.status() == "running", "the source VM does not run")
+        check(self.dst.status() == "inmigrate",
+              "the destination is %s, not inmigrate" % self.dst.status())
+
+    def close(self):
+        for vm in (self.src, self.dst):
+            if vm:
+                vm.close()
+        for dev in self.src_devs + self.dst_devs:
+            dev.remove()
+
+
+def compare(pair, what):
+    """Both VMs paused: device digests and the written RAM are equal."""
+    for i, (s, d) in enumerate(zip(pair.src_devs, pair.dst_devs)):
+        ds, dd = digest(s), digest(d)
+        diff = sorted(k for k in ds if ds[k] != dd[k])
+        check(not diff, "%s: device %d differs in %s: source %s, "
+              "destination %s" % (what, i, ", ".join(diff),
+                                  {k: ds[k] for k in diff},
+                                  {k: dd[k] for k in diff}))
+        rs, rd = pair.src.ram(s.gpa, LEN), pair.dst.ram(s.gpa, LEN)
+        if rs != rd:
+            first = next(j for j in range(LEN) if rs[j] != rd[j])
+            raise Fail("%s: guest RAM differs from GPA %#x on"
+                       % (what, s.gpa + first))
+
+
+def full_migration(pair, busy):
+    """Migrate; check the result; return the source's query-migrate."""
+    for dev in pair.src_devs:
+        # The device has written the range before, idle or not.
+        round_trip(pair.src, dev)
+        if busy:
+            dev.workload(BUSY % (dev.gpa, LEN))
+    if busy:
+        time.sleep(1)
+    before = [int(d.workload()["fills"]) for d in pair.src_devs]
+    relay = Relay(pair.uri)
+    try:
+        migrate(pair.src, relay.uri)
+        info = wait_migration(pair.src, ("completed", "failed", "cancelled"))
+    finally:
+        # A failed scenario must not leave the relay's socket behind.
+        relay.close()
+    check(info["status"] == "completed", "migration %s" % info["status"])
+    # QEMU sets "completed" a moment before it computes its final times.
+    info = wait_for("QEMU's final numbers",
+                    lambda: [i for i in [pair.src.migration()]
+                             if i.get("total-time")], timeout=10)[0]
+    info["stream-bytes"] = relay.bytes
+    wait_for("the destination to finish loading",
+             lambda: pair.dst.status() == "paused", timeout=60)
+    check(pair.src.status() == "postmigrate",
+          "the source is %s, not postmigrate" % pair.src.status())
+    for i, dev in enumerate(pair.src_devs):
+        wl = dev.workload()
+        if busy:
+            check(int(wl["fills"]) > before[i] and int(wl["mem_writes"]) > 0,
+                  "the workload did nothing during the migration: %s" % wl)
+            check(wl["state"] == "paused",
+                  "the workload is %s on the stopped source" % wl["state"])
+        check(dev.state()["dma_error"] == "0", "source DMA error")
+    # Source: QEMU left the device in STOP after the last read of its
+    # data; destination (-S): the device is still RESUMING, its state
+    # loaded but not committed; nothing runs on either side, so both
+    # are frozen. Once the destination runs, parked descriptors go on.
+    compare(pair, "after migration")
+    return info
+
+
+def t_idle():
+    pair = Pair()
+    try:
+        stats("idle", full_migration(pair, busy=False))
+        # The destination takes over and works.
+        pair.dst.cmd("cont")
+        round_trip(pair.dst, pair.dst_devs[0])
+    finally:
+        pair.close()
+
+
+def t_busy():
+    pair = Pair()
+    try:
+        stats("busy", full_migration(pair, busy=True))
+        for dev in pair.src_devs:
+            note("source workload: " + " ".join(
+                "%s=%s" % kv for kv in dev.workload().items()))
+        # The checks can fail: change the destination alone.
+        dev = pair.dst_devs[0]
+        pair.dst.cmd("cont")
+        round_trip(pair.dst, dev)
+        dev.workload("mem 1000")
+        wait_for("device memory writes",
+                 lambda: int(dev.workload()["mem_writes"]) >= 10)
+        dev.workload("stop")
+        pair.dst.cmd("stop")
+        try:
+            compare(pair, "after a DMA on the destination")
+        except Fail as e:
+            note("as it must: " + str(e))
+        else:
+            raise Fail("a changed destination still compares equal")
+        ds, dd = digest(pair.src_devs[0]), digest(dev)
+        check(ds["mem_crc32"] != dd["mem_crc32"],
+              "device memory digest did not see the change")
+        check(pair.src.ram(dev.gpa, LEN) != pair.dst.ram(dev.gpa, LEN),
+              "guest RAM comparison did not see the change")
+    finally:
+        pair.close()
+
+
+def t_two_devices():
+    pair = Pair(n=2)
+    try:
+        full_migration(pair, busy=True)
+    finally:
+        pair.close()
+
+
+def failed_migration(pair, how, killed=False):
+    """After a failed migration the source VM runs with a working device
+    and the destination (unless it was killed) never ran the VM."""
+    try:
+        wait_for("the source to run again",
+                 lambda: pair.src.status() == "running", timeout=30)
+    except Fail:
+        raise Fail("the source is %s after %s" % (pair.src.status(), how))
+    for dev in pair.src_devs:
+        dev.workload("stop")
+        round_trip(pair.src, dev)
+    if not killed:
+        note("destination: " + dest_failed(pair.dst))
+
+
+def t_wrong_type():
+    pair = Pair(src_type="mdma-16m", dst_type="mdma-64m")
+    try:
+        migrate(pair.src, pair.uri)
+        info = wait_migration(pair.src, ("completed", "failed", "cancelled"))
+        check(info["status"] == "failed",
+              "migration to another type: %s" % info["status"])
+        note("source: " + info.get("error-desc", "(no error-desc)"))
+        failed_migration(pair, "a refused stream")
+    finally:
+        pair.close()
+
+
+def throttled(pair):
+    """Start a slow migration of a busy device; wait until it transfers."""
+    dev = pair.src_devs[0]
+    dev.workload(BUSY % (dev.gpa, LEN))
+    migrate(pair.src, pair.uri, bandwidth=2 << 20)
+    wait_for("pre-copy to transfer data",
+             lambda: pair.src.migration().get("ram", {})
+             .get("transferred", 0) > (1 << 20), timeout=60)
+    check(pair.src.migration()["status"] == "active", "not in pre-copy")
+
+
+def t_cancel():
+    pair = Pair()
+    try:
+        throttled(pair)
+        pair.src.cmd("migrate_cancel")
+        info = wait_migration(pair.src, ("cancelled", "failed", "completed"))
+        check(info["status"] == "cancelled", "status %s" % info["status"])
+        failed_migration(pair, "migrate_cancel")
+    finally:
+        pair.close()
+
+
+def t_dest_killed():
+    pair = Pair()
+    try:
+        throttled(pair)
+        pair.dst.kill()
+        info = wait_migration(pair.src, ("cancelled", "failed", "completed"))
+        check(info["status"] == "failed", "status %s" % info["status"])
+        note("source: " + info.get("error-desc", "(no error-desc)"))
+        check(pair.dst.proc.returncode == -signal.SIGKILL,
+              "the destination was not the one killed")
+        failed_migration(pair, "losing the destination", killed=True)
+    finally:
+        pair.close()
+
+
+def t_knob_input():
+    """The workload knob refuses what it cannot do, and nothing breaks."""
+    dev = Mdma()
+    try:
+        def refused(cmd, code):
+            try:
+                dev.workload(cmd)
+            except OSError as e:
+                check(e.errno == code, "%r: %s, not %s" % (
+                    cmd, e.strerror, os.strerror(code)))
+                return
+            raise Fail("%r was accepted" % cmd)
+        for cmd in ("", "go", "dma", "dma 0x1000 0 10", "dma 0x1000 4096",
+                    "dma 0x1000 4096 0", "dma 0x1000 4096 10001",
+                    "dma 0xfffffffffffff000 8192 10", "mem", "mem x",
+                    "mem 10 mem 10", "stop now", "fill 0 67108865 1",
+                    "x" * 200):
+            refused(cmd, errno.EINVAL)
+        # Well formed, but no VMM has the device open.
+        refused("mem 10", errno.ENODEV)
+        refused("fill 0x1000 4096 0x1", errno.ENODEV)
+        dev.workload("stop")
+        check(dev.workload()["state"] == "closed",
+              "state %s" % dev.workload()["state"])
+        check(dev.state()["dma_completed"] == "0", "the device did DMA")
+    finally:
+        dev.remove()
+
+
+SCENARIOS = [
+    ("idle device migrates, digests and DMA-written RAM equal", t_idle),
+    ("busy device migrates, equal; a change on the destination is seen",
+     t_busy),
+    ("two devices in one VM migrate together", t_two_devices),
+    ("destination of another mdma type refuses the stream", t_wrong_type),
+    ("migrate_cancel in pre-copy leaves the source working", t_cancel),
+    ("destination killed in transfer leaves the source working",
+     t_dest_killed),
+    ("workload knob refuses bad input", t_knob_input),
+]
+
+
+def setup():
+    for m in ("vfio_iommu_type1", "mdev"):
+        subprocess.check_call(["modprobe", m])
+    loaded = open("/proc/modules").read()
+    for name, ko in (("vfio_mig", "drivers/vfio/mig/vfio_mig.ko"),
+                     ("mdma", "samples/vfio-mdev/mdma.ko")):
+        if "\n%s " % name not in "\n" + loaded:
+            subprocess.check_call(["insmod", os.path.join(KMOD, ko)])
+    check(os.path.isdir(MDMA_TYPES), "no " + MDMA_TYPES)
+    if not os.path.isdir(DEBUGFS):
+        subprocess.call(["mount", "-t", "debugfs", "debugfs",
+                         "/sys/kernel/debug"])
+    out = subprocess.check_output([QEMU, "--version"], text=True)
+    note(out.splitlines()[0] + ", kernel " + os.uname().release)
+
+
+def main():
+    if not os.environ.get("VM_RUN_RESULTS") and \
+       os.environ.get("VFIO_MIG_IN_GUEST") != "1":
+        print("qemu_mig_v1.py: not in a vm-run guest; refusing to load "
+              "modules", file=sys.stderr)
+        return 2
+    want = sys.argv[1:]
+    todo = [(i + 1, name, fn) for i, (name, fn) in enumerate(SCENARIOS)
+            if not want or fn.__name__[2:] in want]
+    print("TAP version 13")
+    print("1..%d" % len(todo), flush=True)
+    counts = {"pass": 0, "fail": 0, "skip": 0}
+    try:
+        setup()
+    except (Fail, OSError, subprocess.CalledProcessError) as e:
+        for n, name, _ in todo:
+            print("not ok %d %s # setup failed: %s" % (n, name, e))
+        print("# Totals: pass:0 fail:%d xfail:0 xpass:0 skip:0 error:0"
+              % len(todo))
+        return 1
+    for n, name, fn in todo:
+        t0 = time.monotonic()
+        SCENARIO[0] = fn.__name__[2:]
+        note("%s: %s" % (fn.__name__[2:], name))
+        try:
+            fn()
+        except (Fail, OSError, subprocess.SubprocessError) as e:
+            print("not ok %d %s # %s" % (n, name, e), flush=True)
+            counts["fail"] += 1
+            for log in sorted(os.listdir(LOGS)):
+                if log.startswith(SCENARIO[0] + "-") and log.endswith(".log"):
+                    with open(os.path.join(LOGS, log), errors="replace") as f:
+                        for line in f.read().splitlines()[-10:]:
+                            note("%s: %s" % (log, line))
+        else:
+            print("ok %d %s" % (n, name), flush=True)
+            counts["pass"] += 1
+        note("%s took %.1f s" % (fn.__name__[2:], time.monotonic() - t0))
+    left = [d for d in os.listdir(MDEV_DEVICES)]
+    if left:
+        note("instances left behind: %s" % left)
+        counts["fail"] += 1
+    print("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0"
+          % (counts["pass"], counts["fail"], counts["skip"]), flush=True)
+    if LOGS == WORK:
+        shutil.rmtree(WORK, ignore_errors=True)
+    return 1 if counts["fail"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The QEMU migration lanes, from the host:
+#
+#   tools/testing/qemu/run.sh [--qemu10] [KERNEL] [SCENARIO...]
+#
+# boots a guest of KERNEL (6.1 by default) with tools/testing/vm/vm-run and
+# runs qemu_mig_v1.py there, which prints TAP and a "# Totals:" line. The
+# modules come from build/kmod/<release>/ (make KVER=... modules).
+#
+# By default the client is the system's QEMU 7.2 (protocol v1). --qemu10
+# runs the same scenarios with QEMU 10 (protocol v2) from bookworm-backports,
+# unpacked into the cache by scripts/qemu10.sh (make deps).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../../.." && pwd)
+client=()
+if [ "${1:-}" = --qemu10 ]; then
+	shift
+	err=$(mktemp)
+	if ! bin=$("$top/scripts/qemu10.sh" 2>"$err") ||
+	   ! dir=$("$top/scripts/qemu10.sh" --dir 2>>"$err"); then
+		echo "TAP version 13"
+		echo "1..0 # SKIP QEMU 10 unavailable: $(tail -n 1 "$err")"
+		echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:1 error:0"
+		rm -f "$err"
+		exit 0
+	fi
+	rm -f "$err"
+	client=(env "QEMU=$bin" QEMU_PROTOCOL=v2
+		"QEMU_ARGS=-L $dir/usr/share/qemu -L $dir/usr/share/seabios")
+fi
+kernel=${1:-6.1}
+[ $# -eq 0 ] || shift
+exec "$here/../vm/vm-run" --kernel "$kernel" --mem 2048 --timeout 300 -- \
+	"${client[@]}" "$here/qemu_mig_v1.py" "$@"
