@@ -150,8 +150,11 @@ static long mgmt_info(struct mgmt *m, void __user *uarg)
 		return ret;
 	mutex_lock(&mig->lock);
 	info.flags = mig->out_of_band ? 0 : VFIO_MIG_MGMT_INFO_INBAND;
-	info.pending_bytes = mig->owner == VFIO_MIG_OWNER_MGMT ?
-			     vfio_mig_save_pending(mig) : 0;
+	info.pending_bytes = 0;
+	/* A staged piece not read yet is still pending. */
+	if (mig->owner == VFIO_MIG_OWNER_MGMT && mig->save.active)
+		info.pending_bytes = vfio_mig_save_pending(mig) +
+				     mig->save.staged - mig->save.staged_pos;
 	info.stop_copy_bytes = vfio_mig_stop_copy_size(mig);
 	mutex_unlock(&mig->lock);
 	memset(info.device_type, 0, sizeof(info.device_type));

@@ -124,7 +124,8 @@ struct vfio_mig_mgmt_state {
  * struct vfio_mig_mgmt_info - VFIO_MIG_MGMT_INFO
  * @argsz: size of this structure
  * @flags: VFIO_MIG_MGMT_INFO_INBAND if the device also migrates in band
- * @pending_bytes: as the v1 region's pending_bytes
+ * @pending_bytes: bytes still to be read while saving, as the v1 region's
+ *	pending_bytes (a staged piece not read yet included)
  * @stop_copy_bytes: estimated size of a stop-and-copy now
  * @device_type: the device type a stream carries, NUL terminated
  */
