@@ -3,10 +3,11 @@
  * vfio-migrate bench: how fast the data window moves a device's state.
  *
  * For each mdma type it creates an instance, fills its memory, and times
- * a whole stop-and-copy save through the mapped window and through
- * trapped reads (one pread() of the window per chunk), next to a plain
- * memcpy() of the same number of bytes in window-sized pieces in this
- * process. The window size is vfio_mig's window_kb, fixed while the
+ * a whole stop-and-copy save with protocol v1 through the mapped window
+ * and through trapped reads (one pread() of the window per chunk), and
+ * with protocol v2 through the data fd (read()s of 1 MiB, as QEMU's
+ * buffer), next to a plain memcpy() of the same number of bytes in
+ * window-sized pieces in this process. The window size is vfio_mig's window_kb, fixed while the
  * module is loaded: bench-windows.sh reloads it to compare sizes.
  */
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vfio-migrate.h"
 
@@ -21,6 +23,8 @@
 #define BENCH_DEFAULT_REPS	3
 
 struct bench_opts {
+	bool v1;
+	bool v2;
 	char *types;
 	char *windows;
 	unsigned int reps;
@@ -31,22 +35,26 @@ struct bench_row {
 	uint64_t bytes;
 	double mmap_secs;
 	double trap_secs;
+	uint64_t v2_bytes;
+	double v2_secs;
 	double memcpy_secs;
 };
 
 static void bench_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vfio-migrate bench [--types T1,T2] [--windows KB1,KB2] [--reps N]\n"
-		"                          [--no-header]\n"
+		"usage: vfio-migrate bench [--protocol v1|v2] [--types T1,T2]\n"
+		"                          [--windows KB1,KB2] [--reps N] [--no-header]\n"
 		"\n"
 		"For each mdma type, create an instance (through sysfs; it is removed\n"
 		"afterwards), fill its device memory and time a whole stop-and-copy\n"
-		"save through the mapped data window and through trapped reads (one\n"
-		"pread() of the window per chunk), next to a plain memcpy() of the same\n"
-		"bytes in window-sized pieces. Prints MiB/s, the ratio to memcpy and\n"
-		"the window measured (best of --reps runs).\n"
+		"save: protocol v1 through the mapped data window and through trapped\n"
+		"reads (one pread() of the window per chunk), protocol v2 through the\n"
+		"data fd (read()s of 1 MiB), next to a plain memcpy() of the same bytes\n"
+		"in window-sized pieces. Prints MiB/s, the ratio to memcpy and the\n"
+		"window measured (best of --reps runs).\n"
 		"\n"
+		"  --protocol P    measure only v1 or only v2 (default: both)\n"
 		"  --types LIST    mdma types (default %s)\n"
 		"  --windows LIST  window_kb values the run is meant for: the bench\n"
 		"                  refuses to run if the loaded vfio_mig's window_kb is\n"
@@ -61,6 +69,7 @@ static void bench_usage(FILE *f)
 static int bench_parse(int argc, char **argv, struct bench_opts *o)
 {
 	static const struct option opts[] = {
+		{ "protocol", required_argument, NULL, 'P' },
 		{ "types", required_argument, NULL, 't' },
 		{ "windows", required_argument, NULL, 'w' },
 		{ "reps", required_argument, NULL, 'r' },
@@ -72,12 +81,23 @@ static int bench_parse(int argc, char **argv, struct bench_opts *o)
 	char *end;
 	int c;
 
+	o->v1 = true;
+	o->v2 = true;
 	o->types = BENCH_DEFAULT_TYPES;
 	o->windows = NULL;
 	o->reps = BENCH_DEFAULT_REPS;
 	o->header = true;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'P':
+			c = vm_proto_parse(optarg);
+			if (c < 0) {
+				vm_err("--protocol %s: use v1 or v2", optarg);
+				return 1;
+			}
+			o->v1 = c == VM_PROTO_V1;
+			o->v2 = c == VM_PROTO_V2;
+			break;
 		case 't':
 			o->types = optarg;
 			break;
@@ -169,6 +189,57 @@ static int measure_save(struct vm_dev *d, bool trapped, unsigned int reps,
 	return ret;
 }
 
+/* One whole v2 save: RUNNING -> STOP_COPY, the data fd to its end. */
+static int save_once_v2(struct vm_dev *d, uint64_t *bytes, double *secs)
+{
+	uint64_t chunks;
+	double t;
+	int ret;
+
+	ret = vm_set_state(d, VM_STOP_COPY);
+	if (ret)
+		return ret;
+	t = vm_now();
+	ret = vm_save_stopcopy(d, -1, bytes, &chunks);
+	*secs = vm_now() - t;
+	if (ret) {
+		vm_set_state(d, VM_RUNNING);
+		return ret;
+	}
+	return vm_set_state(d, VM_RUNNING);
+}
+
+/* The v2 column: the same device, through the data fd. */
+static int measure_save_v2(struct vm_dev *d, unsigned int reps,
+			   uint64_t *bytes, double *best)
+{
+	size_t window = d->chunk_size;
+	unsigned int i;
+	double secs;
+	int ret;
+
+	ret = vfio_mig_v2_flags(&d->m.dev, &d->v2_flags);
+	if (ret)
+		return ret;
+	d->proto = VM_PROTO_V2;
+	d->data_fd = -1;
+	d->chunk_size = VM_V2_PIECE;
+	*best = 0;
+	for (i = 0; i < reps; i++) {
+		ret = save_once_v2(d, bytes, &secs);
+		if (ret)
+			break;
+		if (!*best || secs < *best)
+			*best = secs;
+	}
+	if (d->data_fd >= 0)
+		close(d->data_fd);
+	d->data_fd = -1;
+	d->proto = VM_PROTO_V1;
+	d->chunk_size = window;
+	return ret;
+}
+
 static double measure_memcpy(void *dst, const void *src, uint64_t bytes,
 			     size_t piece, uint64_t src_size,
 			     unsigned int reps)
@@ -224,7 +295,10 @@ static int bench_type(const char *type, const struct bench_opts *o,
 		goto out;
 	}
 	d.chunk_size = d.mig.data_size ? d.mig.data_size : d.mig.region.size;
-	d.chunk = malloc(d.chunk_size);
+	vfio_mig_v1_close(&d.mig);
+	/* Room for a window (v1) and for a 1 MiB read (v2). */
+	d.chunk = malloc(d.chunk_size > VM_V2_PIECE ? d.chunk_size :
+			 VM_V2_PIECE);
 	src = malloc(d.m.mem_size);
 	if (!d.chunk || !src) {
 		free(src);
@@ -234,15 +308,36 @@ static int bench_type(const char *type, const struct bench_opts *o,
 	}
 	vm_fill(src, d.m.mem_size, 0xbe4c0002);
 
-	ret = measure_save(&d, false, o->reps, &row->bytes, &row->mmap_secs);
-	if (ret) {
-		vm_explain("save through the mapped window", ret);
-		goto free;
+	if (o->v1) {
+		ret = measure_save(&d, false, o->reps, &row->bytes,
+				   &row->mmap_secs);
+		if (ret) {
+			vm_explain("save through the mapped window", ret);
+			goto free;
+		}
+		ret = measure_save(&d, true, o->reps, &bytes2,
+				   &row->trap_secs);
+		if (ret) {
+			vm_explain("save through trapped reads", ret);
+			goto free;
+		}
 	}
-	ret = measure_save(&d, true, o->reps, &bytes2, &row->trap_secs);
-	if (ret) {
-		vm_explain("save through trapped reads", ret);
-		goto free;
+	if (o->v2) {
+		ret = measure_save_v2(&d, o->reps, &row->v2_bytes,
+				      &row->v2_secs);
+		if (ret) {
+			vm_explain("save through the v2 data fd", ret);
+			goto free;
+		}
+		if (o->v1 && row->v2_bytes != row->bytes) {
+			vm_err("v1 saved %llu bytes, v2 %llu: one device state, two sizes",
+			       (unsigned long long)row->bytes,
+			       (unsigned long long)row->v2_bytes);
+			ret = -EPROTO;
+			goto free;
+		}
+		if (!o->v1)
+			row->bytes = row->v2_bytes;
 	}
 	row->memcpy_secs = measure_memcpy(d.chunk, src, row->bytes,
 					  d.chunk_size, d.m.mem_size, o->reps);
@@ -252,6 +347,19 @@ out:
 	free(d.chunk);
 	mdma_destroy(&d.m);
 	return ret;
+}
+
+/* A MiB/s cell and its ratio to memcpy, or "-" when not measured. */
+static void rate(char *mibs, char *ratio, size_t size, bool measured,
+		 double v, double cp)
+{
+	if (!measured) {
+		snprintf(mibs, size, "-");
+		snprintf(ratio, size, "-");
+		return;
+	}
+	snprintf(mibs, size, "%.1f", v);
+	snprintf(ratio, size, "%.2f", v / cp);
 }
 
 int cmd_bench(int argc, char **argv)
@@ -281,9 +389,12 @@ int cmd_bench(int argc, char **argv)
 	if (o.header) {
 		vm_info("save throughput, best of %u; window = vfio_mig window_kb (the data window)\n",
 			o.reps);
-		printf("%-9s %-10s %10s  %10s %6s  %10s %6s  %10s\n", "window",
-		       "type", "state", "mmap MiB/s", "x cpy", "trap MiB/s",
-		       "x cpy", "memcpy");
+		printf("%-9s %-10s %9s  %11s %5s  %11s %5s  %11s %5s  %10s\n",
+		       "", "", "", "v1 mmapped", "", "v1 trapped", "", "v2 data fd",
+		       "", "");
+		printf("%-9s %-10s %9s  %11s %5s  %11s %5s  %11s %5s  %10s\n",
+		       "window", "type", "state", "MiB/s", "x cpy", "MiB/s",
+		       "x cpy", "MiB/s", "x cpy", "memcpy");
 	}
 	types = strdup(o.types);
 	if (!types) {
@@ -294,7 +405,8 @@ int cmd_bench(int argc, char **argv)
 	     type = strtok_r(NULL, ",", &save)) {
 		const char *why = mdma_unavailable(type);
 		char kbs[32], sz[32];
-		double mm, tr, cp;
+		char c1[16], c2[16], c3[16], c4[16], c5[16], c6[16];
+		double mm, tr, v2, cp;
 
 		snprintf(kbs, sizeof(kbs), "%ld KiB", kb);
 		if (why) {
@@ -307,12 +419,16 @@ int cmd_bench(int argc, char **argv)
 			failed++;
 			continue;
 		}
-		mm = row.bytes / VM_MIB / row.mmap_secs;
-		tr = row.bytes / VM_MIB / row.trap_secs;
 		cp = row.bytes / VM_MIB / row.memcpy_secs;
-		printf("%-9s %-10s %10s  %10.1f %6.2f  %10.1f %6.2f  %10.1f\n",
-		       kbs, type, vm_bytes(sz, sizeof(sz), row.bytes), mm,
-		       mm / cp, tr, tr / cp, cp);
+		mm = o.v1 ? row.bytes / VM_MIB / row.mmap_secs : 0;
+		tr = o.v1 ? row.bytes / VM_MIB / row.trap_secs : 0;
+		v2 = o.v2 ? row.bytes / VM_MIB / row.v2_secs : 0;
+		rate(c1, c2, sizeof(c1), o.v1, mm, cp);
+		rate(c3, c4, sizeof(c3), o.v1, tr, cp);
+		rate(c5, c6, sizeof(c5), o.v2, v2, cp);
+		printf("%-9s %-10s %9s  %11s %5s  %11s %5s  %11s %5s  %10.1f\n",
+		       kbs, type, vm_bytes(sz, sizeof(sz), row.bytes), c1, c2,
+		       c3, c4, c5, c6, cp);
 		fflush(stdout);
 	}
 	free(types);

@@ -3,6 +3,7 @@
  * vfio-migrate info: what a VMM sees of an instance's migration support.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +13,20 @@
 static void info_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vfio-migrate info UUID\n"
+		"usage: vfio-migrate info UUID [--backend local|plugin --plugin-path SO\n"
+		"                              --plugin-arg ARG]\n"
 		"\n"
-		"Open the mdma instance UUID as a VMM would and show its regions,\n"
-		"the migration region with its capabilities (type, sparse mmap data\n"
-		"window, NDMA), device_state, pending_bytes, the container's dirty\n"
-		"tracking and the instance's debugfs digest.\n"
+		"Open the mdma instance UUID as a VMM would and show its regions; for\n"
+		"protocol v1 the migration region with its capabilities (type, sparse\n"
+		"mmap data window, NDMA), device_state and pending_bytes; for protocol\n"
+		"v2 the VFIO_DEVICE_FEATURE_MIGRATION flags, the v2 device_state and\n"
+		"VFIO_DEVICE_FEATURE_MIG_DATA_SIZE; the container's dirty tracking and\n"
+		"the instance's debugfs digest.\n"
+		"\n"
+		"With --backend plugin: the plugin, and the v1 device_state and\n"
+		"pending_bytes as the plugin reports them.\n"
+		"\n"
+		VM_BACKEND_USAGE
 		"\n"
 		"Opening an mdma instance resets it, so device_state is \"running\".\n");
 }
@@ -95,6 +104,104 @@ static void show_dirty_tracking(struct vm_dev *d)
 	free(ii);
 }
 
+static void show_v2(struct vm_dev *d)
+{
+	uint64_t flags, len;
+	uint32_t state;
+	char fl[64], sz[32];
+	int ret;
+
+	ret = vfio_mig_v2_flags(&d->m.dev, &flags);
+	if (ret) {
+		printf("protocol v2:      not offered (%s)\n", vfio_errmsg());
+		return;
+	}
+	printf("protocol v2:      VFIO_DEVICE_FEATURE migration\n");
+	printf("  flags:          0x%llx %s\n", (unsigned long long)flags,
+	       vm_v2_flags_str(fl, sizeof(fl), flags));
+	if (vfio_mig_v2_get_state(&d->m.dev, &state))
+		printf("  device_state:   %s\n", vfio_errmsg());
+	else
+		printf("  device_state:   %u %s\n", state,
+		       vfio_mig_v2_state_name(state));
+	ret = vfio_mig_v2_stop_copy_size(&d->m.dev, &len);
+	if (ret == -ENOTTY)
+		printf("  MIG_DATA_SIZE:  not offered (a kernel before 6.2)\n");
+	else if (ret)
+		printf("  MIG_DATA_SIZE:  %s\n", vfio_errmsg());
+	else
+		printf("  MIG_DATA_SIZE:  %s (%llu bytes estimated for stop-copy)\n",
+		       vm_bytes(sz, sizeof(sz), len), (unsigned long long)len);
+}
+
+/* UUID and the backend options; -1 for help, 1 on a usage error. */
+static int info_parse(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "backend", required_argument, NULL, VM_OPT_BACKEND },
+		{ "plugin-path", required_argument, NULL, VM_OPT_PLUGIN_PATH },
+		{ "plugin-arg", required_argument, NULL, VM_OPT_PLUGIN_ARG },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case VM_OPT_BACKEND ... VM_OPT_PLUGIN_ARG:
+			if (vm_backend_option(c, optarg))
+				return 1;
+			break;
+		case 'h':
+			info_usage(stdout);
+			return -1;
+		default:
+			info_usage(stderr);
+			return 1;
+		}
+	}
+	if (argc - optind != 1) {
+		info_usage(stderr);
+		return 1;
+	}
+	return vm_backend_check(VM_PROTO_V1, false, false);
+}
+
+/* info with --backend plugin: the device as the plugin shows it. */
+static int info_plugin(const char *uuid)
+{
+	struct mdma_digest dg;
+	struct vm_dev d;
+	uint64_t pending;
+	uint32_t state;
+	int ret;
+
+	if (vm_dev_open_backend(&d, uuid, false, VM_PROTO_PLUGIN, NULL))
+		return 1;
+	printf("device:           %s (%s), IOMMU group %d\n", d.m.uuid,
+	       d.type, d.m.dev.group_id);
+	show_regions(&d);
+	printf("backend:          plugin %s\n", vm_plugin_name(&d));
+	printf("plugin argument:  %s\n", vm_backend.arg);
+	ret = vm_v1_get_state(&d, &state);
+	ret = ret ?: vm_v1_pending(&d, &pending);
+	if (ret) {
+		vm_explain("ask the plugin", ret);
+		vm_dev_close(&d);
+		return 1;
+	}
+	printf("  device_state:   0x%x %s\n", state,
+	       vfio_mig_v1_state_name(state));
+	printf("  pending_bytes:  %llu\n", (unsigned long long)pending);
+	show_v2(&d);
+	if (!mdma_digest_read(d.m.uuid, &dg))
+		vm_info("digest:           mem_crc32 %08x regs_crc32 %08x ctrl 0x%x dma_completed %u dma_queued %u\n",
+			dg.mem_crc32, dg.regs_crc32, dg.ctrl, dg.dma_completed,
+			dg.dma_queued);
+	vm_dev_close(&d);
+	return 0;
+}
+
 int cmd_info(int argc, char **argv)
 {
 	struct mdma_digest dg;
@@ -105,15 +212,12 @@ int cmd_info(int argc, char **argv)
 	long kb;
 	int ret;
 
-	if (argc == 2 && vm_is_help(argv[1])) {
-		info_usage(stdout);
-		return 0;
-	}
-	if (argc != 2) {
-		info_usage(stderr);
-		return 2;
-	}
-	if (vm_dev_open(&d, argv[1], false))
+	ret = info_parse(argc, argv);
+	if (ret)
+		return ret < 0 ? 0 : 2;
+	if (vm_backend.plugin)
+		return info_plugin(argv[optind]);
+	if (vm_dev_open_backend(&d, argv[optind], false, VM_PROTO_V1, NULL))
 		return 1;
 
 	printf("device:           %s (%s), IOMMU group %d\n", d.m.uuid,
@@ -125,6 +229,7 @@ int cmd_info(int argc, char **argv)
 	       d.m.dev.info.num_irqs);
 	show_regions(&d);
 
+	printf("protocol v1:      the migration region\n");
 	printf("migration region: index %u, %s at device offset 0x%llx\n",
 	       d.mig.region.index, vm_bytes(sz, sizeof(sz), d.mig.region.size),
 	       (unsigned long long)d.mig.region.offset);
@@ -152,6 +257,7 @@ int cmd_info(int argc, char **argv)
 	       vfio_mig_v1_state_name(state),
 	       state & VFIO_DEVICE_STATE_V1_NDMA ? " +ndma" : "");
 	printf("  pending_bytes:  %llu\n", (unsigned long long)pending);
+	show_v2(&d);
 	show_dirty_tracking(&d);
 
 	if (!mdma_digest_read(d.m.uuid, &dg))

@@ -1,19 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vfio-migrate live: a VMM in miniature. It live-migrates a running mdma
- * instance and its "guest RAM" to another instance:
+ * instance and its "guest RAM" to another instance, with protocol v1 (the
+ * migration region) or v2 (VFIO_DEVICE_FEATURE and a data fd):
  *
  *   setup         both instances in containers of their own, the same RAM
  *                 layout (IOVA) in each, a pattern in source RAM and
  *                 device memory, the source engine enabled
  *   pre-copy      type1 dirty tracking on the source container, all RAM
- *                 copied, source RUNNING|SAVING, destination RESUMING;
- *                 a workload keeps the source busy; each round moves
- *                 device chunks and then the RAM pages dirtied since the
- *                 last round
- *   stop-and-copy workload stopped, source SAVING, chunks until
- *                 pending_bytes is 0, last dirty RAM, source STOP,
- *                 destination STOP (the load is committed)
+ *                 copied, source RUNNING|SAVING (v2: PRE_COPY), destination
+ *                 RESUMING; a workload keeps the source busy; each round
+ *                 moves device data (v1: while pending_bytes is above one
+ *                 window; v2: what VFIO_MIG_GET_PRECOPY_INFO reports) and
+ *                 then the RAM pages dirtied since the last round. A v2
+ *                 device without PRE_COPY (Linux 6.1) keeps running and
+ *                 only the RAM is pre-copied
+ *   stop-and-copy workload stopped, source SAVING (v2: STOP_COPY), device
+ *                 data until pending_bytes is 0 (v2: the end of the data
+ *                 fd), last dirty RAM, source STOP, destination STOP (the
+ *                 load is committed)
  *   verify        with both stopped: the debugfs digests and the RAM of
  *                 both sides must be equal (descriptors parked in the
  *                 queue are part of the state, so this must happen before
@@ -38,6 +43,7 @@
 struct live_opts {
 	const char *from;
 	const char *to;
+	enum vm_proto proto;
 	bool trapped;
 	bool quiet;
 	enum vm_workload_kind workload;
@@ -71,6 +77,9 @@ struct live {
 	uint64_t threshold;
 	uint64_t ram_initial_pages;
 	uint64_t dev_total;
+	bool dev_precopy;	/* the device's state is pre-copied */
+	int est_ret;		/* v2: MIG_DATA_SIZE before stop-and-copy */
+	uint64_t est_stop_copy;
 	const char *stop_reason;
 	double t_down, t_verify, t_resumed;
 	struct mdma_digest dg_src, dg_dst;
@@ -81,27 +90,39 @@ struct live {
 static void live_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vfio-migrate live --from UUID --to UUID [--trapped]\n"
-		"                         [--workload none|dma|mem|mixed] [--ram-mb N]\n"
-		"                         [--max-rounds N] [--quiet]\n"
+		"usage: vfio-migrate live --from UUID --to UUID [--protocol v1|v2]\n"
+		"                         [--trapped] [--workload none|dma|mem|mixed]\n"
+		"                         [--ram-mb N] [--max-rounds N] [--quiet]\n"
+		"                         [--backend local|plugin --plugin-path SO\n"
+		"                          --plugin-arg ARG | --src-plugin-arg ARG\n"
+		"                          --dst-plugin-arg ARG]\n"
 		"\n"
 		"Live-migrate the mdma instance --from, with %u MiB (--ram-mb) of \"guest\n"
 		"RAM\" that its DMA engine writes, to the instance --to (same type), the\n"
-		"way a VMM does with protocol v1: pre-copy rounds of device chunks and\n"
-		"dirty RAM pages (type1 dirty tracking) while a workload keeps the\n"
-		"source busy, then stop-and-copy. With both stopped it verifies that the\n"
-		"destination's debugfs digest (mem_crc32, regs_crc32) and RAM equal the\n"
-		"source's, then lets the destination run.\n"
+		"way a VMM does: pre-copy rounds of device data and dirty RAM pages\n"
+		"(type1 dirty tracking) while a workload keeps the source busy, then\n"
+		"stop-and-copy. With both stopped it verifies that the destination's\n"
+		"debugfs digest (mem_crc32, regs_crc32) and RAM equal the source's, then\n"
+		"lets the destination run.\n"
 		"\n"
-		"  --trapped       move chunks with pread()/pwrite() of the data window\n"
-		"                  instead of mapping it\n"
+		"  --protocol P    v1: the migration region, as QEMU 7.2 (default); v2:\n"
+		"                  VFIO_DEVICE_FEATURE and the data fd, as QEMU >= 8: the\n"
+		"                  device in PRE_COPY with VFIO_MIG_GET_PRECOPY_INFO sizing\n"
+		"                  each round (Linux >= 6.2), or, on a kernel without\n"
+		"                  PRE_COPY (6.1), RAM-only pre-copy and one STOP_COPY\n"
+		"  --trapped       v1: move chunks with pread()/pwrite() of the data\n"
+		"                  window instead of mapping it\n"
 		"  --workload W    none, dma (DMA into RAM and device memory), mem (CPU\n"
 		"                  writes to device memory through BAR2), or mixed\n"
 		"                  (default: dma)\n"
 		"  --ram-mb N      guest RAM size in MiB (default %u)\n"
 		"  --max-rounds N  pre-copy rounds at most (default %u); pre-copy ends\n"
-		"                  earlier once what is left fits in one window\n"
+		"                  earlier once what is left fits in one window (v2: in\n"
+		"                  window_kb, or 1 MiB)\n"
 		"  --quiet         only the summary\n"
+		VM_BACKEND_USAGE
+		"  --src-plugin-arg ARG, --dst-plugin-arg ARG  the plugin's argument for\n"
+		"                  one side, when the two sides have different agents\n"
 		"\n"
 		"Downtime is measured from the source's stop-and-copy to the\n"
 		"destination running, minus the verification. Exit status 0 only if\n"
@@ -115,12 +136,20 @@ static int live_parse(int argc, char **argv, struct live_opts *o)
 	static const struct option opts[] = {
 		{ "from", required_argument, NULL, 'f' },
 		{ "to", required_argument, NULL, 't' },
+		{ "protocol", required_argument, NULL, 'P' },
 		{ "trapped", no_argument, NULL, 'T' },
 		{ "workload", required_argument, NULL, 'w' },
 		{ "ram-mb", required_argument, NULL, 'r' },
 		{ "max-rounds", required_argument, NULL, 'm' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "backend", required_argument, NULL, VM_OPT_BACKEND },
+		{ "plugin-path", required_argument, NULL, VM_OPT_PLUGIN_PATH },
+		{ "plugin-arg", required_argument, NULL, VM_OPT_PLUGIN_ARG },
+		{ "src-plugin-arg", required_argument, NULL,
+		  VM_OPT_SRC_PLUGIN_ARG },
+		{ "dst-plugin-arg", required_argument, NULL,
+		  VM_OPT_DST_PLUGIN_ARG },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long v;
@@ -129,6 +158,7 @@ static int live_parse(int argc, char **argv, struct live_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->workload = VM_WORKLOAD_DMA;
+	o->proto = VM_PROTO_V1;
 	o->ram_mb = LIVE_DEFAULT_RAM_MB;
 	o->max_rounds = LIVE_DEFAULT_ROUNDS;
 	while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
@@ -138,6 +168,14 @@ static int live_parse(int argc, char **argv, struct live_opts *o)
 			break;
 		case 't':
 			o->to = optarg;
+			break;
+		case 'P':
+			k = vm_proto_parse(optarg);
+			if (k < 0) {
+				vm_err("--protocol %s: use v1 or v2", optarg);
+				return 1;
+			}
+			o->proto = k;
 			break;
 		case 'T':
 			o->trapped = true;
@@ -169,6 +207,10 @@ static int live_parse(int argc, char **argv, struct live_opts *o)
 			else
 				o->max_rounds = v;
 			break;
+		case VM_OPT_BACKEND ... VM_OPT_DST_PLUGIN_ARG:
+			if (vm_backend_option(c, optarg))
+				return 1;
+			break;
 		case 'h':
 			live_usage(stdout);
 			return -1;
@@ -179,6 +221,14 @@ static int live_parse(int argc, char **argv, struct live_opts *o)
 	}
 	if (optind != argc || !o->from || !o->to) {
 		live_usage(stderr);
+		return 1;
+	}
+	if (vm_backend_check(o->proto, o->trapped, true))
+		return 1;
+	if (vm_backend.plugin)
+		o->proto = VM_PROTO_PLUGIN;
+	if (o->trapped && o->proto == VM_PROTO_V2) {
+		vm_err("--trapped is about the v1 data window; v2 has a data fd");
 		return 1;
 	}
 	if (!strcmp(o->from, o->to)) {
@@ -238,24 +288,46 @@ static int dirty_pgsize(struct live *l)
 static int live_setup(struct live *l)
 {
 	uint64_t ram = (uint64_t)l->o.ram_mb << 20;
-	char sz[32];
+	char sz[32], fl[64];
+	long kb;
 	int ret;
 
-	if (vm_dev_open(&l->src, l->o.from, l->o.trapped))
+	if (vm_dev_open_backend(&l->src, l->o.from, l->o.trapped, l->o.proto,
+				vm_backend.src_arg))
 		return -1;
-	if (vm_dev_open(&l->dst, l->o.to, l->o.trapped))
+	if (vm_dev_open_backend(&l->dst, l->o.to, l->o.trapped, l->o.proto,
+				vm_backend.dst_arg))
 		return -1;
 	if (strcmp(l->src.type, l->dst.type)) {
 		vm_err("the source is an %s, the destination an %s; migrate between instances of one type",
 		       l->src.type, l->dst.type);
 		return -1;
 	}
-	l->threshold = l->src.chunk_size;
-	live_info(l, "setup: %s (%s) -> %s, %s window%s, NDMA %s",
-		  l->src.m.uuid, l->src.type, l->dst.m.uuid,
-		  vm_bytes(sz, sizeof(sz), l->src.chunk_size),
-		  l->src.mig.window ? " mapped" : " trapped",
-		  l->src.mig.ndma ? "offered" : "not offered");
+	if (l->o.proto == VM_PROTO_V2) {
+		kb = vm_window_kb();
+		l->threshold = kb > 0 ? (uint64_t)kb << 10 : VM_V2_PIECE;
+		l->dev_precopy = l->src.v2_flags & VFIO_MIGRATION_PRE_COPY;
+		live_info(l, "setup: %s (%s) -> %s, protocol v2, flags %s%s",
+			  l->src.m.uuid, l->src.type, l->dst.m.uuid,
+			  vm_v2_flags_str(fl, sizeof(fl), l->src.v2_flags),
+			  l->dev_precopy ? "" :
+			  " (no PRE_COPY: only RAM is pre-copied)");
+	} else if (l->o.proto == VM_PROTO_PLUGIN) {
+		l->threshold = l->src.chunk_size;
+		l->dev_precopy = true;
+		live_info(l, "setup: %s (%s) -> %s, plugin backend %s, v1 states, %s chunks",
+			  l->src.m.uuid, l->src.type, l->dst.m.uuid,
+			  vm_plugin_name(&l->src),
+			  vm_bytes(sz, sizeof(sz), l->src.chunk_size));
+	} else {
+		l->threshold = l->src.chunk_size;
+		l->dev_precopy = true;
+		live_info(l, "setup: %s (%s) -> %s, protocol v1, %s window%s, NDMA %s",
+			  l->src.m.uuid, l->src.type, l->dst.m.uuid,
+			  vm_bytes(sz, sizeof(sz), l->src.chunk_size),
+			  l->src.mig.window ? " mapped" : " trapped",
+			  l->src.mig.ndma ? "offered" : "not offered");
+	}
 
 	ret = dirty_pgsize(l);
 	if (ret) {
@@ -352,25 +424,101 @@ static int move_chunks(struct live *l, struct live_round *r, uint64_t until,
 	int ret;
 
 	for (;;) {
-		ret = vfio_mig_v1_pending(&l->src.mig, &pending);
+		ret = vm_v1_pending(&l->src, &pending);
 		if (ret)
 			return ret;
 		progress(l, phase, round, pending, r, false);
 		if (pending <= until || r->dev_bytes >= budget)
 			return 0;
-		ret = vfio_mig_v1_save_chunk(&l->src.mig, l->src.chunk,
-					     l->src.chunk_size, &len);
+		ret = vm_v1_save_chunk(&l->src, l->src.chunk, l->src.chunk_size,
+				       &len);
 		if (ret)
 			return ret;
 		if (!len)
 			return 0;
-		ret = vfio_mig_v1_load_chunk(&l->dst.mig, l->src.chunk, len);
+		ret = vm_v1_load_chunk(&l->dst, l->src.chunk, len);
 		if (ret)
 			return ret;
 		r->dev_bytes += len;
 		r->dev_chunks++;
 		l->dev_total += len;
 	}
+}
+
+/*
+ * v2: move up to @max bytes from the source's data fd to the
+ * destination's, in reads of up to VM_V2_PIECE, until @max, the temporary
+ * end of pre-copy (ENOMSG) or the end of the stream (*ended).
+ */
+static int move_v2(struct live *l, struct live_round *r, uint64_t max,
+		   bool *ended, const char *phase, unsigned int round)
+{
+	struct vfio_mig_v2_buf b = {
+		.data = l->src.chunk,
+		.cap = l->src.chunk_size,
+	};
+	uint64_t want;
+	int ret = 0;
+
+	*ended = false;
+	while (max && !*ended) {
+		want = max < l->src.chunk_size ? max : l->src.chunk_size;
+		b.len = 0;
+		ret = vfio_mig_v2_read_all(l->src.data_fd, &b, want, ended);
+		if (ret || !b.len)
+			break;
+		ret = vfio_mig_v2_write_all(l->dst.data_fd, b.data, b.len, 0);
+		if (ret)
+			break;
+		r->dev_bytes += b.len;
+		r->dev_chunks++;
+		l->dev_total += b.len;
+		max -= b.len;
+		progress(l, phase, round, max, r, false);
+		if (!*ended && b.len < want)
+			break;	/* ENOMSG: nothing more for now */
+	}
+	l->src.chunk = b.data;
+	return ret;
+}
+
+/* v2 pre-copy: what VFIO_MIG_GET_PRECOPY_INFO says is left, or 0. */
+static int precopy_pending(struct live *l, uint64_t *pending)
+{
+	uint64_t initial, dirty;
+	int ret;
+
+	*pending = 0;
+	if (!l->dev_precopy)
+		return 0;
+	ret = vfio_mig_v2_precopy_info(l->src.data_fd, &initial, &dirty);
+	if (!ret)
+		*pending = initial + dirty;
+	return ret;
+}
+
+/* One pre-copy round of device data, up to @budget bytes. */
+static int precopy_device(struct live *l, struct live_round *r,
+			  uint64_t budget)
+{
+	uint64_t pending;
+	bool ended;
+	int ret;
+
+	if (!l->dev_precopy)
+		return 0;
+	if (l->o.proto != VM_PROTO_V2)
+		return move_chunks(l, r, l->threshold, budget, "round",
+				   l->nr_rounds);
+	ret = precopy_pending(l, &pending);
+	if (ret || !pending)
+		return ret;
+	ret = move_v2(l, r, pending < budget ? pending : budget, &ended,
+		      "round", l->nr_rounds);
+	if (!ret && ended)
+		ret = vfio_set_error(-EPROTO,
+				     "the data fd ended during pre-copy");
+	return ret;
 }
 
 static int precopy(struct live *l)
@@ -391,12 +539,16 @@ static int precopy(struct live *l)
 	live_info(l, "pre-copy: dirty tracking started, %llu RAM pages copied",
 		  (unsigned long long)l->ram_initial_pages);
 
-	ret = vfio_mig_v1_set_state(&l->src.mig, VFIO_MIG_V1_PRE_COPY);
-	if (ret) {
-		vm_explain("source to pre-copy (running|saving)", ret);
-		return ret;
+	if (l->dev_precopy) {
+		ret = vm_set_state(&l->src, VM_PRE_COPY);
+		if (ret) {
+			vm_explain(l->o.proto == VM_PROTO_V2 ?
+				   "source to PRE_COPY" :
+				   "source to pre-copy (running|saving)", ret);
+			return ret;
+		}
 	}
-	ret = vfio_mig_v1_set_state(&l->dst.mig, VFIO_MIG_V1_RESUMING);
+	ret = vm_set_state(&l->dst, VM_RESUMING);
 	if (ret) {
 		vm_explain("destination to resuming", ret);
 		return ret;
@@ -411,18 +563,21 @@ static int precopy(struct live *l)
 		vm_explain("start the workload", ret);
 		return ret;
 	}
-	live_info(l, "pre-copy: source running|saving, destination resuming, workload %s",
+	live_info(l, "pre-copy: source %s, destination resuming, workload %s",
+		  !l->dev_precopy ? "running (its state waits for STOP_COPY)" :
+		  l->o.proto == VM_PROTO_V2 ? "PRE_COPY" : "running|saving",
 		  vm_workload_name(l->o.workload));
 
 	l->stop_reason = "max rounds reached";
 	while (l->nr_rounds < l->o.max_rounds) {
 		r = &l->rounds[l->nr_rounds++];
 		t = vm_now();
-		ret = move_chunks(l, r, l->threshold, budget, "round",
-				  l->nr_rounds);
+		ret = precopy_device(l, r, budget);
 		ret = ret ?: ram_sync(l, &r->ram_pages);
-		ret = ret ?: vfio_mig_v1_pending(&l->src.mig,
-						 &r->pending_after);
+		if (l->o.proto != VM_PROTO_V2)
+			ret = ret ?: vm_v1_pending(&l->src, &r->pending_after);
+		else
+			ret = ret ?: precopy_pending(l, &r->pending_after);
 		r->secs = vm_now() - t;
 		if (ret) {
 			vm_explain("pre-copy", ret);
@@ -442,20 +597,32 @@ static int precopy(struct live *l)
 static int stop_and_copy(struct live *l)
 {
 	struct live_round *r = &l->stop;
+	bool ended;
 	double t;
 	int ret;
 
 	vm_workload_stop(&l->wl);
 	if (l->wl.err)
 		live_info(l, "workload: ended early: %s", l->wl.errmsg);
+	if (l->o.proto == VM_PROTO_V2)
+		l->est_ret = vfio_mig_v2_stop_copy_size(&l->src.m.dev,
+							&l->est_stop_copy);
 	t = vm_now();
 	l->t_down = t;
-	ret = vfio_mig_v1_set_state(&l->src.mig, VFIO_MIG_V1_STOP_COPY);
+	ret = vm_set_state(&l->src, VM_STOP_COPY);
 	if (ret) {
-		vm_explain("source to stop-copy (saving)", ret);
+		vm_explain(l->o.proto == VM_PROTO_V2 ? "source to STOP_COPY" :
+			   "source to stop-copy (saving)", ret);
 		return ret;
 	}
-	ret = move_chunks(l, r, 0, UINT64_MAX, "stop-copy", 1);
+	if (l->o.proto == VM_PROTO_V2) {
+		ret = move_v2(l, r, UINT64_MAX, &ended, "stop-copy", 1);
+		if (!ret && !ended)
+			ret = vfio_set_error(-EPROTO,
+					     "the data fd said ENOMSG in STOP_COPY");
+	} else {
+		ret = move_chunks(l, r, 0, UINT64_MAX, "stop-copy", 1);
+	}
 	if (ret) {
 		vm_explain("stop-and-copy", ret);
 		return ret;
@@ -465,12 +632,12 @@ static int stop_and_copy(struct live *l)
 		vm_explain("final RAM sync", ret);
 		return ret;
 	}
-	ret = vfio_mig_v1_set_state(&l->src.mig, VFIO_MIG_V1_STOP);
+	ret = vm_set_state(&l->src, VM_STOP);
 	if (ret) {
 		vm_explain("source to stop", ret);
 		return ret;
 	}
-	ret = vfio_mig_v1_set_state(&l->dst.mig, VFIO_MIG_V1_STOP);
+	ret = vm_set_state(&l->dst, VM_STOP);
 	if (ret) {
 		vm_explain("destination resuming -> stop (the device rejects the stream)",
 			   ret);
@@ -539,10 +706,10 @@ static void summary(struct live *l, int ret)
 	unsigned int i;
 
 	vm_status_done();
-	printf("\nsummary: %s -> %s (%s), workload %s, %s window\n",
+	printf("\nsummary: %s -> %s (%s), workload %s, protocol %s, %s\n",
 	       l->src.m.uuid, l->dst.m.uuid, l->src.type,
-	       vm_workload_name(l->o.workload),
-	       l->src.mig.window ? "mapped" : "trapped");
+	       vm_workload_name(l->o.workload), vm_proto_name(l->o.proto),
+	       vm_transport(&l->src));
 	printf("  round  device bytes      chunks  RAM pages  pending after       time\n");
 	for (i = 0; i < l->nr_rounds; i++) {
 		const struct live_round *r = &l->rounds[i];
@@ -551,7 +718,8 @@ static void summary(struct live *l, int ret)
 		       vm_bytes(a, sizeof(a), r->dev_bytes),
 		       (unsigned long long)r->dev_chunks,
 		       (unsigned long long)r->ram_pages,
-		       vm_bytes(b, sizeof(b), r->pending_after),
+		       l->dev_precopy ?
+		       vm_bytes(b, sizeof(b), r->pending_after) : "-",
 		       r->secs * 1e3);
 		resent += r->ram_pages;
 		precopy_bytes += r->dev_bytes;
@@ -561,13 +729,24 @@ static void summary(struct live *l, int ret)
 	       (unsigned long long)l->stop.dev_chunks,
 	       (unsigned long long)l->stop.ram_pages, "0 B",
 	       l->stop.secs * 1e3);
-	printf("  pre-copy rounds:   %u (%s)\n", l->nr_rounds,
-	       l->stop_reason ? l->stop_reason : "not reached");
+	printf("  pre-copy rounds:   %u (%s)%s\n", l->nr_rounds,
+	       l->stop_reason ? l->stop_reason : "not reached",
+	       l->dev_precopy ? "" : ", RAM only: the device has no PRE_COPY");
 	printf("  device bytes:      %s (%llu) = %s pre-copy + %s stop-and-copy\n",
 	       vm_bytes(a, sizeof(a), l->dev_total),
 	       (unsigned long long)l->dev_total,
 	       vm_bytes(b, sizeof(b), precopy_bytes),
 	       vm_bytes(c, sizeof(c), l->stop.dev_bytes));
+	if (l->o.proto == VM_PROTO_V2 && l->t_down > 0) {
+		if (l->est_ret)
+			printf("  MIG_DATA_SIZE:     not offered (%s)\n",
+			       l->est_ret == -ENOTTY ? "kernel before 6.2" :
+			       strerror(-l->est_ret));
+		else
+			printf("  MIG_DATA_SIZE:     %s estimated before stop-and-copy, %s moved\n",
+			       vm_bytes(a, sizeof(a), l->est_stop_copy),
+			       vm_bytes(b, sizeof(b), l->stop.dev_bytes));
+	}
 	vm_info("  RAM pages copied:  %llu initial + %llu re-sent dirty (%llu in stop-and-copy), %llu-byte pages\n",
 		(unsigned long long)l->ram_initial_pages,
 		(unsigned long long)resent,
@@ -607,10 +786,59 @@ static void teardown(struct live *l)
 	free(l->rounds);
 }
 
+/*
+ * Is the source still saving or stopped (and not in error), so that it
+ * can run on, as QEMU's source does after a failed migration?
+ */
+static bool src_saving(struct live *l)
+{
+	uint32_t state;
+
+	if (l->src.m.dev.fd < 0 || !l->src.proto)
+		return false;
+	if (l->o.proto == VM_PROTO_V2)
+		return !vfio_mig_v2_get_state(&l->src.m.dev, &state) &&
+		       (state == VFIO_DEVICE_STATE_PRE_COPY ||
+			state == VFIO_DEVICE_STATE_STOP ||
+			state == VFIO_DEVICE_STATE_PRE_COPY_P2P ||
+			state == VFIO_DEVICE_STATE_STOP_COPY);
+	return (l->src.mig.dev || l->src.plugin) &&
+	       !vm_v1_get_state(&l->src, &state) &&
+	       ((state & VFIO_DEVICE_STATE_V1_SAVING) ||
+		!(state & VFIO_DEVICE_STATE_MASK)) &&
+	       !VFIO_DEVICE_STATE_IS_ERROR(state);
+}
+
+/*
+ * After a failed migration: does the source still work? One DMA round
+ * trip, guest RAM -> device memory -> guest RAM, in the last two pages.
+ */
+static void source_works(struct live *l)
+{
+	uint64_t pg = l->pgsize, a = l->src_ram.size - 2 * pg;
+	uint8_t *ram = l->src_ram.vaddr;
+	uint32_t err = 0;
+	int ret;
+
+	vm_workload_stop(&l->wl);
+	vm_fill(ram + a, pg, 0x5eed0003);
+	ret = mdma_run(&l->src.m, MDMA_CMD_GUEST_TO_DEV, l->src_ram.iova + a,
+		       0, pg, 0, &err);
+	ret = ret ?: (err ? -EIO : 0);
+	ret = ret ?: mdma_run(&l->src.m, MDMA_CMD_DEV_TO_GUEST, 0,
+			      l->src_ram.iova + a + pg, pg, 0, &err);
+	ret = ret ?: (err ? -EIO : 0);
+	if (!ret && !memcmp(ram + a, ram + a + pg, pg)) {
+		vm_info("after the failure: the source runs and works (a DMA round trip through device memory is intact)\n");
+		return;
+	}
+	vm_err("after the failure: the source does not work: DMA round trip %s (DMA_ERROR %u)",
+	       ret ? "failed" : "corrupted the data", err);
+}
+
 int cmd_live(int argc, char **argv)
 {
 	struct live *l;
-	uint32_t state;
 	int ret;
 
 	l = calloc(1, sizeof(*l));
@@ -626,9 +854,11 @@ int cmd_live(int argc, char **argv)
 	l->src.m.dev.fd = -1;
 	l->src.m.dev.group_fd = -1;
 	l->src.m.container.fd = -1;
+	l->src.data_fd = -1;
 	l->dst.m.dev.fd = -1;
 	l->dst.m.dev.group_fd = -1;
 	l->dst.m.container.fd = -1;
+	l->dst.data_fd = -1;
 
 	ret = live_setup(l);
 	ret = ret ?: precopy(l);
@@ -636,23 +866,21 @@ int cmd_live(int argc, char **argv)
 	if (!ret) {
 		ret = live_verify(l);
 		if (!ret) {
-			ret = vfio_mig_v1_set_state(&l->dst.mig,
-						    VFIO_MIG_V1_RUNNING);
+			ret = vm_set_state(&l->dst, VM_RUNNING);
 			l->t_resumed = vm_now();
 			if (ret)
 				vm_explain("destination to running", ret);
 			else
 				live_info(l, "resume: destination running");
 		}
-	} else if (l->src.mig.dev &&
-		   !vfio_mig_v1_get_state(&l->src.mig, &state) &&
-		   (state & VFIO_DEVICE_STATE_V1_SAVING) &&
-		   !VFIO_DEVICE_STATE_IS_ERROR(state)) {
+	} else if (src_saving(l)) {
 		/* Cancelled: the source runs on, as QEMU does. */
 		vm_workload_stop(&l->wl);
-		if (!vfio_mig_v1_set_state(&l->src.mig, VFIO_MIG_V1_RUNNING))
+		if (!vm_set_state(&l->src, VM_RUNNING))
 			live_info(l, "cancelled: the source runs on");
 	}
+	if (ret && l->rounds && l->src_ram.vaddr)
+		source_works(l);
 	if (l->rounds)
 		summary(l, ret);
 	teardown(l);

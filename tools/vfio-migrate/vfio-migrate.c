@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vfio-migrate: migrate an mdma instance through the VFIO migration
- * region (protocol v1), as a VMM does, and report what happened.
+ * region (protocol v1) or VFIO_DEVICE_FEATURE and its data fd (protocol
+ * v2), as a VMM does, and report what happened.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +18,7 @@ static const struct {
 	{ "save", cmd_save, "stop-and-copy an instance's state into a file" },
 	{ "load", cmd_load, "resume an instance from a saved-state file" },
 	{ "live", cmd_live, "live-migrate a running instance and its RAM" },
-	{ "bench", cmd_bench, "measure save throughput of the data window" },
+	{ "bench", cmd_bench, "measure save throughput: v1 window and v2 data fd" },
 };
 
 static void main_usage(FILE *f)
@@ -27,8 +28,10 @@ static void main_usage(FILE *f)
 	fprintf(f,
 		"usage: vfio-migrate COMMAND [ARGS...]\n"
 		"\n"
-		"Migrate mdma instances (mediated devices of mdma.ko) through the\n"
-		"VFIO migration region (protocol v1) served by vfio_mig.ko.\n"
+		"Migrate mdma instances (mediated devices of mdma.ko) with the VFIO\n"
+		"migration protocols vfio_mig.ko serves: v1, the migration region\n"
+		"(QEMU <= 7.2), and v2, VFIO_DEVICE_FEATURE with a data fd (QEMU >= 8;\n"
+		"--protocol v2).\n"
 		"\n"
 		"Commands:\n");
 	for (i = 0; i < VM_ARRAY_SIZE(cmds); i++)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vfio-migrate: migrate an mdma instance through the VFIO migration
- * region (protocol v1), to a file or live to another instance.
+ * vfio-migrate: migrate an mdma instance, to a file or live to another
+ * instance, through the VFIO migration region (protocol v1) or through
+ * VFIO_DEVICE_FEATURE and its data fd (protocol v2).
  */
 #ifndef _VFIO_MIGRATE_H
 #define _VFIO_MIGRATE_H
@@ -20,20 +21,41 @@
 /* Where vfio_mig.ko publishes its window size. */
 #define VM_WINDOW_KB_PARAM	"/sys/module/vfio_mig/parameters/window_kb"
 
+/* Largest read() or write() of a v2 data fd, as QEMU's data buffer. */
+#define VM_V2_PIECE		(1024UL * 1024)
+
+/* The migration protocol a command speaks. */
+enum vm_proto {
+	VM_PROTO_V1 = 1,	/* the migration region */
+	VM_PROTO_V2 = 2,	/* VFIO_DEVICE_FEATURE and a data fd */
+	VM_PROTO_PLUGIN = 3,	/* v1 states through a plugin (backend.c) */
+};
+
 /**
  * struct vm_dev - An mdma instance opened for migration.
  * @m: the instance, in a container of its own.
- * @mig: its migration region.
+ * @proto: the protocol it is migrated with.
+ * @mig: its migration region (protocol v1 only).
+ * @v2_flags: VFIO_DEVICE_FEATURE_MIGRATION flags (protocol v2 only).
+ * @data_fd: the v2 data fd of the current session, or -1.
  * @type: its mdev type name.
- * @chunk: a buffer of the window's size for one chunk.
+ * @chunk: a buffer for one chunk: the window's size (v1), or
+ *	VM_V2_PIECE (v2).
  * @chunk_size: size of @chunk.
+ * @plugin: the migration plugin, with --backend plugin (backend.c).
+ * @ph: the plugin's handle of this device.
  */
 struct vm_dev {
 	struct mdma m;
+	enum vm_proto proto;
 	struct vfio_mig_v1 mig;
+	uint64_t v2_flags;
+	int data_fd;
 	char type[VFIO_MIG_FILE_TYPE_LEN];
 	void *chunk;
 	size_t chunk_size;
+	struct vm_plugin *plugin;
+	void *ph;
 };
 
 /* Subcommands: each returns the process exit status. */
@@ -55,10 +77,13 @@ void vm_cont(const char *fmt, ...);
 void vm_info(const char *fmt, ...);
 
 /*
- * Open instance @uuid for migration, mapping the data window unless
- * @trapped. Prints what failed and a hint on stderr; returns 0 or -errno.
+ * Open instance @uuid for migration with protocol @proto: v1 finds the
+ * migration region and maps its data window unless @trapped; v2 reads
+ * the device's migration flags (STOP_COPY is required). Prints what
+ * failed and a hint on stderr; returns 0 or -errno.
  */
-int vm_dev_open(struct vm_dev *d, const char *uuid, bool trapped);
+int vm_dev_open(struct vm_dev *d, const char *uuid, bool trapped,
+		enum vm_proto proto);
 
 /* Undo vm_dev_open(); safe on a zeroed or closed device. */
 void vm_dev_close(struct vm_dev *d);
@@ -88,6 +113,98 @@ void vm_status_done(void);
 
 /* True if @arg is -h or --help. */
 bool vm_is_help(const char *arg);
+
+/* "v1" or "v2" (also "1" or "2") to a protocol; -1 if it is neither. */
+int vm_proto_parse(const char *arg);
+
+/* "v1" or "v2". */
+const char *vm_proto_name(enum vm_proto proto);
+
+/* The v2 migration flags as words: "stop-copy p2p pre-copy". */
+const char *vm_v2_flags_str(char *buf, size_t size, uint64_t flags);
+
+/* The states a command moves a device through, in either protocol. */
+enum vm_state {
+	VM_RUNNING,
+	VM_STOP,
+	VM_STOP_COPY,	/* v1 010; v2 STOP_COPY (a data fd to read) */
+	VM_PRE_COPY,	/* v1 011; v2 PRE_COPY (a data fd to read) */
+	VM_RESUMING,	/* v1 100; v2 RESUMING (a data fd to write) */
+};
+
+/*
+ * Move @d to @st with its protocol. v2: a data fd the kernel returns is
+ * kept in d->data_fd; leaving the saving states or RESUMING closes it.
+ * Returns 0 or -errno, with the message for vm_explain().
+ */
+int vm_set_state(struct vm_dev *d, enum vm_state st);
+
+/* How @d's data moves: "mapped window", "trapped window" or "v2 data fd". */
+const char *vm_transport(const struct vm_dev *d);
+
+/*
+ * backend.c: where a device's migration data goes. "local" (the default)
+ * is the device's own region or v2 fd; "plugin" is a migration plugin
+ * (<vfio_lm_plugin.h>), as QEMU's x-plugin-path and x-plugin-arg, that
+ * reaches an out-of-band agent. The plugin drives the v1 state machine.
+ */
+struct vm_backend {
+	bool plugin;
+	const char *path;
+	const char *arg;
+	const char *src_arg;
+	const char *dst_arg;
+};
+
+/* The backend the command line chose (vm_backend_option()). */
+extern struct vm_backend vm_backend;
+
+/* getopt_long() values of the backend options. */
+#define VM_OPT_BACKEND		0x100
+#define VM_OPT_PLUGIN_PATH	0x101
+#define VM_OPT_PLUGIN_ARG	0x102
+#define VM_OPT_SRC_PLUGIN_ARG	0x103
+#define VM_OPT_DST_PLUGIN_ARG	0x104
+
+/* The usage text of the backend options. */
+#define VM_BACKEND_USAGE \
+	"  --backend B     local: the device's own region or v2 fd (default);\n" \
+	"                  plugin: a migration plugin (QEMU's x-plugin-path)\n" \
+	"  --plugin-path SO  the plugin, with --backend plugin\n" \
+	"  --plugin-arg ARG  its argument (QEMU's x-plugin-arg), e.g.\n" \
+	"                  unix:/run/vfio-mig-agent.sock,token=FILE\n"
+
+/* Take backend option @c; 0, or 1 after printing a usage error. */
+int vm_backend_option(int c, const char *arg);
+
+/* Check the backend options against @proto and @trapped; 0 or 1. */
+int vm_backend_check(enum vm_proto proto, bool trapped, bool live);
+
+/*
+ * vm_dev_open() through vm_backend. With the plugin backend: load and
+ * check the plugin, open the instance without its migration interface
+ * and init the plugin with @arg (NULL: --plugin-arg). A plugin that is
+ * missing, of another ABI version or incomplete is refused, and the
+ * device reported as not migratable; so is, with the local backend, a
+ * device without in-band migration.
+ */
+int vm_dev_open_backend(struct vm_dev *d, const char *uuid, bool trapped,
+			enum vm_proto proto, const char *arg);
+
+/* Release @d's plugin handle and the plugin; safe without one. */
+void vm_plugin_close(struct vm_dev *d);
+
+/* The v1 state machine of @d, through its region or its plugin. */
+int vm_v1_set_state(struct vm_dev *d, uint32_t state);
+int vm_v1_get_state(struct vm_dev *d, uint32_t *state);
+int vm_v1_pending(struct vm_dev *d, uint64_t *pending);
+/* A chunk of @d's stream; *len 0: nothing now, or the end. */
+int vm_v1_save_chunk(struct vm_dev *d, void *buf, size_t size,
+		     uint64_t *len);
+int vm_v1_load_chunk(struct vm_dev *d, const void *buf, uint64_t len);
+
+/* A description of the plugin of @d: "PATH (ABI version N)". */
+const char *vm_plugin_name(const struct vm_dev *d);
 
 /* workload.c: keeps a source instance busy during pre-copy */
 
@@ -143,7 +260,13 @@ int vm_workload_start(struct vm_workload *w);
  */
 void vm_workload_stop(struct vm_workload *w);
 
-/* Save the whole device state of @d in stop-and-copy: see saveload.c. */
+/*
+ * Save the whole device state of @d in stop-and-copy (see saveload.c),
+ * into the saved-state file @fd unless it is -1. v1: the device is in
+ * stop-copy (010), one frame per chunk. v2: the device is in STOP_COPY
+ * with d->data_fd, frames of up to VM_V2_PIECE bytes, until the end of
+ * the stream.
+ */
 int vm_save_stopcopy(struct vm_dev *d, int fd, uint64_t *bytes,
 		     uint64_t *chunks);
 

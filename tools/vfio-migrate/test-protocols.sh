@@ -1,0 +1,195 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vfio-migrate with both migration protocols, in a test guest (it loads
+# modules): info shows v1 and v2; save/load round trips with v1, v2 and
+# across them; live migrations of a busy instance with v1 and v2; the
+# v1-vs-v2 bench table. Prints TAP and a "# Totals:" line.
+#
+#   tools/testing/vm/vm-run --kernel 6.12 -- tools/vfio-migrate/test-protocols.sh
+#
+# Environment: KMOD_DIR (default build/kmod/$(uname -r)), VFIO_MIGRATE
+# (default build/tools/vfio-migrate/vfio-migrate).
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+kmod=${KMOD_DIR:-$top/build/kmod/$(uname -r)}
+cmd=${VFIO_MIGRATE:-$top/build/tools/vfio-migrate/vfio-migrate}
+types=/sys/class/mdma/mdma/mdev_supported_types
+work=$(mktemp -d)
+n=0
+pass=0
+fail=0
+
+if [ -z "${VM_RUN_RESULTS:-}" ] && [ "${VFIO_MIG_IN_GUEST:-}" != 1 ]; then
+	echo "test-protocols.sh: not in a vm-run guest; refusing to load modules" >&2
+	exit 2
+fi
+
+ok()
+{
+	n=$((n + 1))
+	pass=$((pass + 1))
+	echo "ok $n $1"
+}
+
+not_ok()
+{
+	n=$((n + 1))
+	fail=$((fail + 1))
+	echo "not ok $n $1 # $2"
+}
+
+# run NAME: run the command, keep its output in $work/NAME.out and show it.
+run()
+{
+	local name=$1 rc
+	shift
+	"$@" >"$work/$name.out" 2>&1
+	rc=$?
+	sed 's/^/# /' "$work/$name.out"
+	return $rc
+}
+
+# digest FILE WHEN: "mem_crc32 X regs_crc32 Y" of a save or load output.
+digest()
+{
+	sed -n "s/^digest $2: \(mem_crc32 [0-9a-f]* regs_crc32 [0-9a-f]*\).*/\1/p" "$1"
+}
+
+create()
+{
+	local u
+	u=$(cat /proc/sys/kernel/random/uuid)
+	echo "$u" >"$types/$1/create" || return 1
+	echo "$u"
+}
+
+echo "TAP version 13"
+modprobe vfio_iommu_type1 && modprobe mdev || exit 1
+insmod "$kmod/drivers/vfio/mig/vfio_mig.ko" || exit 1
+insmod "$kmod/samples/vfio-mdev/mdma.ko" || exit 1
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+echo "# kernel $(uname -r)"
+a=$(create mdma-16m) && b=$(create mdma-16m) || exit 1
+precopy=0
+
+# info: both protocols, with what this kernel offers.
+name="info shows protocol v1 (region) and v2 (flags, state, MIG_DATA_SIZE)"
+if run info "$cmd" info "$a"; then
+	o=$work/info.out
+	if ! grep -q '^migration region: index' "$o"; then
+		not_ok "$name" "no v1 migration region"
+	elif ! grep -Eq '^  flags: +0x[0-9a-f]+ stop-copy' "$o"; then
+		not_ok "$name" "no v2 flags with stop-copy"
+	elif ! grep -q '^  device_state:   2 running' "$o"; then
+		not_ok "$name" "v2 device_state is not 2 running"
+	elif grep -q ' pre-copy' "$o"; then
+		precopy=1
+		if grep -Eq '^  MIG_DATA_SIZE:  .*\(([1-9][0-9]*) bytes' "$o"; then
+			ok "$name"
+		else
+			not_ok "$name" "PRE_COPY offered but no MIG_DATA_SIZE"
+		fi
+	elif grep -q 'MIG_DATA_SIZE:  not offered' "$o"; then
+		ok "$name"
+	else
+		not_ok "$name" "neither PRE_COPY nor a missing MIG_DATA_SIZE"
+	fi
+else
+	not_ok "$name" "info failed"
+fi
+
+# save/load with each protocol, and across them: the digest after load
+# must be the one the source had while stopped.
+for sp in v1 v2; do
+	run "save-$sp" "$cmd" save "$a" "$work/$sp.sav" --protocol "$sp" \
+		--pattern "0x${sp#v}5eed" || true
+done
+for sp in v1 v2; do
+	for lp in v1 v2; do
+		name="save with $sp, load with $lp: digest equal"
+		want=$(digest "$work/save-$sp.out" "while stopped")
+		if [ -z "$want" ]; then
+			not_ok "$name" "save with $sp failed"
+			continue
+		fi
+		if ! run "load-$sp-$lp" "$cmd" load "$b" "$work/$sp.sav" --protocol "$lp"; then
+			not_ok "$name" "load failed"
+			continue
+		fi
+		got=$(digest "$work/load-$sp-$lp.out" "after load")
+		if [ "$got" = "$want" ]; then
+			ok "$name"
+		else
+			not_ok "$name" "saved $want, loaded $got"
+		fi
+	done
+done
+
+# The comparison can fail: the two saves used different patterns.
+name="saves with different patterns have different digests"
+if [ "$(digest "$work/save-v1.out" "while stopped")" != \
+     "$(digest "$work/save-v2.out" "while stopped")" ]; then
+	ok "$name"
+else
+	not_ok "$name" "the digest does not see device memory"
+fi
+
+# A damaged stream is refused through the data fd too.
+name="v2 load refuses a damaged stream"
+if [ -s "$work/v2.sav" ]; then
+	cp "$work/v2.sav" "$work/bad.sav"
+	printf '\xff\xff\xff\xff' | dd of="$work/bad.sav" bs=1 seek=4096 conv=notrunc status=none
+	if run load-bad "$cmd" load "$b" "$work/bad.sav" --protocol v2; then
+		not_ok "$name" "accepted"
+	else
+		ok "$name"
+	fi
+else
+	not_ok "$name" "no v2 save to damage"
+fi
+
+# Live migrations of a busy instance.
+for p in v1 v2; do
+	name="live --protocol $p --workload mixed: digests and RAM equal"
+	if run "live-$p" "$cmd" live --from "$a" --to "$b" --protocol "$p" \
+		--workload mixed --ram-mb 32; then
+		o=$work/live-$p.out
+		if ! grep -q 'result:            PASS' "$o"; then
+			not_ok "$name" "exit 0 without PASS"
+		elif [ "$p" = v2 ] && [ $precopy = 1 ] &&
+		     ! grep -q 'MIG_DATA_SIZE:     [0-9.]* [KMG]*i*B estimated' "$o"; then
+			not_ok "$name" "no MIG_DATA_SIZE estimate on a PRE_COPY kernel"
+		elif [ "$p" = v2 ] && [ $precopy = 0 ] &&
+		     ! grep -q 'RAM only: the device has no PRE_COPY' "$o"; then
+			not_ok "$name" "device pre-copied without PRE_COPY"
+		else
+			ok "$name"
+		fi
+	else
+		not_ok "$name" "exit status $?"
+	fi
+done
+
+# The bench: a v1-vs-v2 table, v1 and v2 moving the same bytes.
+name="bench: v1 mmapped, v1 trapped and v2 data fd"
+if run bench "$cmd" bench --types mdma-16m,mdma-64m --reps 3; then
+	if awk '/^[0-9]+ KiB/ && NF == 12 && $10 != "-" { f++ } END { exit !f }' "$work/bench.out"; then
+		ok "$name"
+	else
+		not_ok "$name" "no row with a v2 figure"
+	fi
+else
+	not_ok "$name" "bench failed"
+fi
+
+for u in "$a" "$b"; do
+	echo 1 >"/sys/bus/mdev/devices/$u/remove"
+done
+rmmod mdma && rmmod vfio_mig
+rm -rf "$work"
+echo "1..$n"
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
+[ "$fail" -eq 0 ]
