@@ -106,11 +106,30 @@ for k in $KERNELS; do
 		tools/testing/selftests/vfio_mig/run_in_guest.sh || true
 done
 
+# vfio-migrate with protocol v1 and v2: save/load, live, bench.
+for k in $KERNELS; do
+	[ "$k" != debug ] || continue
+	tap_step "vfio-migrate-$k" tools/testing/vm/vm-run --kernel "$k" -- \
+		tools/vfio-migrate/test-protocols.sh || true
+done
+
+# Out-of-band migration: mdma-16m-oob through vfio-mig-agent and its plugin.
+for k in $KERNELS; do
+	[ "$k" != debug ] || continue
+	tap_step "oob-$k" tools/testing/vm/vm-run --kernel "$k" -- \
+		tools/vfio-mig-agent/test-oob.sh || true
+done
+
 # QEMU 7.2, the real protocol v1 client, live-migrates VMs with mdma.
 for k in $KERNELS; do
 	[ "$k" != debug ] || continue
 	tap_step "qemu-v1-$k" tools/testing/qemu/run.sh "$k" || true
 done
+
+# QEMU 10, the real protocol v2 client (PRE_COPY needs 6.2+: 6.12 only).
+if [[ " $KERNELS " == *" 6.12 "* ]]; then
+	tap_step qemu-v2-6.12 tools/testing/qemu/run.sh --qemu10 6.12 || true
+fi
 
 # The debug lane, last: the kernel is built once per machine (cached).
 if [[ " $KERNELS " == *" debug "* ]]; then

@@ -65,6 +65,7 @@
 struct mdma_type {
 	struct mdev_type type;
 	u64 mem_size;
+	bool out_of_band;	/* no in-band migration, only /dev/vfio-mig */
 };
 
 /* A descriptor as queued by DOORBELL. */

@@ -40,11 +40,19 @@ static struct mdma_type mdma_types[] = {
 		.type.pretty_name = "mdma-64m",
 		.mem_size = SZ_64M,
 	},
+	{
+		/* Migrates only out of band, through /dev/vfio-mig. */
+		.type.sysfs_name = "16m-oob",
+		.type.pretty_name = "mdma-16m-oob",
+		.mem_size = SZ_16M,
+		.out_of_band = true,
+	},
 };
 
 static struct mdev_type *mdma_mdev_types[] = {
 	&mdma_types[0].type,
 	&mdma_types[1].type,
+	&mdma_types[2].type,
 };
 
 struct mdma_parent {
@@ -231,8 +239,9 @@ static ssize_t mdma_show_description(struct mdev_type *mtype, char *buf)
 	const struct mdma_type *type =
 		container_of(mtype, struct mdma_type, type);
 
-	return sysfs_emit(buf, "device memory %llu MiB\n",
-			  type->mem_size >> 20);
+	return sysfs_emit(buf, "device memory %llu MiB%s\n",
+			  type->mem_size >> 20,
+			  type->out_of_band ? ", migrates out of band only" : "");
 }
 
 static struct mdev_driver mdma_driver = {

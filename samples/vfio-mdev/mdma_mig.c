@@ -248,6 +248,7 @@ int mdma_mig_create(struct mdma_state *s)
 		.region_index = MDMA_MIG_REGION,
 		.region_offset = MDMA_INDEX_TO_OFFSET(MDMA_MIG_REGION),
 		.ndma = true,
+		.out_of_band = s->type->out_of_band,
 		.owner = THIS_MODULE,
 	};
 
