@@ -19,59 +19,17 @@ set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
-kmod=${KMOD_DIR:-$top/build/kmod/$(uname -r)}
+# shellcheck source=SCRIPTDIR/../testing/lib/guest-tap.sh
+. "$top/tools/testing/lib/guest-tap.sh"
 bin=$top/build/tools/vfio-mig-agent
 cmd=$top/build/tools/vfio-migrate/vfio-migrate
 agent=$bin/vfio-mig-agent
 plugin=$bin/plugin/libvfio-lm-mdma.so
 rpc=$bin/tests/rpc_client
-types=/sys/class/mdma/mdma/mdev_supported_types
-work=$(mktemp -d)
 sock=$work/agent.sock
 tok=$work/token
 port=7011
 apid=
-n=0
-pass=0
-fail=0
-
-if [ -z "${VM_RUN_RESULTS:-}" ] && [ "${VFIO_MIG_IN_GUEST:-}" != 1 ]; then
-	echo "test-oob.sh: not in a vm-run guest; refusing to load modules" >&2
-	exit 2
-fi
-
-ok()
-{
-	n=$((n + 1))
-	pass=$((pass + 1))
-	echo "ok $n $1"
-}
-
-not_ok()
-{
-	n=$((n + 1))
-	fail=$((fail + 1))
-	echo "not ok $n $1 # $2"
-}
-
-# run NAME CMD...: run it, keep its output in $work/NAME.out and show it.
-run()
-{
-	local name=$1 rc
-	shift
-	"$@" >"$work/$name.out" 2>&1
-	rc=$?
-	sed 's/^/# /' "$work/$name.out"
-	return $rc
-}
-
-create()
-{
-	local u
-	u=$(cat /proc/sys/kernel/random/uuid)
-	echo "$u" >"$types/$1/create" || return 1
-	echo "$u"
-}
 
 # Start the agent on $sock and 127.0.0.1:$port; wait until it listens.
 start_agent()
@@ -108,12 +66,7 @@ downtime()
 	sed -n 's/^  downtime: *\([0-9.]*\) ms.*/\1/p' "$1"
 }
 
-echo "TAP version 13"
-modprobe vfio_iommu_type1 && modprobe mdev || exit 1
-insmod "$kmod/drivers/vfio/mig/vfio_mig.ko" || exit 1
-insmod "$kmod/samples/vfio-mdev/mdma.ko" || exit 1
-mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
-echo "# kernel $(uname -r)"
+tap_start
 a=$(create mdma-16m-oob) && b=$(create mdma-16m-oob) &&
 	c=$(create mdma-16m-oob) && d=$(create mdma-16m-oob) &&
 	l1=$(create mdma-16m) && l2=$(create mdma-16m) || exit 1
@@ -344,6 +297,4 @@ else
 fi
 rm -rf "$work"
 
-echo "1..$n"
-echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
-[ "$fail" -eq 0 ]
+tap_end

@@ -14,43 +14,9 @@ set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
-kmod=${KMOD_DIR:-$top/build/kmod/$(uname -r)}
+# shellcheck source=SCRIPTDIR/../testing/lib/guest-tap.sh
+. "$top/tools/testing/lib/guest-tap.sh"
 cmd=${VFIO_MIGRATE:-$top/build/tools/vfio-migrate/vfio-migrate}
-types=/sys/class/mdma/mdma/mdev_supported_types
-work=$(mktemp -d)
-n=0
-pass=0
-fail=0
-
-if [ -z "${VM_RUN_RESULTS:-}" ] && [ "${VFIO_MIG_IN_GUEST:-}" != 1 ]; then
-	echo "test-protocols.sh: not in a vm-run guest; refusing to load modules" >&2
-	exit 2
-fi
-
-ok()
-{
-	n=$((n + 1))
-	pass=$((pass + 1))
-	echo "ok $n $1"
-}
-
-not_ok()
-{
-	n=$((n + 1))
-	fail=$((fail + 1))
-	echo "not ok $n $1 # $2"
-}
-
-# run NAME: run the command, keep its output in $work/NAME.out and show it.
-run()
-{
-	local name=$1 rc
-	shift
-	"$@" >"$work/$name.out" 2>&1
-	rc=$?
-	sed 's/^/# /' "$work/$name.out"
-	return $rc
-}
 
 # digest FILE WHEN: "mem_crc32 X regs_crc32 Y" of a save or load output.
 digest()
@@ -58,20 +24,7 @@ digest()
 	sed -n "s/^digest $2: \(mem_crc32 [0-9a-f]* regs_crc32 [0-9a-f]*\).*/\1/p" "$1"
 }
 
-create()
-{
-	local u
-	u=$(cat /proc/sys/kernel/random/uuid)
-	echo "$u" >"$types/$1/create" || return 1
-	echo "$u"
-}
-
-echo "TAP version 13"
-modprobe vfio_iommu_type1 && modprobe mdev || exit 1
-insmod "$kmod/drivers/vfio/mig/vfio_mig.ko" || exit 1
-insmod "$kmod/samples/vfio-mdev/mdma.ko" || exit 1
-mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
-echo "# kernel $(uname -r)"
+tap_start
 a=$(create mdma-16m) && b=$(create mdma-16m) || exit 1
 precopy=0
 
@@ -190,6 +143,4 @@ for u in "$a" "$b"; do
 done
 rmmod mdma && rmmod vfio_mig
 rm -rf "$work"
-echo "1..$n"
-echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
-[ "$fail" -eq 0 ]
+tap_end

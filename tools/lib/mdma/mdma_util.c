@@ -36,14 +36,41 @@ uint64_t mdma_type_size(const char *type)
 	return 16ULL << 20;
 }
 
-int mdma_create(struct mdma *m, const char *type)
+/* Clear @m, with no file open. */
+static void mdma_init(struct mdma *m)
 {
-	int ret;
-
 	memset(m, 0, sizeof(*m));
 	m->dev.fd = -1;
 	m->dev.group_fd = -1;
 	m->container.fd = -1;
+}
+
+/* Open @m->uuid in a container of its own and look up its regions. */
+static int mdma_attach(struct mdma *m)
+{
+	int ret;
+
+	ret = vfio_container_open(&m->container);
+	if (ret)
+		return ret;
+	ret = vfio_mdev_open(&m->dev, &m->container, m->uuid);
+	if (ret)
+		return ret;
+	ret = vfio_region_get(&m->dev, VFIO_PCI_BAR0_REGION_INDEX, &m->bar0);
+	if (!ret)
+		ret = vfio_region_get(&m->dev, VFIO_PCI_BAR2_REGION_INDEX,
+				      &m->bar2);
+	if (!ret)
+		ret = vfio_region_get(&m->dev, VFIO_PCI_CONFIG_REGION_INDEX,
+				      &m->cfg);
+	return ret;
+}
+
+int mdma_create(struct mdma *m, const char *type)
+{
+	int ret;
+
+	mdma_init(m);
 	m->mem_size = mdma_type_size(type);
 
 	ret = vfio_mdev_uuid_generate(m->uuid);
@@ -54,24 +81,9 @@ int mdma_create(struct mdma *m, const char *type)
 		return ret;
 	m->created = true;
 
-	ret = vfio_container_open(&m->container);
+	ret = mdma_attach(m);
 	if (ret)
-		goto err;
-	ret = vfio_mdev_open(&m->dev, &m->container, m->uuid);
-	if (ret)
-		goto err;
-	ret = vfio_region_get(&m->dev, VFIO_PCI_BAR0_REGION_INDEX, &m->bar0);
-	if (!ret)
-		ret = vfio_region_get(&m->dev, VFIO_PCI_BAR2_REGION_INDEX,
-				      &m->bar2);
-	if (!ret)
-		ret = vfio_region_get(&m->dev, VFIO_PCI_CONFIG_REGION_INDEX,
-				      &m->cfg);
-	if (ret)
-		goto err;
-	return 0;
-err:
-	mdma_destroy(m);
+		mdma_destroy(m);
 	return ret;
 }
 
@@ -79,32 +91,16 @@ int mdma_open(struct mdma *m, const char *uuid)
 {
 	int ret;
 
-	memset(m, 0, sizeof(*m));
-	m->dev.fd = -1;
-	m->dev.group_fd = -1;
-	m->container.fd = -1;
+	mdma_init(m);
 	snprintf(m->uuid, sizeof(m->uuid), "%s", uuid);
 
-	ret = vfio_container_open(&m->container);
-	if (ret)
-		goto err;
-	ret = vfio_mdev_open(&m->dev, &m->container, m->uuid);
-	if (ret)
-		goto err;
-	ret = vfio_region_get(&m->dev, VFIO_PCI_BAR0_REGION_INDEX, &m->bar0);
-	if (!ret)
-		ret = vfio_region_get(&m->dev, VFIO_PCI_BAR2_REGION_INDEX,
-				      &m->bar2);
-	if (!ret)
-		ret = vfio_region_get(&m->dev, VFIO_PCI_CONFIG_REGION_INDEX,
-				      &m->cfg);
-	if (ret)
-		goto err;
+	ret = mdma_attach(m);
+	if (ret) {
+		mdma_destroy(m);
+		return ret;
+	}
 	m->mem_size = m->bar2.size;
 	return 0;
-err:
-	mdma_destroy(m);
-	return ret;
 }
 
 int mdma_type_of(const char *uuid, char *type, size_t size)

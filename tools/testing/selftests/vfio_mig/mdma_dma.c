@@ -12,6 +12,7 @@
 
 #include "kselftest_harness.h"
 #include "mdma_util.h"
+#include "mdma_fixture.h"
 
 #define IOVA_BASE	0x40000000ULL
 #define IOVA_UNMAPPED	0x80000000ULL
@@ -38,15 +39,11 @@ FIXTURE_VARIANT_ADD(dma, m64) {
 
 FIXTURE_SETUP(dma)
 {
-	const char *why = mdma_unavailable(variant->type);
 	int ret;
 
-	self->m.dev.fd = -1;
 	self->efd = -1;
-	if (why)
-		SKIP(return, "%s", why);
-	ret = mdma_create(&self->m, variant->type);
-	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
+	if (!mdma_fixture_create(_metadata, &self->m, variant->type))
+		return;
 	/* What a guest driver does first: decode memory, master DMA. */
 	ret = vfio_pci_config_write(&self->m.dev, PCI_COMMAND, 2,
 				    PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);

@@ -13,6 +13,7 @@
 
 #include "kselftest_harness.h"
 #include "mdma_util.h"
+#include "mdma_fixture.h"
 
 #define PAGE	4096UL
 
@@ -34,14 +35,7 @@ FIXTURE_VARIANT_ADD(mdma, m64) {
 
 FIXTURE_SETUP(mdma)
 {
-	const char *why = mdma_unavailable(variant->type);
-	int ret;
-
-	self->m.dev.fd = -1;
-	if (why)
-		SKIP(return, "%s", why);
-	ret = mdma_create(&self->m, variant->type);
-	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
+	mdma_fixture_create(_metadata, &self->m, variant->type);
 }
 
 FIXTURE_TEARDOWN(mdma)

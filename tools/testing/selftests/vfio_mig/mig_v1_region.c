@@ -7,6 +7,7 @@
  */
 #include "kselftest_harness.h"
 #include "mig_v1_util.h"
+#include "mdma_fixture.h"
 
 FIXTURE(region) {
 	struct mdma m;
@@ -27,14 +28,10 @@ FIXTURE_VARIANT_ADD(region, m64) {
 
 FIXTURE_SETUP(region)
 {
-	const char *why = mdma_unavailable(variant->type);
 	int ret;
 
-	self->m.dev.fd = -1;
-	if (why)
-		SKIP(return, "%s", why);
-	ret = mdma_create(&self->m, variant->type);
-	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
+	if (!mdma_fixture_create(_metadata, &self->m, variant->type))
+		return;
 	ret = vfio_mig_v1_open(&self->mig, &self->m.dev, false);
 	if (ret)
 		mdma_destroy(&self->m);

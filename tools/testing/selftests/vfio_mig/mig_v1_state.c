@@ -5,6 +5,7 @@
  */
 #include "kselftest_harness.h"
 #include "mig_v1_util.h"
+#include "mdma_fixture.h"
 
 #define GUARD		0xee
 #define NO_DMA_MS	300
@@ -29,14 +30,10 @@ FIXTURE_VARIANT_ADD(state, m64) {
 
 FIXTURE_SETUP(state)
 {
-	const char *why = mdma_unavailable(variant->type);
 	int ret;
 
-	self->m.dev.fd = -1;
-	if (why)
-		SKIP(return, "%s", why);
-	ret = mdma_create(&self->m, variant->type);
-	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
+	if (!mdma_fixture_create(_metadata, &self->m, variant->type))
+		return;
 	ret = vfio_pci_config_write(&self->m.dev, PCI_COMMAND, 2,
 				    PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	if (!ret)

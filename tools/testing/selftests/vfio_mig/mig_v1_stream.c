@@ -7,6 +7,7 @@
  */
 #include "kselftest_harness.h"
 #include "mig_v1_util.h"
+#include "mdma_fixture.h"
 
 FIXTURE(bad) {
 	struct mdma src, dst, other;
@@ -34,16 +35,12 @@ FIXTURE_VARIANT_ADD(bad, m64) {
 /* A populated source saved whole into self->s; the destination is open. */
 FIXTURE_SETUP(bad)
 {
-	const char *why = mdma_unavailable(variant->type);
 	int ret;
 
-	self->src.dev.fd = -1;
 	self->dst.dev.fd = -1;
 	self->other.dev.fd = -1;
-	if (why)
-		SKIP(return, "%s", why);
-	ret = mdma_create(&self->src, variant->type);
-	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
+	if (!mdma_fixture_create(_metadata, &self->src, variant->type))
+		return;
 	ret = mdma_create(&self->dst, variant->type);
 	ret = ret ?: mig_populate(&self->src, 0xbad, 3, &self->sbuf);
 	ret = ret ?: vfio_mig_v1_open(&self->ms, &self->src.dev, true);

@@ -7,6 +7,7 @@
  */
 #include "kselftest_harness.h"
 #include "mig_v2_util.h"
+#include "mdma_fixture.h"
 
 #define GUARD		0xee
 #define NDESC		5
@@ -38,16 +39,12 @@ FIXTURE_VARIANT_ADD(mig, m64) {
 
 FIXTURE_SETUP(mig)
 {
-	const char *why = mdma_unavailable(variant->type);
 	int ret;
 
 	self->fd = -1;
-	self->src.dev.fd = -1;
 	self->dst.dev.fd = -1;
-	if (why)
-		SKIP(return, "%s", why);
-	ret = mdma_create(&self->src, variant->type);
-	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
+	if (!mdma_fixture_create(_metadata, &self->src, variant->type))
+		return;
 	ret = mdma_create(&self->dst, variant->type);
 	if (ret)
 		mdma_destroy(&self->src);

@@ -7,6 +7,7 @@
  */
 #include "kselftest_harness.h"
 #include "mig_v2_util.h"
+#include "mdma_fixture.h"
 
 FIXTURE(bad) {
 	struct mdma src, dst;
@@ -20,16 +21,12 @@ FIXTURE(bad) {
 
 FIXTURE_SETUP(bad)
 {
-	const char *why = mdma_unavailable(MDMA_TYPE_16M);
 	int ret;
 
 	self->fd = -1;
-	self->src.dev.fd = -1;
 	self->dst.dev.fd = -1;
-	if (why)
-		SKIP(return, "%s", why);
-	ret = mdma_create(&self->src, MDMA_TYPE_16M);
-	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
+	if (!mdma_fixture_create(_metadata, &self->src, MDMA_TYPE_16M))
+		return;
 	ret = mdma_create(&self->dst, MDMA_TYPE_16M);
 	if (ret)
 		mdma_destroy(&self->src);
