@@ -57,9 +57,13 @@ struct vfio_mig_section {
  *	section @id while logging: write-protect user mappings of it, so a
  *	later write through a mapping faults and is reported. Optional for
  *	devices whose iterative sections cannot be mapped.
+ * @reset: VFIO_DEVICE_RESET through vfio_mig_reset(): put the device in
+ *	its power-on state, at run level VFIO_MIG_RUNNING. Required.
  *
  * All callbacks are called with the framework's lock held and may sleep;
- * they must not call back into the framework except vfio_mig_mark_dirty().
+ * they must not call back into the framework except vfio_mig_mark_dirty(),
+ * and must not wait for anything a user controls (a user copy, a page a
+ * user may fault slowly) other than killably.
  */
 struct vfio_mig_ops {
 	int (*set_run_level)(struct vfio_device *vdev,
@@ -68,6 +72,7 @@ struct vfio_mig_ops {
 	void (*log_stop)(struct vfio_device *vdev);
 	void (*log_protect)(struct vfio_device *vdev, u32 id, u64 off,
 			    u64 len);
+	int (*reset)(struct vfio_device *vdev);
 };
 
 /**
@@ -104,7 +109,7 @@ void vfio_mig_destroy(struct vfio_mig_device *mig);
 
 void vfio_mig_open(struct vfio_mig_device *mig);
 void vfio_mig_close(struct vfio_mig_device *mig);
-void vfio_mig_reset(struct vfio_mig_device *mig);
+int vfio_mig_reset(struct vfio_mig_device *mig);
 
 void vfio_mig_fill_device_info(struct vfio_mig_device *mig,
 			       struct vfio_device_info *info);

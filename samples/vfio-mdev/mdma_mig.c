@@ -225,11 +225,17 @@ static void mdma_log_protect(struct vfio_device *vdev, u32 id, u64 off,
 	mutex_unlock(&s->lock);
 }
 
+static int mdma_mig_reset(struct vfio_device *vdev)
+{
+	return mdma_device_reset(vdev_to_mdma(vdev));
+}
+
 static const struct vfio_mig_ops mdma_mig_ops = {
 	.set_run_level = mdma_set_run_level,
 	.log_start = mdma_log_start,
 	.log_stop = mdma_log_stop,
 	.log_protect = mdma_log_protect,
+	.reset = mdma_mig_reset,
 };
 
 /**

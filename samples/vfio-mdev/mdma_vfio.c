@@ -277,9 +277,8 @@ static long mdma_ioctl(struct vfio_device *vdev, unsigned int cmd,
 	case VFIO_DEVICE_SET_IRQS:
 		return mdma_ioctl_set_irqs(s, uarg);
 	case VFIO_DEVICE_RESET:
-		mdma_device_reset(s);
-		vfio_mig_reset(s->mig);
-		return 0;
+		/* Under vfio_mig's lock: no migration step runs beside it. */
+		return vfio_mig_reset(s->mig);
 	default:
 		return -ENOTTY;
 	}

@@ -153,8 +153,15 @@ unknown handle|error -32003|{"jsonrpc":"2.0","id":1,"method":"get_state","params
 bad state type|error -32602|{"jsonrpc":"2.0","id":1,"method":"set_state","params":{"token":"@TOKEN@","handle":"one","state":1}}
 EOF
 
-# The methods, in order, on one connection (TCP): a stop-and-copy save.
+# The methods, in order, on one connection (TCP): a stop-and-copy save
+# of a device a VMM holds open (the channel drives no closed device).
 name="JSON-RPC methods over TCP: open, info, set_state, get_state, save, close"
+"$bin/tests/hold_device" "$a" >"$work/hold.out" 2>&1 &
+hold=$!
+for i in $(seq 100); do
+	grep -q '^open' "$work/hold.out" && break
+	sleep 0.1
+done
 cat >"$work/req" <<EOF
 {"jsonrpc":"2.0","id":1,"method":"open","params":{"token":"@TOKEN@","device":"$a"}}
 {"jsonrpc":"2.0","id":2,"method":"info","params":{"token":"@TOKEN@","handle":1}}
@@ -176,6 +183,24 @@ if "$rpc" "tcp:127.0.0.1:$port" "$tok" <"$work/req" >"$work/rsp" 2>&1; then
 	else
 		not_ok "$name" "unexpected replies"
 	fi
+else
+	not_ok "$name" "$(tr '\n' ' ' <"$work/rsp")"
+fi
+kill "$hold" 2>/dev/null
+wait "$hold" 2>/dev/null
+
+# The same save once the VMM closed the device: refused.
+name="JSON-RPC set_state on a device nobody has open: refused"
+cat >"$work/req" <<EOF
+{"jsonrpc":"2.0","id":1,"method":"open","params":{"token":"@TOKEN@","device":"$a"}}
+{"jsonrpc":"2.0","id":2,"method":"set_state","params":{"token":"@TOKEN@","handle":1,"state":2}}
+{"jsonrpc":"2.0","id":3,"method":"get_state","params":{"token":"@TOKEN@","handle":1}}
+{"jsonrpc":"2.0","id":4,"method":"close","params":{"token":"@TOKEN@","handle":1}}
+EOF
+if "$rpc" "tcp:127.0.0.1:$port" "$tok" <"$work/req" >"$work/rsp" 2>&1 &&
+   sed -n 2p "$work/rsp" | grep -q '^error -32000' &&
+   [ "$(sed -n 3p "$work/rsp")" = 'result {"state":1}' ]; then
+	ok "$name"
 else
 	not_ok "$name" "$(tr '\n' ' ' <"$work/rsp")"
 fi

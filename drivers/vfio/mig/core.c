@@ -81,7 +81,14 @@ struct vfio_mig_device *vfio_mig_get_by_name(const char *name)
 
 	mutex_lock(&registry_lock);
 	list_for_each_entry(mig, &registry, node) {
-		if (strcmp(dev_name(mig->vdev->dev), name))
+		/*
+		 * The name was copied at creation: the parent device it came
+		 * from may be gone while a data fd or a management file still
+		 * holds this one. A device no longer registered (its removal
+		 * has begun) is not found, so a new one of the same name is.
+		 */
+		if (strcmp(mig->name, name) ||
+		    !device_is_registered(&mig->vdev->device))
 			continue;
 		/* A device whose last reference is gone is being released. */
 		if (!try_module_get(mig->module))
@@ -97,7 +104,7 @@ struct vfio_mig_device *vfio_mig_get_by_name(const char *name)
 	return NULL;
 }
 
-static size_t window_bytes(void)
+static size_t vfio_mig_window_bytes(void)
 {
 	unsigned int kb = clamp(window_kb, 128U, 65536U);
 
@@ -123,16 +130,18 @@ struct vfio_mig_device *vfio_mig_create(struct vfio_device *vdev,
 	unsigned int i;
 	size_t nbits;
 
-	if (!cfg->ops || !cfg->ops->set_run_level || !cfg->sections ||
-	    cfg->nr_sections > VFIO_MIG_MAX_SECTIONS)
+	if (!cfg->ops || !cfg->ops->set_run_level || !cfg->ops->reset ||
+	    !cfg->sections || cfg->nr_sections > VFIO_MIG_MAX_SECTIONS)
 		return ERR_PTR(-EINVAL);
 
 	mig = kzalloc(sizeof(*mig), GFP_KERNEL);
 	if (!mig)
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&mig->lock);
+	init_waitqueue_head(&mig->poll_wq);
 	INIT_LIST_HEAD(&mig->node);
 	mig->vdev = vdev;
+	strscpy(mig->name, dev_name(vdev->dev), sizeof(mig->name));
 	mig->ops = cfg->ops;
 	mig->sections = cfg->sections;
 	mig->nr_sections = cfg->nr_sections;
@@ -169,11 +178,15 @@ struct vfio_mig_device *vfio_mig_create(struct vfio_device *vdev,
 		vfio_mig_dirty_init(&mig->dirty[i], map, nbits);
 	}
 
-	mig->window_size = window_bytes();
+	mig->window_size = vfio_mig_window_bytes();
 	mig->window = vmalloc_user(mig->window_size);
 	if (!mig->window)
 		goto err_nomem;
 
+	mig->v1.kind = VFIO_MIG_CHAN_V1;
+	mig->v1.stage.buf = mig->window;
+	mig->v1.stage.size = mig->window_size;
+	mig->v2.kind = VFIO_MIG_CHAN_V2;
 	mig->state = VFIO_MIG_V1_RUNNING;
 	mig->level = VFIO_MIG_RUNNING;
 	if (!mig->out_of_band)
@@ -217,25 +230,19 @@ void vfio_mig_destroy(struct vfio_mig_device *mig)
 }
 EXPORT_SYMBOL_GPL(vfio_mig_destroy);
 
-/* Back to the power-on view: RUNNING, no session, no log. */
-static void vfio_mig_return_to_running(struct vfio_mig_device *mig)
-{
-	mutex_lock(&mig->lock);
-	vfio_mig_stop_sessions(mig);
-	mig->state = VFIO_MIG_V1_RUNNING;
-	mig->level = VFIO_MIG_RUNNING;
-	mutex_unlock(&mig->lock);
-}
-
 /**
  * vfio_mig_open() - the device file was opened
  * @mig: the migration device
  *
- * Call from the driver's open_device. A new user sees a RUNNING device.
+ * Call from the driver's open_device, after the device was put in its
+ * power-on state. A new user sees a RUNNING device with no session.
  */
 void vfio_mig_open(struct vfio_mig_device *mig)
 {
-	vfio_mig_return_to_running(mig);
+	mutex_lock(&mig->lock);
+	vfio_mig_to_running(mig);
+	mig->open = true;
+	mutex_unlock(&mig->lock);
 }
 EXPORT_SYMBOL_GPL(vfio_mig_open);
 
@@ -244,25 +251,39 @@ EXPORT_SYMBOL_GPL(vfio_mig_open);
  * @mig: the migration device
  *
  * Call from the driver's close_device, before it quiesces the device: a
- * save or load in progress is dropped, dirty logging stops.
+ * save or load in progress is dropped, dirty logging stops, and the
+ * management channel can no longer drive the device.
  */
 void vfio_mig_close(struct vfio_mig_device *mig)
 {
-	vfio_mig_return_to_running(mig);
+	mutex_lock(&mig->lock);
+	vfio_mig_to_running(mig);
+	mig->open = false;
+	mutex_unlock(&mig->lock);
 }
 EXPORT_SYMBOL_GPL(vfio_mig_close);
 
 /**
- * vfio_mig_reset() - the device was reset (VFIO_DEVICE_RESET)
+ * vfio_mig_reset() - reset the device (VFIO_DEVICE_RESET)
  * @mig: the migration device
  *
- * Drops any session and leaves the error state: the device is RUNNING
- * again, as the driver's reset made it. The only way out of the error
- * state.
+ * Runs the driver's reset callback under the framework's lock, so no
+ * change of state, save or load runs beside it, then drops any session
+ * and leaves the error state: the device is RUNNING again, the only way
+ * out of the error state.
+ *
+ * Return: the reset callback's result.
  */
-void vfio_mig_reset(struct vfio_mig_device *mig)
+int vfio_mig_reset(struct vfio_mig_device *mig)
 {
-	vfio_mig_return_to_running(mig);
+	int ret;
+
+	mutex_lock(&mig->lock);
+	vfio_mig_end_session(mig);
+	ret = mig->ops->reset(mig->vdev);
+	vfio_mig_to_running(mig);
+	mutex_unlock(&mig->lock);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(vfio_mig_reset);
 
@@ -293,7 +314,7 @@ bool vfio_mig_is_region(struct vfio_mig_device *mig, unsigned int index)
 }
 EXPORT_SYMBOL_GPL(vfio_mig_is_region);
 
-static int section_index(struct vfio_mig_device *mig, u32 id)
+static int vfio_mig_section_index(struct vfio_mig_device *mig, u32 id)
 {
 	unsigned int i;
 
@@ -320,12 +341,15 @@ void vfio_mig_mark_dirty(struct vfio_mig_device *mig, u32 id, u64 off,
 
 	if (!READ_ONCE(mig->logging) || !len)
 		return;
-	i = section_index(mig, id);
+	i = vfio_mig_section_index(mig, id);
 	if (i < 0)
 		return;
 	d = &mig->dirty[i];
 	vfio_mig_dirty_mark(d, off >> VFIO_MIG_CHUNK_SHIFT,
 			    (off + len - 1) / VFIO_MIG_CHUNK_SIZE + 1);
+	/* A v2 reader polling at the temporary end of pre-copy. */
+	if (wq_has_sleeper(&mig->poll_wq))
+		wake_up_interruptible(&mig->poll_wq);
 }
 EXPORT_SYMBOL_GPL(vfio_mig_mark_dirty);
 

@@ -33,12 +33,15 @@ void vfio_mig_dirty_set_all(struct vfio_mig_dirty *d)
  * vfio_mig_dirty_clear_all() - forget every dirty chunk
  * @d: the bitmap
  *
- * Only while nobody marks.
+ * Markers may run concurrently: what they mark during the clear may stay
+ * marked, which costs a chunk sent twice at most, never a lost one.
  */
 void vfio_mig_dirty_clear_all(struct vfio_mig_dirty *d)
 {
-	memset(d->map, 0, BITS_TO_LONGS(d->nbits) * sizeof(long));
-	atomic_long_set(&d->count, 0);
+	size_t i;
+
+	for (i = 0; i < BITS_TO_LONGS(d->nbits); i++)
+		WRITE_ONCE(d->map[i], 0);
 }
 
 /**
@@ -50,26 +53,28 @@ void vfio_mig_dirty_clear_all(struct vfio_mig_dirty *d)
 void vfio_mig_dirty_mark(struct vfio_mig_dirty *d, size_t first, size_t end)
 {
 	size_t bit;
-	long added = 0;
 
 	if (end > d->nbits)
 		end = d->nbits;
 	for (bit = first; bit < end; bit++)
-		if (!test_and_set_bit(bit, d->map))
-			added++;
-	if (added)
-		atomic_long_add(added, &d->count);
+		set_bit(bit, d->map);
 }
 
 /**
  * vfio_mig_dirty_count() - chunks marked and not yet taken
  * @d: the bitmap
  *
- * Return: the count.
+ * A snapshot: markers may add bits while it counts.
+ *
+ * Return: the number of bits set.
  */
 size_t vfio_mig_dirty_count(struct vfio_mig_dirty *d)
 {
-	return atomic_long_read(&d->count);
+	size_t i, n = 0;
+
+	for (i = 0; i < BITS_TO_LONGS(d->nbits); i++)
+		n += hweight_long(READ_ONCE(d->map[i]));
+	return n;
 }
 
 /**
@@ -90,7 +95,7 @@ size_t vfio_mig_dirty_take(struct vfio_mig_dirty *d, size_t *cursor,
 {
 	size_t bit, n = 0;
 
-	if (!atomic_long_read(&d->count) || *cursor >= d->nbits) {
+	if (*cursor >= d->nbits) {
 		*cursor = d->nbits;
 		return 0;
 	}
@@ -104,7 +109,6 @@ size_t vfio_mig_dirty_take(struct vfio_mig_dirty *d, size_t *cursor,
 		n++;
 		bit++;
 	}
-	atomic_long_sub(n, &d->count);
 	*cursor = bit;
 	return n;
 }

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Dirty bookkeeping of iterative sections: one bit per chunk and a count
- * of the bits set, so that "how much is pending" is O(1) and harvesting is
- * O(dirty chunks) plus one pass over the bitmap words per round.
+ * Dirty bookkeeping of iterative sections: one bit per chunk. Harvesting
+ * is O(dirty chunks) plus one pass over the bitmap words per round; "how
+ * much is pending" is a popcount of the words, one pass too.
  *
- * Marking is lock free and may race with harvesting: a writer marks after
- * its write, the harvester clears a bit before it copies the chunk, so a
- * write is either in the copy or marks the chunk again.
+ * Marking is lock free and may race with harvesting and clearing: a
+ * writer marks after its write, the harvester clears a bit before it
+ * copies the chunk, so a write is either in the copy or marks the chunk
+ * again. No count is kept beside the bits: whatever races, the bits are
+ * the only truth, so the figure reported can never drift from them.
  */
 #ifndef _VFIO_MIG_DIRTY_H
 #define _VFIO_MIG_DIRTY_H
@@ -14,15 +16,13 @@
 #include "pure.h"
 
 /**
- * struct vfio_mig_dirty - a dirty bitmap with a count
+ * struct vfio_mig_dirty - a dirty bitmap
  * @map: BITS_TO_LONGS(@nbits) longs
  * @nbits: chunks covered
- * @count: bits set in @map
  */
 struct vfio_mig_dirty {
 	unsigned long *map;
 	size_t nbits;
-	atomic_long_t count;
 };
 
 void vfio_mig_dirty_init(struct vfio_mig_dirty *d, unsigned long *map,

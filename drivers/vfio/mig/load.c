@@ -2,9 +2,12 @@
 /*
  * vfio_mig: the load session, applying a stream to the device.
  *
- * The decoder (stream.c) verifies each record before its payload reaches
- * the device; this file routes verified payloads to the sections and
- * decides, when the user leaves RESUMING, whether the stream was whole.
+ * The decoder (stream.c) copies each record into memory of its own and
+ * verifies it there before its payload reaches the device, so a user who
+ * can write the bytes it is fed (the mapped v1 window) cannot change them
+ * between the check and the use. This file routes verified payloads to
+ * the sections and decides, when the user leaves RESUMING, whether the
+ * stream was whole.
  */
 #include <linux/bitmap.h>
 #include <linux/slab.h>
@@ -12,8 +15,8 @@
 
 #include "mig.h"
 
-static int load_sink(void *priv, u32 id, u64 off, const void *payload,
-		     u32 len)
+static int vfio_mig_load_sink(void *priv, u32 id, u64 off,
+			      const void *payload, u32 len)
 {
 	struct vfio_mig_device *mig = priv;
 	const struct vfio_mig_section *s = NULL;
@@ -24,7 +27,6 @@ static int load_sink(void *priv, u32 id, u64 off, const void *payload,
 			s = &mig->sections[i];
 	if (WARN_ON_ONCE(!s))
 		return -EINVAL;
-	mig->stat_loaded_bytes += len;
 	if (s->kind == VFIO_MIG_SECTION_ONCE)
 		return s->load(mig->vdev, payload, len);
 	return s->write(mig->vdev, off, payload, len);
@@ -53,7 +55,7 @@ int vfio_mig_load_begin(struct vfio_mig_device *mig)
 	return 0;
 }
 
-static void report(struct vfio_mig_device *mig, int err)
+static void vfio_mig_load_report(struct vfio_mig_device *mig, int err)
 {
 	dev_warn_ratelimited(mig->vdev->dev,
 			     "migration stream refused: %s (%d)\n",
@@ -64,7 +66,8 @@ static void report(struct vfio_mig_device *mig, int err)
 /**
  * vfio_mig_load_feed() - hand the next piece of the stream to the device
  * @mig: the migration device, locked, with a load session
- * @buf: the bytes, in kernel memory
+ * @buf: the bytes, in kernel memory; the decoder copies what it checks,
+ *	so they may be memory a user can write at the same time
  * @len: how many
  *
  * Return: 0 or the decoder's (or the device's) error; after an error the
@@ -73,7 +76,7 @@ static void report(struct vfio_mig_device *mig, int err)
 int vfio_mig_load_feed(struct vfio_mig_device *mig, const void *buf,
 		       size_t len)
 {
-	struct vfio_mig_dec_sink sink = { .data = load_sink, .priv = mig };
+	struct vfio_mig_dec_sink sink = { .data = vfio_mig_load_sink, .priv = mig };
 	int ret;
 
 	lockdep_assert_held(&mig->lock);
@@ -81,7 +84,7 @@ int vfio_mig_load_feed(struct vfio_mig_device *mig, const void *buf,
 		return -EINVAL;
 	ret = vfio_mig_dec_feed(&mig->load.dec, buf, len, &sink);
 	if (ret)
-		report(mig, ret);
+		vfio_mig_load_report(mig, ret);
 	return ret;
 }
 
@@ -101,7 +104,7 @@ int vfio_mig_load_commit(struct vfio_mig_device *mig)
 		return -EINVAL;
 	ret = vfio_mig_dec_finish(&mig->load.dec);
 	if (ret && mig->load.dec.reason != VFIO_MIG_DEC_SINK)
-		report(mig, ret);
+		vfio_mig_load_report(mig, ret);
 	return ret;
 }
 

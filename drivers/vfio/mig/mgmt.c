@@ -10,7 +10,11 @@
  * user of the sessions every protocol shares, not a second copy of them.
  *
  * The channel works on any device described to vfio_mig, in-band or not,
- * under the same rule as the two protocols: one session at a time.
+ * while a user has it open, under the rule every channel follows: a
+ * session belongs to the file that opened it. Another file of this
+ * channel, the v1 region or a v2 data fd get -EBUSY for anything that
+ * would read, write or change it. Each file stages the stream in memory
+ * of its own, and copies to and from the user without the device's lock.
  * Closing the file ends a session it left open: a save is dropped and the
  * device keeps its run level (a source keeps running); a load is refused
  * (the device enters the error state, as after a bad stream).
@@ -24,50 +28,59 @@
 
 #include "mig.h"
 
-struct mgmt {
+struct vfio_mig_mgmt {
+	struct vfio_mig_chan chan;	/* owns the sessions this file opens */
 	struct mutex lock;		/* selection */
+	struct mutex io_lock;		/* one read or write at a time */
 	struct vfio_mig_device *mig;	/* selected, held */
 };
 
-static int mgmt_open(struct inode *inode, struct file *filp)
+static int vfio_mig_mgmt_open(struct inode *inode, struct file *filp)
 {
-	struct mgmt *m;
+	struct vfio_mig_mgmt *m;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	if (!m)
 		return -ENOMEM;
+	m->chan.kind = VFIO_MIG_CHAN_MGMT;
 	mutex_init(&m->lock);
+	mutex_init(&m->io_lock);
 	filp->private_data = m;
 	return stream_open(inode, filp);
 }
 
-static int mgmt_release(struct inode *inode, struct file *filp)
+static int vfio_mig_mgmt_release(struct inode *inode, struct file *filp)
 {
-	struct mgmt *m = filp->private_data;
+	struct vfio_mig_mgmt *m = filp->private_data;
 	struct vfio_mig_device *mig = m->mig;
+	unsigned int did;
 
 	if (mig) {
 		mutex_lock(&mig->lock);
-		if (mig->owner == VFIO_MIG_OWNER_MGMT) {
+		if (mig->owner == &m->chan) {
 			if (mig->save.active)
 				vfio_mig_set_state(mig, mig->state &
 						   ~VFIO_MIG_V1_SAVING,
-						   VFIO_MIG_OWNER_MGMT);
-			else
+						   &m->chan, &did);
+			/* A save that could not end cleanly, or a load. */
+			if (mig->owner == &m->chan)
 				vfio_mig_fail(mig);
 		}
 		mutex_unlock(&mig->lock);
 		vfio_mig_put(mig);
 	}
+	kvfree(m->chan.stage.buf);
+	mutex_destroy(&m->io_lock);
 	mutex_destroy(&m->lock);
 	kfree(m);
 	return 0;
 }
 
 /* The selected device, or NULL; stable once set. */
-static struct vfio_mig_device *selected(struct mgmt *m)
+static struct vfio_mig_device *
+vfio_mig_mgmt_selected(struct vfio_mig_mgmt *m)
 {
 	struct vfio_mig_device *mig;
 
@@ -78,7 +91,8 @@ static struct vfio_mig_device *selected(struct mgmt *m)
 }
 
 /* Copy a user struct of which the first u32 is argsz, at least @minsz. */
-static int get_arg(void *arg, size_t minsz, const void __user *uarg)
+static int vfio_mig_mgmt_get_arg(void *arg, size_t minsz,
+				 const void __user *uarg)
 {
 	u32 argsz;
 
@@ -89,13 +103,15 @@ static int get_arg(void *arg, size_t minsz, const void __user *uarg)
 	return copy_from_user(arg, uarg, minsz) ? -EFAULT : 0;
 }
 
-static long mgmt_select(struct mgmt *m, void __user *uarg)
+static long vfio_mig_mgmt_ioc_select(struct vfio_mig_mgmt *m,
+				     void __user *uarg)
 {
 	struct vfio_mig_mgmt_select sel;
 	struct vfio_mig_device *mig;
+	void *buf;
 	int ret;
 
-	ret = get_arg(&sel, sizeof(sel), uarg);
+	ret = vfio_mig_mgmt_get_arg(&sel, sizeof(sel), uarg);
 	if (ret)
 		return ret;
 	if (sel.flags || !memchr(sel.name, 0, sizeof(sel.name)))
@@ -103,58 +119,80 @@ static long mgmt_select(struct mgmt *m, void __user *uarg)
 	mig = vfio_mig_get_by_name(sel.name);
 	if (!mig)
 		return -ENODEV;
+	buf = kvmalloc(mig->window_size, GFP_KERNEL);
+	if (!buf) {
+		vfio_mig_put(mig);
+		return -ENOMEM;
+	}
 	mutex_lock(&m->lock);
 	if (m->mig) {
 		mutex_unlock(&m->lock);
+		kvfree(buf);
 		vfio_mig_put(mig);
 		return -EBUSY;
 	}
+	m->chan.stage.buf = buf;
+	m->chan.stage.size = mig->window_size;
 	m->mig = mig;
 	mutex_unlock(&m->lock);
 	return 0;
 }
 
-static long mgmt_state(struct mgmt *m, void __user *uarg, bool set)
+/*
+ * The channel drives a device only while a user has it open: closing the
+ * device ends any session, and a closed device has no DMA context.
+ */
+static int vfio_mig_mgmt_usable(struct vfio_mig_device *mig)
 {
-	struct vfio_mig_device *mig = selected(m);
+	lockdep_assert_held(&mig->lock);
+	return mig->open ? 0 : -ENODEV;
+}
+
+static long vfio_mig_mgmt_ioc_state(struct vfio_mig_mgmt *m,
+				    void __user *uarg, bool set)
+{
+	struct vfio_mig_device *mig = vfio_mig_mgmt_selected(m);
 	struct vfio_mig_mgmt_state st;
+	unsigned int did;
 	int ret;
 
 	if (!mig)
 		return -ENODEV;
-	ret = get_arg(&st, sizeof(st), uarg);
+	ret = vfio_mig_mgmt_get_arg(&st, sizeof(st), uarg);
 	if (ret)
 		return ret;
 	mutex_lock(&mig->lock);
-	if (set)
-		ret = vfio_mig_set_state(mig, st.device_state,
-					 VFIO_MIG_OWNER_MGMT);
-	else
+	if (!set)
 		st.device_state = mig->state;
+	else
+		ret = vfio_mig_mgmt_usable(mig) ?:
+		      vfio_mig_set_state(mig, st.device_state, &m->chan,
+					 &did);
 	mutex_unlock(&mig->lock);
 	if (ret || set)
 		return ret;
 	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
-static long mgmt_info(struct mgmt *m, void __user *uarg)
+static long vfio_mig_mgmt_ioc_info(struct vfio_mig_mgmt *m,
+				   void __user *uarg)
 {
-	struct vfio_mig_device *mig = selected(m);
+	struct vfio_mig_device *mig = vfio_mig_mgmt_selected(m);
 	struct vfio_mig_mgmt_info info;
 	int ret;
 
 	if (!mig)
 		return -ENODEV;
-	ret = get_arg(&info, sizeof(info), uarg);
+	ret = vfio_mig_mgmt_get_arg(&info, sizeof(info), uarg);
 	if (ret)
 		return ret;
 	mutex_lock(&mig->lock);
 	info.flags = mig->out_of_band ? 0 : VFIO_MIG_MGMT_INFO_INBAND;
 	info.pending_bytes = 0;
-	/* A staged piece not read yet is still pending. */
-	if (mig->owner == VFIO_MIG_OWNER_MGMT && mig->save.active)
+	/* Only this file's session: another channel's is not its to see. */
+	if (mig->owner == &m->chan && mig->save.active)
 		info.pending_bytes = vfio_mig_save_pending(mig) +
-				     mig->save.staged - mig->save.staged_pos;
+				     vfio_mig_save_unread(mig);
 	info.stop_copy_bytes = vfio_mig_stop_copy_size(mig);
 	mutex_unlock(&mig->lock);
 	memset(info.device_type, 0, sizeof(info.device_type));
@@ -163,74 +201,72 @@ static long mgmt_info(struct mgmt *m, void __user *uarg)
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
-static long mgmt_ioctl(struct file *filp, unsigned int cmd,
-		       unsigned long arg)
+static long vfio_mig_mgmt_ioctl(struct file *filp, unsigned int cmd,
+				unsigned long arg)
 {
-	struct mgmt *m = filp->private_data;
+	struct vfio_mig_mgmt *m = filp->private_data;
 	void __user *uarg = (void __user *)arg;
 
 	switch (cmd) {
 	case VFIO_MIG_MGMT_SELECT:
-		return mgmt_select(m, uarg);
+		return vfio_mig_mgmt_ioc_select(m, uarg);
 	case VFIO_MIG_MGMT_GET_STATE:
-		return mgmt_state(m, uarg, false);
+		return vfio_mig_mgmt_ioc_state(m, uarg, false);
 	case VFIO_MIG_MGMT_SET_STATE:
-		return mgmt_state(m, uarg, true);
+		return vfio_mig_mgmt_ioc_state(m, uarg, true);
 	case VFIO_MIG_MGMT_INFO:
-		return mgmt_info(m, uarg);
+		return vfio_mig_mgmt_ioc_info(m, uarg);
 	default:
 		return -ENOTTY;
 	}
 }
 
-static ssize_t mgmt_read(struct file *filp, char __user *buf, size_t len,
-			 loff_t *pos)
+static ssize_t vfio_mig_mgmt_read(struct file *filp, char __user *buf,
+				  size_t len, loff_t *pos)
 {
-	struct vfio_mig_device *mig = selected(filp->private_data);
+	struct vfio_mig_mgmt *m = filp->private_data;
+	struct vfio_mig_device *mig = vfio_mig_mgmt_selected(m);
 	ssize_t ret;
 
 	if (!mig)
 		return -ENODEV;
-	mutex_lock(&mig->lock);
-	if (mig->owner != VFIO_MIG_OWNER_MGMT || !mig->save.active)
-		ret = -EINVAL;
-	else
-		ret = vfio_mig_stream_read(mig, buf, len);
-	mutex_unlock(&mig->lock);
+	if (mutex_lock_interruptible(&m->io_lock))
+		return -ERESTARTSYS;
+	ret = vfio_mig_stream_read(mig, &m->chan, buf, len);
+	mutex_unlock(&m->io_lock);
 	return ret;
 }
 
-static ssize_t mgmt_write(struct file *filp, const char __user *buf,
-			  size_t len, loff_t *pos)
+static ssize_t vfio_mig_mgmt_write(struct file *filp, const char __user *buf,
+				   size_t len, loff_t *pos)
 {
-	struct vfio_mig_device *mig = selected(filp->private_data);
+	struct vfio_mig_mgmt *m = filp->private_data;
+	struct vfio_mig_device *mig = vfio_mig_mgmt_selected(m);
 	ssize_t ret;
 
 	if (!mig)
 		return -ENODEV;
-	mutex_lock(&mig->lock);
-	if (mig->owner != VFIO_MIG_OWNER_MGMT || !mig->load.active)
-		ret = -EINVAL;
-	else
-		ret = vfio_mig_stream_write(mig, buf, len);
-	mutex_unlock(&mig->lock);
+	if (mutex_lock_interruptible(&m->io_lock))
+		return -ERESTARTSYS;
+	ret = vfio_mig_stream_write(mig, &m->chan, buf, len);
+	mutex_unlock(&m->io_lock);
 	return ret;
 }
 
-static const struct file_operations mgmt_fops = {
+static const struct file_operations vfio_mig_mgmt_fops = {
 	.owner = THIS_MODULE,
-	.open = mgmt_open,
-	.release = mgmt_release,
-	.read = mgmt_read,
-	.write = mgmt_write,
-	.unlocked_ioctl = mgmt_ioctl,
+	.open = vfio_mig_mgmt_open,
+	.release = vfio_mig_mgmt_release,
+	.read = vfio_mig_mgmt_read,
+	.write = vfio_mig_mgmt_write,
+	.unlocked_ioctl = vfio_mig_mgmt_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
-static struct miscdevice mgmt_misc = {
+static struct miscdevice vfio_mig_mgmt_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "vfio-mig",
-	.fops = &mgmt_fops,
+	.fops = &vfio_mig_mgmt_fops,
 	.mode = 0600,
 };
 
@@ -241,7 +277,7 @@ static struct miscdevice mgmt_misc = {
  */
 int vfio_mig_mgmt_init(void)
 {
-	return misc_register(&mgmt_misc);
+	return misc_register(&vfio_mig_mgmt_misc);
 }
 
 /**
@@ -249,5 +285,5 @@ int vfio_mig_mgmt_init(void)
  */
 void vfio_mig_mgmt_exit(void)
 {
-	misc_deregister(&mgmt_misc);
+	misc_deregister(&vfio_mig_mgmt_misc);
 }

@@ -10,7 +10,6 @@
 
 #ifdef __KERNEL__
 
-#include <linux/atomic.h>
 #include <linux/bitops.h>
 #include <linux/bitmap.h>
 #include <linux/bits.h>
@@ -113,31 +112,19 @@ static inline unsigned long find_next_bit(const unsigned long *map,
 	return size;
 }
 
-struct vfio_mig_atomic_long {
-	long counter;
-};
-
-#define atomic_long_t struct vfio_mig_atomic_long
-
-static inline long atomic_long_read(const atomic_long_t *v)
+static inline void set_bit(unsigned long nr, unsigned long *map)
 {
-	return __atomic_load_n(&v->counter, __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&map[nr / BITS_PER_LONG], 1UL << (nr % BITS_PER_LONG),
+			  __ATOMIC_SEQ_CST);
 }
 
-static inline void atomic_long_set(atomic_long_t *v, long i)
+static inline unsigned int hweight_long(unsigned long w)
 {
-	__atomic_store_n(&v->counter, i, __ATOMIC_SEQ_CST);
+	return __builtin_popcountl(w);
 }
 
-static inline void atomic_long_add(long i, atomic_long_t *v)
-{
-	__atomic_fetch_add(&v->counter, i, __ATOMIC_SEQ_CST);
-}
-
-static inline void atomic_long_sub(long i, atomic_long_t *v)
-{
-	__atomic_fetch_sub(&v->counter, i, __ATOMIC_SEQ_CST);
-}
+#define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 
 #endif /* __KERNEL__ */
 

@@ -152,9 +152,28 @@ u64 vfio_mig_stop_copy_size(struct vfio_mig_device *mig)
 	}
 	if (sv->active && sv->end_sent)
 		bytes -= REC_LEN + sizeof(struct vfio_mig_stream_end);
-	if (sv->active)
-		bytes += sv->staged - sv->staged_pos;
-	return bytes;
+	return bytes + vfio_mig_save_unread(mig);
+}
+
+/**
+ * vfio_mig_save_unread() - bytes staged by the owner and not yet taken
+ * @mig: the migration device, locked
+ *
+ * The one place that knows: a piece staged in the owning channel's
+ * buffer is still to be read although the session no longer counts it
+ * as pending.
+ *
+ * Return: the byte count, 0 without a save session.
+ */
+u64 vfio_mig_save_unread(struct vfio_mig_device *mig)
+{
+	const struct vfio_mig_stage *st;
+
+	lockdep_assert_held(&mig->lock);
+	if (!mig->save.active || !mig->owner)
+		return 0;
+	st = &mig->owner->stage;
+	return st->len - st->pos;
 }
 
 /*
@@ -244,6 +263,10 @@ static ssize_t next_tail(struct vfio_mig_device *mig, u8 *buf, size_t room)
  * @buf: where the records go
  * @len: room at @buf, at least 128 KiB
  *
+ * At most one new round starts per call, and every turn of the loop
+ * fills the buffer further or ends the call: however fast the device
+ * marks chunks dirty, a call is bounded by @len.
+ *
  * Return: bytes written, whole records only; 0 when nothing is pending
  * now (in pre-copy) or the stream is complete (in the final phase); or a
  * negative errno from the device.
@@ -272,22 +295,21 @@ ssize_t vfio_mig_save_next(struct vfio_mig_device *mig, void *buf, size_t len)
 			return n;
 		if (n) {
 			pos += n;
-			mig->stat_saved_bytes += n;
 			continue;
 		}
 		if (len - pos < REC_LEN + VFIO_MIG_CHUNK_SIZE)
 			break;		/* full */
 		/* The round is over. Another only if chunks are dirty. */
-		if (dirty_left(mig) && !new_round) {
+		if (dirty_left(mig)) {
+			if (new_round)
+				break;	/* the next call goes on */
 			sv->sec = 0;
 			sv->cursor = 0;
-			mig->stat_rounds++;
 			sv->rounds++;
-			/* One new round per call: pre-copy must yield. */
-			new_round = !sv->final;
+			new_round = true;
 			continue;
 		}
-		if (!sv->final || dirty_left(mig))
+		if (!sv->final)
 			break;
 		n = next_tail(mig, buf + pos, len - pos);
 		if (n <= 0) {
@@ -296,7 +318,6 @@ ssize_t vfio_mig_save_next(struct vfio_mig_device *mig, void *buf, size_t len)
 			break;
 		}
 		pos += n;
-		mig->stat_saved_bytes += n;
 		cond_resched();
 	}
 	return pos;

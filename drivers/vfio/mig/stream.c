@@ -489,16 +489,13 @@ int vfio_mig_dec_feed(struct vfio_mig_dec *dec, const void *buf, size_t len,
 				return ret;
 		}
 
+		/*
+		 * The payload is always copied to the stage and checked
+		 * there: the caller's bytes may be memory a user writes
+		 * while we read it, and what the checksum saw must be what
+		 * the sink gets.
+		 */
 		need = le32_to_cpu(dec->rec.len) - dec->stage_have;
-		if (!dec->stage_have && len >= need) {
-			/* The whole payload is here: verify it in place. */
-			ret = take_record(dec, p, sink);
-			if (ret)
-				return ret;
-			p += need;
-			len -= need;
-			continue;
-		}
 		n = min_size(len, need);
 		memcpy(dec->stage + dec->stage_have, p, n);
 		dec->stage_have += n;

@@ -158,9 +158,10 @@ struct vfio_mig_dec_sink {
 /**
  * struct vfio_mig_dec - streaming decoder state
  *
- * Fed with the stream in pieces of any size. A record is verified whole
- * before its payload reaches the sink; a record split between pieces is
- * staged in @stage (the caller provides VFIO_MIG_MAX_PAYLOAD bytes).
+ * Fed with the stream in pieces of any size. Every payload is copied into
+ * @stage (the caller provides VFIO_MIG_MAX_PAYLOAD bytes of its own) and
+ * verified whole there before the sink gets it: the sink never sees the
+ * caller's bytes, which may be memory a user writes concurrently.
  * Iterative sections are tracked chunk by chunk in @coverage (the caller
  * provides vfio_mig_dec_coverage_longs() longs) so that a stream missing a
  * chunk is refused at the end.

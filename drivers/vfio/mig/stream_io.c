@@ -3,86 +3,153 @@
  * vfio_mig: the stream as a byte stream, for the channels that carry it
  * through read() and write() (the v2 data fd and the management channel).
  *
- * Saving, the window stages one piece of the stream at a time and reads
- * drain it; resuming, writes go through the window to the decoder.
+ * Each such channel stages in a buffer of its own that no user can map.
+ * Saving, a piece of the stream is produced into it under the device's
+ * lock and copied to the user after the lock is dropped; resuming, the
+ * user's bytes are copied into it first and fed to the decoder under the
+ * lock. A user buffer that faults slowly (userfaultfd, a stalled NFS
+ * mapping) so blocks only the file it was handed to, never the device.
+ *
+ * The caller serialises the I/O of one channel (a mutex of its file):
+ * only the channel's own reads and writes touch its buffer's bytes.
  */
 #include <linux/uaccess.h>
 
 #include "mig.h"
 
+/* Why a channel that lost its session cannot go on. */
+static int vfio_mig_stream_gone(struct vfio_mig_device *mig,
+				struct vfio_mig_chan *chan)
+{
+	if (chan->kind == VFIO_MIG_CHAN_V2)
+		return -ENODEV;		/* the data fd's session is over */
+	return mig->owner ? -EBUSY : -EINVAL;
+}
+
+/*
+ * Under the lock: make sure @chan has unread staged bytes. Returns how
+ * many, 0 at the end of the data for now, or -errno.
+ */
+static ssize_t vfio_mig_stream_fill(struct vfio_mig_device *mig,
+				    struct vfio_mig_chan *chan)
+{
+	struct vfio_mig_stage *st = &chan->stage;
+	ssize_t n;
+
+	lockdep_assert_held(&mig->lock);
+	if (mig->owner != chan)
+		return vfio_mig_stream_gone(mig, chan);
+	if (!mig->save.active)
+		return -EINVAL;
+	if (st->pos == st->len) {
+		n = vfio_mig_save_next(mig, st->buf, st->size);
+		if (n < 0) {
+			dev_warn_ratelimited(mig->vdev->dev,
+					     "saving device state failed: %zd\n",
+					     n);
+			vfio_mig_fail(mig);
+			return n;
+		}
+		st->len = n;
+		st->pos = 0;
+	}
+	return st->len - st->pos;
+}
+
 /**
  * vfio_mig_stream_read() - read the next bytes of the saved stream
- * @mig: the migration device, locked, with a save session
+ * @mig: the migration device, not locked
+ * @chan: the channel reading, which must own the save session
  * @buf: user buffer
  * @len: its size
  *
  * Return: bytes read; 0 at the end of the stream (stop-and-copy);
- * -ENOMSG when nothing is pending now (pre-copy); -EFAULT; or the
- * device's error, which puts it in the error state.
+ * -ENOMSG when nothing is pending now (pre-copy); -EFAULT; -ENODEV (v2)
+ * or -EBUSY / -EINVAL (management) once @chan has no save session; or
+ * the device's error, which puts it in the error state.
  */
-ssize_t vfio_mig_stream_read(struct vfio_mig_device *mig, char __user *buf,
+ssize_t vfio_mig_stream_read(struct vfio_mig_device *mig,
+			     struct vfio_mig_chan *chan, char __user *buf,
 			     size_t len)
 {
-	struct vfio_mig_save *sv = &mig->save;
+	struct vfio_mig_stage *st = &chan->stage;
 	ssize_t done = 0, n;
+	bool final = false;
+	u64 session;
+	size_t pos;
 
-	lockdep_assert_held(&mig->lock);
 	while (len) {
-		if (sv->staged_pos == sv->staged) {
-			n = vfio_mig_save_next(mig, mig->window,
-					       mig->window_size);
-			if (n < 0) {
-				vfio_mig_fail(mig);
-				return done ? done : n;
-			}
-			sv->staged = n;
-			sv->staged_pos = 0;
-			if (!n)
-				break;
+		mutex_lock(&mig->lock);
+		n = vfio_mig_stream_fill(mig, chan);
+		final = mig->save.final;
+		session = mig->session;
+		pos = st->pos;
+		mutex_unlock(&mig->lock);
+		if (n <= 0) {
+			if (n < 0 && !done)
+				return n;
+			break;
 		}
-		n = min_t(u64, len, sv->staged - sv->staged_pos);
-		if (copy_to_user(buf, mig->window + sv->staged_pos, n))
+		n = min_t(size_t, len, n);
+		/* Only this channel's I/O writes the bytes: no lock needed. */
+		if (copy_to_user(buf, st->buf + pos, n))
 			return done ? done : -EFAULT;
-		sv->staged_pos += n;
+		mutex_lock(&mig->lock);
+		if (mig->owner == chan && mig->session == session)
+			st->pos = pos + n;
+		mutex_unlock(&mig->lock);
 		buf += n;
 		len -= n;
 		done += n;
 	}
 	/* Nothing now: the temporary end of pre-copy, or the real end. */
-	if (!done && !sv->final)
+	if (!done && !final)
 		return -ENOMSG;
 	return done;
 }
 
 /**
  * vfio_mig_stream_write() - hand the next bytes of a stream to the device
- * @mig: the migration device, locked, with a load session
+ * @mig: the migration device, not locked
+ * @chan: the channel writing, which must own the load session
  * @buf: user buffer
  * @len: its size
  *
- * Return: @len; -EFAULT; or the decoder's (or device's) error, which puts
- * the device in the error state.
+ * Return: bytes consumed; -EFAULT; -ENODEV (v2) or -EBUSY / -EINVAL
+ * (management) once @chan has no load session; or the decoder's (or
+ * device's) error, which puts the device in the error state.
  */
 ssize_t vfio_mig_stream_write(struct vfio_mig_device *mig,
+			      struct vfio_mig_chan *chan,
 			      const char __user *buf, size_t len)
 {
+	struct vfio_mig_stage *st = &chan->stage;
 	ssize_t done = 0;
 	size_t n;
 	int ret;
 
-	lockdep_assert_held(&mig->lock);
 	while (len) {
-		n = min(len, mig->window_size);
-		if (copy_from_user(mig->window, buf, n))
+		n = min(len, st->size);
+		if (copy_from_user(st->buf, buf, n))
 			return done ? done : -EFAULT;
-		ret = vfio_mig_load_feed(mig, mig->window, n);
-		if (ret) {
-			vfio_mig_fail(mig);
-			return ret;
+		mutex_lock(&mig->lock);
+		if (mig->owner != chan) {
+			ret = vfio_mig_stream_gone(mig, chan);
+		} else if (!mig->load.active) {
+			ret = -EINVAL;
+		} else {
+			ret = vfio_mig_load_feed(mig, st->buf, n);
+			if (ret)
+				vfio_mig_fail(mig);
 		}
+		mutex_unlock(&mig->lock);
+		/* A refused stream is reported at once, not at the next call. */
+		if (ret)
+			return ret;
 		buf += n;
 		len -= n;
 		done += n;
+		cond_resched();
 	}
 	return done;
 }

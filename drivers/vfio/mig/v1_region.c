@@ -12,6 +12,11 @@
  * says how long it is; reading pending_bytes acknowledges it. Resuming:
  * the user writes a piece into the window and then its length into
  * data_size, which returns once the device consumed it.
+ *
+ * The region is one channel (struct vfio_mig_chan): a session it opened
+ * by a device_state write is its own, and while another channel (a v2
+ * data fd, the management channel) owns one, the data path answers
+ * -EBUSY. The window is the region's staging buffer and no one else's.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -23,47 +28,57 @@
 #define HDR(field)	offsetof(struct vfio_device_migration_info, field)
 #define HDR_SIZE(field)	sizeof_field(struct vfio_device_migration_info, field)
 
-static bool saving(struct vfio_mig_device *mig)
+/*
+ * The data path (pending_bytes, data_offset, data_size and the window)
+ * acts on a session only when the v1 region owns it; while another
+ * channel owns one, it is not the v1 user's to read or change.
+ */
+static int vfio_mig_v1_data_check(struct vfio_mig_device *mig)
 {
-	return mig->save.active;
+	return vfio_mig_may_drive(mig, &mig->v1) ? 0 : -EBUSY;
 }
 
-static bool resuming(struct vfio_mig_device *mig)
+static bool vfio_mig_v1_saving(struct vfio_mig_device *mig)
 {
-	return mig->load.active;
+	return mig->owner == &mig->v1 && mig->save.active;
+}
+
+static bool vfio_mig_v1_resuming(struct vfio_mig_device *mig)
+{
+	return mig->owner == &mig->v1 && mig->load.active;
 }
 
 /* Reading data_offset while saving: stage a piece unless one is staged. */
-static int stage(struct vfio_mig_device *mig)
+static int vfio_mig_v1_stage(struct vfio_mig_device *mig)
 {
+	struct vfio_mig_stage *st = &mig->v1.stage;
 	ssize_t n;
 
-	if (mig->save.staged)
+	if (st->len)
 		return 0;
-	n = vfio_mig_save_next(mig, mig->window, mig->window_size);
+	n = vfio_mig_save_next(mig, st->buf, st->size);
 	if (n < 0) {
 		dev_warn_ratelimited(mig->vdev->dev,
 				     "saving device state failed: %zd\n", n);
 		vfio_mig_fail(mig);
 		return n;
 	}
-	mig->save.staged = n;
+	st->len = n;
+	st->pos = 0;
 	return 0;
 }
 
-/* The data path belongs to a v2 session while one is open. */
-static bool v2_owned(struct vfio_mig_device *mig)
+static int vfio_mig_header_read(struct vfio_mig_device *mig, u64 pos,
+				size_t count, u64 *val)
 {
-	return mig->owner == VFIO_MIG_OWNER_V2;
-}
-
-static int header_read(struct vfio_mig_device *mig, u64 pos, size_t count,
-		       u64 *val)
-{
+	struct vfio_mig_stage *st = &mig->v1.stage;
 	int ret;
 
-	if (pos != HDR(device_state) && v2_owned(mig))
-		return -EBUSY;
+	if (pos != HDR(device_state)) {
+		ret = vfio_mig_v1_data_check(mig);
+		if (ret)
+			return ret;
+	}
 	switch (pos) {
 	case HDR(device_state):
 		if (count != HDR_SIZE(device_state))
@@ -79,14 +94,15 @@ static int header_read(struct vfio_mig_device *mig, u64 pos, size_t count,
 		if (count != HDR_SIZE(pending_bytes))
 			return -EINVAL;
 		/* Reading it acknowledges the staged piece. */
-		mig->save.staged = 0;
-		*val = saving(mig) ? vfio_mig_save_pending(mig) : 0;
+		st->len = 0;
+		st->pos = 0;
+		*val = vfio_mig_v1_saving(mig) ? vfio_mig_save_pending(mig) : 0;
 		return 0;
 	case HDR(data_offset):
 		if (count != HDR_SIZE(data_offset))
 			return -EINVAL;
-		if (saving(mig)) {
-			ret = stage(mig);
+		if (vfio_mig_v1_saving(mig)) {
+			ret = vfio_mig_v1_stage(mig);
 			if (ret)
 				return ret;
 		}
@@ -95,29 +111,34 @@ static int header_read(struct vfio_mig_device *mig, u64 pos, size_t count,
 	case HDR(data_size):
 		if (count != HDR_SIZE(data_size))
 			return -EINVAL;
-		*val = saving(mig) ? mig->save.staged : 0;
+		*val = vfio_mig_v1_saving(mig) ? st->len : 0;
 		return 0;
 	}
 	return -EINVAL;
 }
 
-static int header_write(struct vfio_mig_device *mig, u64 pos, size_t count,
-			u64 val)
+static int vfio_mig_header_write(struct vfio_mig_device *mig, u64 pos,
+				 size_t count, u64 val)
 {
+	unsigned int did;
 	int ret;
 
 	switch (pos) {
 	case HDR(device_state):
 		if (count != HDR_SIZE(device_state))
 			return -EINVAL;
-		return vfio_mig_set_state(mig, val, VFIO_MIG_OWNER_V1);
+		return vfio_mig_set_state(mig, val, &mig->v1, &did);
 	case HDR(data_size):
-		if (v2_owned(mig))
-			return -EBUSY;
-		if (count != HDR_SIZE(data_size) || !resuming(mig))
+		if (count != HDR_SIZE(data_size))
+			return -EINVAL;
+		ret = vfio_mig_v1_data_check(mig);
+		if (ret)
+			return ret;
+		if (!vfio_mig_v1_resuming(mig))
 			return -EINVAL;
 		if (val > mig->window_size)
 			return -EINVAL;	/* nothing consumed, state kept */
+		/* The decoder copies what it checks out of the window. */
 		ret = vfio_mig_load_feed(mig, mig->window, val);
 		if (ret)
 			vfio_mig_fail(mig);
@@ -126,56 +147,68 @@ static int header_write(struct vfio_mig_device *mig, u64 pos, size_t count,
 	return -EINVAL;
 }
 
-static ssize_t header_rw(struct vfio_mig_device *mig, char __user *buf,
-			 size_t count, u64 pos, bool write)
+/* Header fields travel at their own width, in the CPU's byte order. */
+static ssize_t vfio_mig_header_rw(struct vfio_mig_device *mig,
+				  char __user *buf, size_t count, u64 pos,
+				  bool write)
 {
 	u64 val = 0;
+	u32 val32;
 	int ret;
 
-	if (count != 4 && count != 8)
+	if (count != sizeof(u32) && count != sizeof(u64))
 		return -EINVAL;
 	if (write) {
-		if (copy_from_user(&val, buf, count))
+		if (count == sizeof(u32)) {
+			if (copy_from_user(&val32, buf, count))
+				return -EFAULT;
+			val = val32;
+		} else if (copy_from_user(&val, buf, count)) {
 			return -EFAULT;
+		}
 		mutex_lock(&mig->lock);
-		ret = header_write(mig, pos, count, val);
+		ret = vfio_mig_header_write(mig, pos, count, val);
 		mutex_unlock(&mig->lock);
 		return ret ? ret : count;
 	}
 	mutex_lock(&mig->lock);
-	ret = header_read(mig, pos, count, &val);
+	ret = vfio_mig_header_read(mig, pos, count, &val);
 	mutex_unlock(&mig->lock);
 	if (ret)
 		return ret;
-	/* Little endian machines only: the low bytes hold a u32. */
-	if (copy_to_user(buf, &val, count))
-		return -EFAULT;
-	return count;
+	if (count == sizeof(u32)) {
+		val32 = val;
+		ret = copy_to_user(buf, &val32, count);
+	} else {
+		ret = copy_to_user(buf, &val, count);
+	}
+	return ret ? -EFAULT : count;
 }
 
 /*
- * The window is plain memory that the user owns between handshakes, like
- * its mmap; the lock only keeps the session from changing under a copy.
- * A fault on @buf cannot come back here: the window's own mmap is
- * populated at mmap time.
+ * The window is the v1 user's own memory between handshakes, like its
+ * mmap: it is copied without the lock, so a user buffer that faults
+ * slowly holds up nobody else. The lock only checks that no other
+ * channel owns a session; the window is never staged into by one.
  */
-static ssize_t window_rw(struct vfio_mig_device *mig, char __user *buf,
-			 size_t count, u64 off, bool write)
+static ssize_t vfio_mig_window_rw(struct vfio_mig_device *mig,
+				  char __user *buf, size_t count, u64 off,
+				  bool write)
 {
 	unsigned long left;
+	int ret;
 
 	if (off >= mig->window_size || count > mig->window_size - off)
 		return -EINVAL;
 	mutex_lock(&mig->lock);
-	if (v2_owned(mig)) {
-		mutex_unlock(&mig->lock);
-		return -EBUSY;
-	}
+	ret = vfio_mig_v1_data_check(mig);
+	mutex_unlock(&mig->lock);
+	if (ret)
+		return ret;
 	if (write)
 		left = copy_from_user(mig->window + off, buf, count);
 	else
 		left = copy_to_user(buf, mig->window + off, count);
-	mutex_unlock(&mig->lock);
 	return left ? -EFAULT : count;
 }
 
@@ -188,19 +221,24 @@ static ssize_t window_rw(struct vfio_mig_device *mig, char __user *buf,
  * @write: direction
  *
  * Return: @count, or -EINVAL for an access outside the header fields (at
- * their natural width) and the window, -EFAULT, or a state change's or a
+ * their natural width) and the window, and for any access to a device
+ * that is migrated out of band only; -EBUSY for the data path while
+ * another channel owns the session; -EFAULT; or a state change's or a
  * load's error.
  */
 ssize_t vfio_mig_region_rw(struct vfio_mig_device *mig, char __user *buf,
 			   size_t count, u64 pos, bool write)
 {
+	if (mig->out_of_band)
+		return -EINVAL;
 	if (!count)
 		return 0;
 	if (pos < sizeof(struct vfio_device_migration_info))
-		return header_rw(mig, buf, count, pos, write);
+		return vfio_mig_header_rw(mig, buf, count, pos, write);
 	if (pos < VFIO_MIG_WINDOW_OFFSET)
 		return -EINVAL;
-	return window_rw(mig, buf, count, pos - VFIO_MIG_WINDOW_OFFSET, write);
+	return vfio_mig_window_rw(mig, buf, count,
+				  pos - VFIO_MIG_WINDOW_OFFSET, write);
 }
 EXPORT_SYMBOL_GPL(vfio_mig_region_rw);
 
@@ -211,7 +249,7 @@ EXPORT_SYMBOL_GPL(vfio_mig_region_rw);
  * @pos: offset in the region of the mapping's first byte
  *
  * Return: 0, or -EINVAL for a mapping that is not inside the window or
- * not shared.
+ * not shared, or on a device migrated out of band only.
  */
 int vfio_mig_region_mmap(struct vfio_mig_device *mig,
 			 struct vm_area_struct *vma, u64 pos)
@@ -219,22 +257,18 @@ int vfio_mig_region_mmap(struct vfio_mig_device *mig,
 	u64 len = vma->vm_end - vma->vm_start;
 	u64 off;
 
-	if (!(vma->vm_flags & VM_SHARED) || !PAGE_ALIGNED(pos) ||
-	    pos < VFIO_MIG_WINDOW_OFFSET)
+	if (mig->out_of_band || !(vma->vm_flags & VM_SHARED) ||
+	    !PAGE_ALIGNED(pos) || pos < VFIO_MIG_WINDOW_OFFSET)
 		return -EINVAL;
 	off = pos - VFIO_MIG_WINDOW_OFFSET;
 	if (off >= mig->window_size || len > mig->window_size - off)
 		return -EINVAL;
-	/*
-	 * A mapping may outlive a v1 session and watch the window while a
-	 * v2 session stages its data there; the window never holds more
-	 * than the device's own state, which the user may read anyway.
-	 */
+	/* Only the v1 region stages in the window; no other channel's. */
 	return remap_vmalloc_range(vma, mig->window, off >> PAGE_SHIFT);
 }
 EXPORT_SYMBOL_GPL(vfio_mig_region_mmap);
 
-static int add_caps(struct vfio_mig_device *mig, struct vfio_info_cap *caps)
+static int vfio_mig_region_caps(struct vfio_mig_device *mig, struct vfio_info_cap *caps)
 {
 	struct vfio_region_info_cap_sparse_mmap *sparse;
 	struct vfio_region_info_cap_type type = {
@@ -300,7 +334,7 @@ int vfio_mig_region_info(struct vfio_mig_device *mig,
 		     VFIO_REGION_INFO_FLAG_MMAP | VFIO_REGION_INFO_FLAG_CAPS;
 	info.cap_offset = 0;
 
-	ret = add_caps(mig, &caps);
+	ret = vfio_mig_region_caps(mig, &caps);
 	if (ret)
 		goto out;
 	if (info.argsz < sizeof(info) + caps.size) {

@@ -14,7 +14,12 @@
  * a read of 0. Resuming, write() feeds the stream to the decoder.
  *
  * A data fd holds the migration device (vfio_mig_hold()) so it may outlive
- * the device fd; all its operations run under the migration device's lock.
+ * the device fd. It is the channel that owns its session: its bytes are
+ * staged in a buffer of its own, and while it owns a session the v1
+ * region and the management channel get -EBUSY. The device fd's v2
+ * requests drive that session; they are refused with -EBUSY while
+ * another channel owns one. Closing the fd leaves the session to the next
+ * state change, as the uapi says.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -27,12 +32,14 @@
 #include "mig.h"
 
 struct vfio_mig_file {
+	struct vfio_mig_chan chan;	/* owns the session it was made for */
 	struct vfio_mig_device *mig;	/* held: vfio_mig_hold() */
+	struct mutex io_lock;		/* one read or write at a time */
 	bool saving;
 	bool disabled;			/* under mig->lock */
 };
 
-static struct vfio_mig_device *to_mig(struct vfio_device *vdev)
+static struct vfio_mig_device *vfio_mig_v2_to_mig(struct vfio_device *vdev)
 {
 	return vfio_mig_find(vdev);
 }
@@ -50,57 +57,83 @@ void vfio_mig_v2_disable_file(struct vfio_mig_device *mig)
 	}
 }
 
-static int file_release(struct inode *inode, struct file *filp)
+static int vfio_mig_file_release(struct inode *inode, struct file *filp)
 {
 	struct vfio_mig_file *f = filp->private_data;
 	struct vfio_mig_device *mig = f->mig;
 
 	mutex_lock(&mig->lock);
+	/*
+	 * The session stays, as the uapi wants (a state change ends it),
+	 * but nobody can read or write it any more.
+	 */
 	if (mig->file == f)
 		mig->file = NULL;
+	if (mig->owner == &f->chan)
+		mig->owner = &mig->v2;
 	mutex_unlock(&mig->lock);
+	kvfree(f->chan.stage.buf);
+	mutex_destroy(&f->io_lock);
 	kfree(f);
 	vfio_mig_put(mig);
 	return 0;
 }
 
-static ssize_t file_read(struct file *filp, char __user *buf, size_t len,
-			 loff_t *pos)
+static ssize_t vfio_mig_file_read(struct file *filp, char __user *buf,
+				  size_t len, loff_t *pos)
 {
 	struct vfio_mig_file *f = filp->private_data;
-	struct vfio_mig_device *mig = f->mig;
 	ssize_t ret;
 
-	mutex_lock(&mig->lock);
-	if (f->disabled)
-		ret = -ENODEV;
-	else if (!f->saving || !mig->save.active)
-		ret = -EINVAL;
-	else
-		ret = vfio_mig_stream_read(mig, buf, len);
-	mutex_unlock(&mig->lock);
+	if (!f->saving)
+		return -EINVAL;
+	if (mutex_lock_interruptible(&f->io_lock))
+		return -ERESTARTSYS;
+	ret = vfio_mig_stream_read(f->mig, &f->chan, buf, len);
+	mutex_unlock(&f->io_lock);
 	return ret;
 }
 
-static ssize_t file_write(struct file *filp, const char __user *buf,
-			  size_t len, loff_t *pos)
+static ssize_t vfio_mig_file_write(struct file *filp, const char __user *buf,
+				   size_t len, loff_t *pos)
 {
 	struct vfio_mig_file *f = filp->private_data;
-	struct vfio_mig_device *mig = f->mig;
 	ssize_t ret;
 
-	mutex_lock(&mig->lock);
-	if (f->disabled)
-		ret = -ENODEV;
-	else if (f->saving || !mig->load.active)
-		ret = -EINVAL;
-	else
-		ret = vfio_mig_stream_write(mig, buf, len);
-	mutex_unlock(&mig->lock);
+	if (f->saving)
+		return -EINVAL;
+	if (mutex_lock_interruptible(&f->io_lock))
+		return -ERESTARTSYS;
+	ret = vfio_mig_stream_write(f->mig, &f->chan, buf, len);
+	mutex_unlock(&f->io_lock);
 	return ret;
 }
 
-static long precopy_info(struct vfio_mig_file *f, void __user *arg)
+/*
+ * A saving fd is readable when a read would not fail with ENOMSG: data is
+ * pending or staged, the stream's end can be read (stop-copy), or the
+ * session is over (the read fails at once). A resuming fd is writable.
+ */
+static __poll_t vfio_mig_file_poll(struct file *filp, poll_table *wait)
+{
+	struct vfio_mig_file *f = filp->private_data;
+	struct vfio_mig_device *mig = f->mig;
+	__poll_t mask = 0;
+
+	poll_wait(filp, &mig->poll_wq, wait);
+	mutex_lock(&mig->lock);
+	if (f->disabled || mig->owner != &f->chan)
+		mask = EPOLLERR | EPOLLHUP;
+	else if (!f->saving)
+		mask = EPOLLOUT | EPOLLWRNORM;
+	else if (mig->save.final || vfio_mig_save_unread(mig) ||
+		 vfio_mig_save_pending(mig))
+		mask = EPOLLIN | EPOLLRDNORM;
+	mutex_unlock(&mig->lock);
+	return mask;
+}
+
+static long vfio_mig_precopy_info(struct vfio_mig_file *f, void __user *arg)
 {
 	size_t minsz = offsetofend(struct vfio_precopy_info, dirty_bytes);
 	struct vfio_mig_device *mig = f->mig;
@@ -116,10 +149,12 @@ static long precopy_info(struct vfio_mig_file *f, void __user *arg)
 
 	mutex_lock(&mig->lock);
 	v2 = vfio_mig_v1_to_v2(mig->state);
-	if (f->disabled || !f->saving || !sv->active ||
+	/* The uapi: -EINVAL unless this fd's session is in a PRE_COPY state. */
+	if (f->disabled || !f->saving || mig->owner != &f->chan ||
+	    !sv->active ||
 	    (v2 != VFIO_MIG_V2_PRE_COPY && v2 != VFIO_MIG_V2_PRE_COPY_P2P)) {
 		mutex_unlock(&mig->lock);
-		return f->disabled ? -ENODEV : -EINVAL;
+		return -EINVAL;
 	}
 	/*
 	 * Staged but unread bytes count too: they are still to be read.
@@ -129,7 +164,7 @@ static long precopy_info(struct vfio_mig_file *f, void __user *arg)
 	 * before a read starts the next round.
 	 */
 	pending = vfio_mig_save_pending(mig);
-	unread = sv->staged - sv->staged_pos;
+	unread = vfio_mig_save_unread(mig);
 	if (!sv->rounds && sv->sec < mig->nr_sections) {
 		info.initial_bytes = pending + unread;
 		info.dirty_bytes = 0;
@@ -146,84 +181,99 @@ static long precopy_info(struct vfio_mig_file *f, void __user *arg)
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
 }
 
-static long file_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+static long vfio_mig_file_ioctl(struct file *filp, unsigned int cmd,
+				unsigned long arg)
 {
 	if (cmd != VFIO_MIG_GET_PRECOPY_INFO)
 		return -ENOTTY;
-	return precopy_info(filp->private_data, (void __user *)arg);
+	return vfio_mig_precopy_info(filp->private_data, (void __user *)arg);
 }
 
 static const struct file_operations vfio_mig_file_fops = {
 	.owner = THIS_MODULE,
-	.read = file_read,
-	.write = file_write,
-	.unlocked_ioctl = file_ioctl,
+	.read = vfio_mig_file_read,
+	.write = vfio_mig_file_write,
+	.poll = vfio_mig_file_poll,
+	.unlocked_ioctl = vfio_mig_file_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.release = file_release,
+	.release = vfio_mig_file_release,
 };
 
-static struct file *open_file(struct vfio_mig_device *mig, bool saving)
+/* The data fd of the session that just opened, which it then owns. */
+static struct file *vfio_mig_open_file(struct vfio_mig_device *mig,
+				       bool saving)
 {
 	struct vfio_mig_file *f;
 	struct file *filp;
 	int ret;
 
+	lockdep_assert_held(&mig->lock);
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
 		return ERR_PTR(-ENOMEM);
+	f->chan.kind = VFIO_MIG_CHAN_V2;
+	f->chan.stage.size = mig->window_size;
+	f->chan.stage.buf = kvmalloc(f->chan.stage.size, GFP_KERNEL);
+	if (!f->chan.stage.buf) {
+		kfree(f);
+		return ERR_PTR(-ENOMEM);
+	}
+	mutex_init(&f->io_lock);
 	f->mig = mig;
 	f->saving = saving;
 	ret = vfio_mig_hold(mig);
-	if (ret) {
-		kfree(f);
-		return ERR_PTR(ret);
-	}
+	if (ret)
+		goto err_free;
 	filp = anon_inode_getfile("vfio_mig", &vfio_mig_file_fops, f,
 				  saving ? O_RDONLY : O_WRONLY);
 	if (IS_ERR(filp)) {
 		vfio_mig_put(mig);
-		kfree(f);
-		return filp;
+		ret = PTR_ERR(filp);
+		goto err_free;
 	}
 	stream_open(filp->f_inode, filp);
 	mig->file = f;
+	mig->owner = &f->chan;
 	return filp;
+
+err_free:
+	mutex_destroy(&f->io_lock);
+	kvfree(f->chan.stage.buf);
+	kfree(f);
+	return ERR_PTR(ret);
 }
 
-/* Does a v2 state have a data transfer session? */
-static bool has_session(u32 v2)
+/* One arc of the v2 state machine; a data fd if the arc opened a session. */
+static struct file *vfio_mig_v2_step(struct vfio_mig_device *mig, u32 next)
 {
-	return vfio_mig_v2_saving(v2) || v2 == VFIO_MIG_V2_RESUMING;
-}
-
-/* One arc of the v2 state machine. */
-static struct file *step(struct vfio_mig_device *mig, u32 cur, u32 next)
-{
+	struct file *filp;
+	unsigned int did;
 	u32 v1;
 	int ret;
 
 	if (vfio_mig_v2_to_v1(next, &v1))
 		return ERR_PTR(-EINVAL);
-	ret = vfio_mig_set_state(mig, v1, VFIO_MIG_OWNER_V2);
+	ret = vfio_mig_set_state(mig, v1, &mig->v2, &did);
 	if (ret)
 		return ERR_PTR(ret);
-	/* Moving inside the saving group keeps the session and its fd. */
-	if (has_session(cur) && !vfio_mig_v2_saving(next))
-		vfio_mig_v2_disable_file(mig);
-	if (has_session(next) && !vfio_mig_v2_saving(cur)) {
-		struct file *filp = open_file(mig, next != VFIO_MIG_V2_RESUMING);
-
-		if (IS_ERR(filp))
-			vfio_mig_fail(mig);
-		return filp;
-	}
-	return NULL;
+	if (!(did & VFIO_MIG_DID_OPEN))
+		return NULL;
+	filp = vfio_mig_open_file(mig, next != VFIO_MIG_V2_RESUMING);
+	if (IS_ERR(filp))
+		vfio_mig_fail(mig);
+	return filp;
 }
 
-static struct file *v2_set_state(struct vfio_device *vdev,
-				 enum vfio_device_mig_state new_state)
+/* The v2 view of the device's one state, in values this kernel knows. */
+static u32 vfio_mig_v2_state(struct vfio_mig_device *mig)
 {
-	struct vfio_mig_device *mig = to_mig(vdev);
+	return vfio_mig_v1_to_v2_known(mig->state, VFIO_MIG_HAVE_PRECOPY);
+}
+
+static struct file *vfio_mig_v2_set_state(struct vfio_device *vdev,
+					  enum vfio_device_mig_state new_state)
+{
+	struct vfio_mig_device *mig = vfio_mig_v2_to_mig(vdev);
 	enum vfio_device_mig_state cur, next;
 	struct file *filp = NULL;
 	int ret;
@@ -231,11 +281,16 @@ static struct file *v2_set_state(struct vfio_device *vdev,
 	if (!mig)
 		return ERR_PTR(-ENODEV);
 	mutex_lock(&mig->lock);
-	if (mig->owner == VFIO_MIG_OWNER_V1) {
+	/*
+	 * Another channel's session is not ours to walk through: refuse
+	 * before the core's walk sees a state it may not know (6.1 has no
+	 * PRE_COPY, which a v1 or management session may be in).
+	 */
+	if (!vfio_mig_may_drive(mig, &mig->v2)) {
 		filp = ERR_PTR(-EBUSY);
 		goto out;
 	}
-	cur = vfio_mig_v1_to_v2(mig->state);
+	cur = vfio_mig_v2_state(mig);
 	/*
 	 * Only a reset leaves ERROR: every request fails, ERROR itself
 	 * included, and the core's walk (which WARNs when started from
@@ -251,7 +306,7 @@ static struct file *v2_set_state(struct vfio_device *vdev,
 			filp = ERR_PTR(ret);
 			break;
 		}
-		filp = step(mig, cur, next);
+		filp = vfio_mig_v2_step(mig, next);
 		if (IS_ERR(filp))
 			break;
 		cur = next;
@@ -267,15 +322,15 @@ out:
 	return filp;
 }
 
-static int v2_get_state(struct vfio_device *vdev,
-			enum vfio_device_mig_state *state)
+static int vfio_mig_v2_get_state(struct vfio_device *vdev,
+				 enum vfio_device_mig_state *state)
 {
-	struct vfio_mig_device *mig = to_mig(vdev);
+	struct vfio_mig_device *mig = vfio_mig_v2_to_mig(vdev);
 
 	if (!mig)
 		return -ENODEV;
 	mutex_lock(&mig->lock);
-	*state = vfio_mig_v1_to_v2(mig->state);
+	*state = vfio_mig_v2_state(mig);
 	mutex_unlock(&mig->lock);
 	return 0;
 }
@@ -283,7 +338,7 @@ static int v2_get_state(struct vfio_device *vdev,
 static int __maybe_unused vfio_mig_v2_get_data_size(struct vfio_device *vdev,
 						    unsigned long *len)
 {
-	struct vfio_mig_device *mig = to_mig(vdev);
+	struct vfio_mig_device *mig = vfio_mig_v2_to_mig(vdev);
 
 	if (!mig)
 		return -ENODEV;
@@ -294,8 +349,8 @@ static int __maybe_unused vfio_mig_v2_get_data_size(struct vfio_device *vdev,
 }
 
 static const struct vfio_migration_ops vfio_mig_v2_ops = {
-	.migration_set_state = v2_set_state,
-	.migration_get_state = v2_get_state,
+	.migration_set_state = vfio_mig_v2_set_state,
+	.migration_get_state = vfio_mig_v2_get_state,
 	VFIO_MIG_V2_DATA_SIZE_OP
 };
 

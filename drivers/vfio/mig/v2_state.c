@@ -68,6 +68,30 @@ u32 vfio_mig_v1_to_v2(u32 v1)
 }
 
 /**
+ * vfio_mig_v1_to_v2_known() - the v2 state a kernel's uapi can name
+ * @v1: a device_state the framework holds
+ * @have_precopy: the kernel knows the PRE_COPY states (6.2 and later)
+ *
+ * Without PRE_COPY in the uapi, a pre-copy that another channel (the v1
+ * region, the management channel) runs is reported as what the device
+ * does meanwhile: it runs, with or without P2P.
+ *
+ * Return: the v2 state.
+ */
+u32 vfio_mig_v1_to_v2_known(u32 v1, bool have_precopy)
+{
+	u32 v2 = vfio_mig_v1_to_v2(v1);
+
+	if (have_precopy)
+		return v2;
+	if (v2 == VFIO_MIG_V2_PRE_COPY)
+		return VFIO_MIG_V2_RUNNING;
+	if (v2 == VFIO_MIG_V2_PRE_COPY_P2P)
+		return VFIO_MIG_V2_RUNNING_P2P;
+	return v2;
+}
+
+/**
  * vfio_mig_v2_saving() - is a v2 state one of the saving group?
  * @v2: a v2 state
  *

@@ -91,4 +91,36 @@ TEST(saving_group)
 	EXPECT_FALSE(vfio_mig_v2_saving(VFIO_MIG_V2_RESUMING));
 }
 
+/*
+ * A kernel without PRE_COPY (6.1) must never be told a state its uapi
+ * does not name, whichever channel runs a pre-copy: every state maps to
+ * a value below VFIO_MIG_V2_PRE_COPY there, and to itself on 6.2+.
+ */
+TEST(v2_get_state_6_1_names_only_known_states)
+{
+	static const u32 v1s[] = {
+		0, VFIO_MIG_V1_RUNNING, VFIO_MIG_V1_SAVING,
+		VFIO_MIG_V1_RUNNING | VFIO_MIG_V1_SAVING,
+		VFIO_MIG_V1_RESUMING, VFIO_MIG_V1_ERROR,
+		VFIO_MIG_V1_RUNNING | VFIO_MIG_V1_NDMA,
+		VFIO_MIG_V1_RUNNING | VFIO_MIG_V1_SAVING | VFIO_MIG_V1_NDMA,
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(v1s); i++) {
+		EXPECT_GT(VFIO_MIG_V2_PRE_COPY,
+			  vfio_mig_v1_to_v2_known(v1s[i], false))
+			TH_LOG("v1 %#x", v1s[i]);
+		EXPECT_EQ(vfio_mig_v1_to_v2(v1s[i]),
+			  vfio_mig_v1_to_v2_known(v1s[i], true));
+	}
+	EXPECT_EQ(VFIO_MIG_V2_RUNNING,
+		  vfio_mig_v1_to_v2_known(VFIO_MIG_V1_RUNNING |
+					  VFIO_MIG_V1_SAVING, false));
+	EXPECT_EQ(VFIO_MIG_V2_RUNNING_P2P,
+		  vfio_mig_v1_to_v2_known(VFIO_MIG_V1_RUNNING |
+					  VFIO_MIG_V1_SAVING |
+					  VFIO_MIG_V1_NDMA, false));
+}
+
 TEST_HARNESS_MAIN

@@ -467,8 +467,8 @@ TEST_F(v2, v2_session_excludes_v1)
 
 /*
  * VFIO_MIG_GET_PRECOPY_INFO works in the PRE_COPY states only: on a
- * STOP_COPY or RESUMING data fd it fails with EINVAL, and on the fd of an
- * ended session with ENODEV.
+ * STOP_COPY or RESUMING data fd, and on the fd of an ended session, it
+ * fails with EINVAL, as the uapi says.
  */
 TEST_F(v2, precopy_info_outside_precopy)
 {
@@ -479,7 +479,7 @@ TEST_F(v2, precopy_info_outside_precopy)
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-EINVAL, vfio_mig_v2_precopy_info(fd, &init, &dirty));
 	ASSERT_EQ(0, v2_set(&self->m.dev, V2_STOP, NULL));
-	EXPECT_EQ(-ENODEV, vfio_mig_v2_precopy_info(fd, &init, &dirty));
+	EXPECT_EQ(-EINVAL, vfio_mig_v2_precopy_info(fd, &init, &dirty));
 	close_fd(&fd);
 
 	ASSERT_EQ(0, v2_set(&self->m.dev, V2_RESUMING, &fd));

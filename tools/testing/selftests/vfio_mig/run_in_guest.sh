@@ -36,7 +36,7 @@ bindir=${VFIO_MIG_TESTS:-$top/build/tools/testing/selftests/vfio_mig}
 if [ $# -eq 0 ]; then
 	set -- mdma_regions mdma_dma mdma_lifecycle stress fail_nth \
 		mig_v1_region mig_v1_state mig_v1_save mig_v1_stream \
-		mig_v2_state mig_v2_save mig_v2_stream
+		mig_v2_state mig_v2_save mig_v2_stream mig_channels
 fi
 
 if [ -z "${VM_RUN_RESULTS:-}" ] && [ "${VFIO_MIG_IN_GUEST:-}" != 1 ]; then

@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Who may act on a migration session: the channel that opened it (the v1
+ * region, one v2 data fd, one file of /dev/vfio-mig) and nobody else.
+ * Also the management channel's limits (an open, registered device only),
+ * the reset against concurrent state changes, the data fd's poll and the
+ * device migrated out of band only, which has no region to reach.
+ *
+ * Each test is named after the defect it guards against.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <linux/vfio_mig.h>
+
+#include "kselftest_harness.h"
+#include "mig_v2_util.h"
+
+#define MDMA_TYPE_16M_OOB	"mdma-16m-oob"
+#define MGMT_DEV		"/dev/vfio-mig"
+
+/* Open /dev/vfio-mig and select @uuid: the fd, or -errno. */
+static int mgmt_open(const char *uuid)
+{
+	struct vfio_mig_mgmt_select sel = { .argsz = sizeof(sel) };
+	int fd = open(MGMT_DEV, O_RDWR);
+
+	if (fd < 0)
+		return -errno;
+	snprintf(sel.name, sizeof(sel.name), "%s", uuid);
+	if (ioctl(fd, VFIO_MIG_MGMT_SELECT, &sel)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int mgmt_set(int fd, uint32_t st)
+{
+	struct vfio_mig_mgmt_state s = { .argsz = sizeof(s),
+					 .device_state = st };
+
+	return ioctl(fd, VFIO_MIG_MGMT_SET_STATE, &s) ? -errno : 0;
+}
+
+static uint32_t mgmt_get(int fd)
+{
+	struct vfio_mig_mgmt_state s = { .argsz = sizeof(s) };
+
+	return ioctl(fd, VFIO_MIG_MGMT_GET_STATE, &s) ? NO_STATE :
+							 s.device_state;
+}
+
+static int mgmt_info(int fd, struct vfio_mig_mgmt_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->argsz = sizeof(*info);
+	return ioctl(fd, VFIO_MIG_MGMT_INFO, info) ? -errno : 0;
+}
+
+/* Read a whole saved stream from @fd (a management file) into @b. */
+static int mgmt_read_all(int fd, struct vfio_mig_v2_buf *b)
+{
+	return vfio_mig_v2_read_all(fd, b, 256UL << 20, NULL);
+}
+
+FIXTURE(chan) {
+	struct mdma src;
+	struct mdma dst;
+	struct vfio_mig_v1 v1;
+	struct vfio_mig_v2_buf stream;
+	int mgmt;
+	int mgmt2;
+};
+
+FIXTURE_SETUP(chan)
+{
+	const char *why = mdma_unavailable(MDMA_TYPE_16M);
+
+	self->src.dev.fd = -1;
+	self->dst.dev.fd = -1;
+	self->mgmt = -1;
+	self->mgmt2 = -1;
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, mdma_create(&self->src, MDMA_TYPE_16M))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->v1, &self->src.dev, false))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_map_bar2(&self->src)) TH_LOG("%s", vfio_errmsg());
+	mdma_pattern(self->src.map, self->src.mem_size, 0x1234);
+}
+
+FIXTURE_TEARDOWN(chan)
+{
+	close_fd(&self->mgmt);
+	close_fd(&self->mgmt2);
+	vfio_mig_v1_close(&self->v1);
+	mdma_destroy(&self->src);
+	mdma_destroy(&self->dst);
+	vfio_mig_v2_buf_free(&self->stream);
+}
+
+/*
+ * While a management file saves the device, the VMM's v1 data path is
+ * not its to touch: pending_bytes (whose read acknowledges a piece),
+ * data_offset (which stages one), data_size and the window all fail
+ * with EBUSY, device_state cannot be written, and the agent's stream is
+ * whole and loads.
+ */
+TEST_F(chan, mgmt_session_blocks_v1_data_path)
+{
+	uint64_t win = self->v1.data_offset, v64;
+	struct vfio_mig_mgmt_info info;
+	struct mdma_digest a, b;
+	uint8_t page[64] = { 0 };
+	uint32_t v32;
+	int fd;
+
+	self->mgmt = mgmt_open(self->src.uuid);
+	ASSERT_LE(0, self->mgmt);
+	ASSERT_EQ(0, mgmt_set(self->mgmt, ST_STOP_COPY));
+	/* The agent stages a first piece and reads part of it. */
+	ASSERT_EQ(0, vfio_mig_v2_read_all(self->mgmt, &self->stream, 256,
+					  NULL));
+	ASSERT_EQ(256, self->stream.len);
+	ASSERT_EQ(0, mgmt_info(self->mgmt, &info));
+	EXPECT_LT(0, info.pending_bytes);
+
+	EXPECT_EQ(-EBUSY, mig_rd(&self->v1, HDR_PENDING, &v64, 8));
+	EXPECT_EQ(-EBUSY, mig_rd(&self->v1, HDR_DATA_OFFSET, &v64, 8));
+	EXPECT_EQ(-EBUSY, mig_rd(&self->v1, HDR_DATA_SIZE, &v64, 8));
+	v64 = 16;
+	EXPECT_EQ(-EBUSY, mig_wr(&self->v1, HDR_DATA_SIZE, &v64, 8));
+	EXPECT_EQ(-EBUSY, mig_rd(&self->v1, win, page, sizeof(page)));
+	EXPECT_EQ(-EBUSY, mig_wr(&self->v1, win, page, sizeof(page)));
+	EXPECT_EQ(-EBUSY, mig_set(&self->v1, ST_RUNNING));
+	EXPECT_EQ(-EBUSY, mig_set(&self->v1, ST_RESUMING));
+	EXPECT_EQ(-EBUSY, v2_set(&self->src.dev, V2_RUNNING, &fd));
+	EXPECT_EQ(0, mig_rd(&self->v1, HDR_STATE, &v32, 4));
+	EXPECT_EQ(ST_STOP_COPY, v32);
+
+	/* The rest of the agent's stream, whole. */
+	ASSERT_EQ(0, mgmt_read_all(self->mgmt, &self->stream))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mgmt_set(self->mgmt, ST_STOP));
+
+	ASSERT_EQ(0, mdma_create(&self->dst, MDMA_TYPE_16M))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->stream.data,
+				 self->stream.len, 0))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &a));
+	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &b));
+	EXPECT_EQ(a.mem_crc32, b.mem_crc32);
+	EXPECT_EQ(a.regs_crc32, b.regs_crc32);
+}
+
+/*
+ * A session belongs to the management file that opened it, not to the
+ * channel: a second file may select the same device but cannot change
+ * its state, read its stream or see its pending bytes, and closing it
+ * leaves the first file's session alone.
+ */
+TEST_F(chan, mgmt_session_belongs_to_its_file)
+{
+	struct vfio_mig_mgmt_info info;
+	uint8_t buf[64];
+
+	self->mgmt = mgmt_open(self->src.uuid);
+	self->mgmt2 = mgmt_open(self->src.uuid);
+	ASSERT_LE(0, self->mgmt);
+	ASSERT_LE(0, self->mgmt2);
+	ASSERT_EQ(0, mgmt_set(self->mgmt, ST_STOP_COPY));
+
+	EXPECT_EQ(-EBUSY, mgmt_set(self->mgmt2, ST_RUNNING));
+	EXPECT_EQ(-EBUSY, mgmt_set(self->mgmt2, ST_STOP));
+	EXPECT_EQ(-1, read(self->mgmt2, buf, sizeof(buf)));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(-1, write(self->mgmt2, buf, sizeof(buf)));
+	EXPECT_EQ(EBUSY, errno);
+	ASSERT_EQ(0, mgmt_info(self->mgmt2, &info));
+	EXPECT_EQ(0, info.pending_bytes);
+	EXPECT_EQ(ST_STOP_COPY, mgmt_get(self->mgmt2));
+	close_fd(&self->mgmt2);
+
+	/* The owner's session survived the other file's close. */
+	EXPECT_EQ(ST_STOP_COPY, mgmt_get(self->mgmt));
+	ASSERT_EQ(0, mgmt_read_all(self->mgmt, &self->stream))
+		TH_LOG("%s", vfio_errmsg());
+	EXPECT_LT(self->src.mem_size, self->stream.len);
+	EXPECT_EQ(0, mgmt_set(self->mgmt, ST_RUNNING));
+}
+
+/*
+ * The management channel drives a device only while a user has it open:
+ * a closed device has no DMA context (running it would start DMA with
+ * nothing to pin through), so every change of state fails with ENODEV.
+ */
+TEST_F(chan, mgmt_refuses_closed_device)
+{
+	self->mgmt = mgmt_open(self->src.uuid);
+	ASSERT_LE(0, self->mgmt);
+	ASSERT_EQ(0, mdma_wr(&self->src, MDMA_REG_CTRL, MDMA_CTRL_ENABLE));
+	vfio_mig_v1_close(&self->v1);
+	munmap(self->src.map, self->src.mem_size);
+	self->src.map = NULL;
+	vfio_device_close(&self->src.dev);
+
+	EXPECT_EQ(-ENODEV, mgmt_set(self->mgmt, ST_STOP));
+	EXPECT_EQ(-ENODEV, mgmt_set(self->mgmt, ST_STOP_COPY));
+	EXPECT_EQ(-ENODEV, mgmt_set(self->mgmt, ST_RESUMING));
+	EXPECT_EQ(-ENODEV, mgmt_set(self->mgmt, ST_RUNNING));
+	EXPECT_EQ(ST_RUNNING, mgmt_get(self->mgmt));
+}
+
+/*
+ * Once removal of a device has begun (while a v2 data fd still holds
+ * it), a management file can no longer find it by name: the lookup
+ * never reads the name of the removed parent, and a new device of the
+ * same name is the one found.
+ */
+TEST_F(chan, mgmt_select_after_removal)
+{
+	char uuid[37];
+	int fd = -1;
+
+	memcpy(uuid, self->src.uuid, sizeof(uuid));
+	vfio_mig_v1_close(&self->v1);
+	ASSERT_EQ(0, v2_set(&self->src.dev, V2_STOP_COPY, &fd));
+	ASSERT_LE(0, fd);
+	mdma_destroy(&self->src);
+	ASSERT_FALSE(vfio_mdev_exists(uuid));
+
+	EXPECT_EQ(-ENODEV, mgmt_open(uuid));
+	/* The orphaned data fd fails cleanly. */
+	EXPECT_EQ(-ENODEV, fd_poke(fd));
+
+	/* A new instance under the same name is found. */
+	ASSERT_EQ(0, vfio_mdev_create(MDMA_PARENT, MDMA_TYPE_16M, uuid))
+		TH_LOG("%s", vfio_errmsg());
+	self->mgmt = mgmt_open(uuid);
+	EXPECT_LE(0, self->mgmt);
+	close_fd(&self->mgmt);
+	close_fd(&fd);
+	EXPECT_EQ(0, vfio_mdev_remove(uuid));
+}
+
+/*
+ * A v2 SET_STATE while a management file pre-copies the device is
+ * refused with EBUSY before the core walks any arc, and GET_STATE
+ * reports only states the running kernel's uapi names (6.1 has no
+ * PRE_COPY: the device runs).
+ */
+TEST_F(chan, v2_set_state_during_mgmt_precopy)
+{
+	const uint32_t targets[] = { V2_STOP, V2_RUNNING, V2_STOP_COPY,
+				     V2_RESUMING, V2_RUNNING_P2P };
+	uint32_t st;
+	unsigned int i;
+	int fd;
+
+	self->mgmt = mgmt_open(self->src.uuid);
+	ASSERT_LE(0, self->mgmt);
+	ASSERT_EQ(0, mgmt_set(self->mgmt, ST_PRE_COPY));
+	for (i = 0; i < ARRAY_SIZE(targets); i++) {
+		EXPECT_EQ(-EBUSY, v2_set(&self->src.dev, targets[i], &fd))
+			TH_LOG("-> %s", vfio_mig_v2_state_name(targets[i]));
+		close_fd(&fd);
+	}
+	st = v2_state(&self->src.dev);
+	EXPECT_EQ(kernel_has_precopy() ? V2_PRE_COPY : V2_RUNNING, st);
+	EXPECT_EQ(ST_PRE_COPY, mgmt_get(self->mgmt));
+	EXPECT_EQ(0, mgmt_set(self->mgmt, ST_RUNNING));
+}
+
+/*
+ * A data fd's poll says when a read would not fail with ENOMSG: at the
+ * temporary end of pre-copy it is not readable until the device dirties
+ * memory again; a stop-copy fd is readable to its end.
+ */
+TEST_F(chan, v2_fd_poll_at_temporary_end)
+{
+	struct pollfd p = { .events = POLLIN };
+	uint8_t buf[4096];
+	ssize_t n;
+	int fd;
+
+	if (!kernel_has_precopy())
+		SKIP(return, "no PRE_COPY before Linux 6.2");
+	vfio_mig_v1_close(&self->v1);
+	ASSERT_EQ(0, v2_set(&self->src.dev, V2_PRE_COPY, &fd));
+	p.fd = fd;
+	EXPECT_EQ(1, poll(&p, 1, 0));
+	EXPECT_TRUE(p.revents & POLLIN);
+	do {
+		n = fd_read(fd, buf, sizeof(buf));
+	} while (n > 0);
+	ASSERT_EQ(-ENOMSG, n);
+	p.revents = 0;
+	EXPECT_EQ(0, poll(&p, 1, 0)) TH_LOG("revents 0x%x", p.revents);
+
+	/* A write to device memory makes it readable, and wakes a poller. */
+	self->src.map[8192] ^= 0xff;
+	p.revents = 0;
+	EXPECT_EQ(1, poll(&p, 1, MDMA_TIMEOUT_MS));
+	EXPECT_TRUE(p.revents & POLLIN);
+	EXPECT_LT(0, fd_read(fd, buf, sizeof(buf)));
+
+	ASSERT_EQ(0, v2_set(&self->src.dev, V2_STOP_COPY, NULL));
+	p.revents = 0;
+	EXPECT_EQ(1, poll(&p, 1, 0));
+	EXPECT_TRUE(p.revents & POLLIN);
+	ASSERT_EQ(0, v2_set(&self->src.dev, V2_STOP, NULL));
+	p.revents = 0;
+	EXPECT_EQ(1, poll(&p, 1, 0));
+	EXPECT_TRUE(p.revents & (POLLERR | POLLHUP));
+	close_fd(&fd);
+}
+
+struct reset_race {
+	struct mdma *m;
+	struct vfio_mig_v1 *v1;
+	int stop;
+	unsigned int resets;
+};
+
+static void *resetter(void *arg)
+{
+	struct reset_race *r = arg;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		if (!vfio_device_reset(&r->m->dev))
+			r->resets++;
+	}
+	return NULL;
+}
+
+/*
+ * VFIO_DEVICE_RESET runs under the framework's lock: racing it with
+ * device_state writes (stop, pre-copy, stop-copy, which saves the config
+ * and needs the engine parked) never leaves a device that both protocols
+ * call RUNNING but that does not run, and never saves while DMA runs.
+ * After the race the device runs a descriptor to completion.
+ */
+TEST_F_TIMEOUT(chan, reset_serialised_with_state_changes, 300)
+{
+	const uint32_t seq[] = { ST_STOP, ST_RUNNING, ST_PRE_COPY,
+				 ST_STOP_COPY, ST_STOP, ST_RUNNING };
+	struct reset_race r = { &self->src, &self->v1, 0, 0 };
+	struct vfio_dma_buf guest;
+	unsigned int i, k, ok = 0;
+	uint64_t v64;
+	uint32_t err;
+	pthread_t t;
+
+	ASSERT_EQ(0, vfio_pci_config_write(&self->src.dev, PCI_COMMAND, 2,
+					   PCI_COMMAND_MEMORY |
+					   PCI_COMMAND_MASTER));
+	ASSERT_EQ(0, vfio_dma_alloc(&self->src.container, MIG_IOVA,
+				    1 << 20, &guest));
+	ASSERT_EQ(0, pthread_create(&t, NULL, resetter, &r));
+	for (i = 0; i < 300; i++) {
+		/* Keep the engine busy so a save has DMA to park. */
+		mdma_wr(&self->src, MDMA_REG_CTRL, MDMA_CTRL_ENABLE);
+		mdma_submit(&self->src, MDMA_CMD_FILL_GUEST, 0, MIG_IOVA,
+			    1 << 20, i);
+		for (k = 0; k < ARRAY_SIZE(seq); k++) {
+			if (mig_set(&self->v1, seq[k]))
+				break;
+			if (seq[k] == ST_STOP_COPY &&
+			    !mig_rd(&self->v1, HDR_DATA_OFFSET, &v64, 8))
+				ok++;
+		}
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(t, NULL);
+	TH_LOG("%u resets, %u stop-copy pieces staged", r.resets, ok);
+	EXPECT_LT(0, r.resets);
+
+	ASSERT_EQ(0, vfio_device_reset(&self->src.dev));
+	EXPECT_EQ(ST_RUNNING, mig_state(&self->v1));
+	EXPECT_EQ(V2_RUNNING, v2_state(&self->src.dev));
+	ASSERT_EQ(0, vfio_pci_config_write(&self->src.dev, PCI_COMMAND, 2,
+					   PCI_COMMAND_MEMORY |
+					   PCI_COMMAND_MASTER));
+	ASSERT_EQ(0, mdma_run(&self->src, MDMA_CMD_FILL_GUEST, 0, MIG_IOVA,
+			      4096, 0x5a5a5a5a, &err))
+		TH_LOG("%s", vfio_errmsg());
+	EXPECT_EQ(MDMA_ERR_NONE, err);
+	EXPECT_EQ(-1, mdma_check_byte(guest.vaddr, 4096, 0x5a));
+	vfio_dma_free(&self->src.container, &guest);
+}
+
+/*
+ * An instance migrated out of band only has no migration region at all:
+ * the VMM can neither find it nor reach it at its offset (read, write,
+ * mmap fail with EINVAL), so it cannot drive a migration the root agent
+ * owns.
+ */
+TEST(oob_region_unreachable)
+{
+	const uint64_t off = (uint64_t)VFIO_PCI_NUM_REGIONS << 40;
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	const char *why = mdma_unavailable(MDMA_TYPE_16M_OOB);
+	uint32_t v32 = VFIO_DEVICE_STATE_V1_SAVING;
+	struct mdma m = { .dev.fd = -1 };
+	void *p;
+
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, mdma_create(&m, MDMA_TYPE_16M_OOB))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, ioctl(m.dev.fd, VFIO_DEVICE_GET_INFO, &info));
+	EXPECT_EQ(VFIO_PCI_NUM_REGIONS, info.num_regions);
+
+	EXPECT_EQ(-1, pread(m.dev.fd, &v32, 4, off));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, pwrite(m.dev.fd, &v32, 4, off));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, pread(m.dev.fd, &v32, 4, off + 4096));
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, m.dev.fd,
+		 off + 4096);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	if (p != MAP_FAILED)
+		munmap(p, 4096);
+	mdma_destroy(&m);
+}
+
+TEST_HARNESS_MAIN
