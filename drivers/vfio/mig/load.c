@@ -57,10 +57,8 @@ int vfio_mig_load_begin(struct vfio_mig_device *mig)
 
 static void vfio_mig_load_report(struct vfio_mig_device *mig, int err)
 {
-	dev_warn_ratelimited(mig->vdev->dev,
-			     "migration stream refused: %s (%d)\n",
-			     vfio_mig_dec_reason_str(mig->load.dec.reason),
-			     err);
+	vfio_mig_warn(mig, "migration stream refused: %s (%d)\n",
+		      vfio_mig_dec_reason_str(mig->load.dec.reason), err);
 }
 
 /**

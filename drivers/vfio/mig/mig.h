@@ -29,6 +29,13 @@
 #include "v1_state.h"
 #include "v2_state.h"
 
+/*
+ * A warning about a device, by the name copied at creation: the parent
+ * device behind vdev->dev may be gone while a data fd still holds us.
+ */
+#define vfio_mig_warn(mig, fmt, ...)					\
+	pr_warn_ratelimited("vfio_mig %s: " fmt, (mig)->name, ##__VA_ARGS__)
+
 /* The region: the v1 header in the first page, the data window after it. */
 #define VFIO_MIG_WINDOW_OFFSET	PAGE_SIZE
 

@@ -44,9 +44,8 @@ static ssize_t vfio_mig_stream_fill(struct vfio_mig_device *mig,
 	if (st->pos == st->len) {
 		n = vfio_mig_save_next(mig, st->buf, st->size);
 		if (n < 0) {
-			dev_warn_ratelimited(mig->vdev->dev,
-					     "saving device state failed: %zd\n",
-					     n);
+			vfio_mig_warn(mig, "saving device state failed: %zd\n",
+				      n);
 			vfio_mig_fail(mig);
 			return n;
 		}

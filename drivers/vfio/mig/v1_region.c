@@ -58,8 +58,7 @@ static int vfio_mig_v1_stage(struct vfio_mig_device *mig)
 		return 0;
 	n = vfio_mig_save_next(mig, st->buf, st->size);
 	if (n < 0) {
-		dev_warn_ratelimited(mig->vdev->dev,
-				     "saving device state failed: %zd\n", n);
+		vfio_mig_warn(mig, "saving device state failed: %zd\n", n);
 		vfio_mig_fail(mig);
 		return n;
 	}
