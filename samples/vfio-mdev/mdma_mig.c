@@ -271,9 +271,14 @@ static int mdma_set_run_level(struct vfio_device *vdev,
 		mdma_irq_update(s);
 	}
 	mutex_unlock(&s->lock);
-	/* The engine parks at its next chunk; wait for it. */
+	/*
+	 * The engine parks at its next chunk. That chunk may be waiting in
+	 * vfio_pin_pages() on the VMM's memory, which may never come: this
+	 * wait is killable, and a killed caller gets -EINTR (the framework
+	 * then reports the error state) instead of hanging with its lock.
+	 */
 	if (level != VFIO_MIG_RUNNING)
-		flush_work(&s->dma_work);
+		return mdma_dma_park(s);
 	return 0;
 }
 
