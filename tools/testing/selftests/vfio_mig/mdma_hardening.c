@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -165,7 +166,7 @@ static void *race_ringer(void *arg)
 
 	while (!atomic_load(&r->stop)) {
 		if (mdma_wr(r->m, MDMA_REG_DOORBELL, 1)) {
-			r->err = errno ? errno : EIO;
+			r->err = EIO;
 			break;
 		}
 		atomic_fetch_add(&r->rings, 1);
@@ -201,8 +202,16 @@ static int race_unmap(struct race *r)
 
 static void *race_unmapper(void *arg)
 {
+	struct sched_param sp = { 0 };
 	struct race *r = arg;
 	int ret = 0;
+
+	/*
+	 * SCHED_IDLE: woken when .dma_unmap is done waiting, the unmapper
+	 * gets back to type1's lock late, after the engine had every chance
+	 * to pin the range again.
+	 */
+	pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
 
 	while (!ret && !atomic_load(&r->stop)) {
 		ret = race_unmap(r);
@@ -249,7 +258,7 @@ TEST_F_TIMEOUT(hard, doorbell_unmap_race, 180)
 	TH_LOG("%lu unmaps, %lu doorbells", atomic_load(&r.unmaps),
 	       atomic_load(&r.rings));
 	ASSERT_EQ(0, r.err) TH_LOG("%s", strerror(r.err));
-	EXPECT_LT(10, atomic_load(&r.unmaps));
+	EXPECT_LT(0, atomic_load(&r.unmaps));
 
 	/* Drain, then DMA on the range mapped again works. */
 	ASSERT_EQ(0, mdma_wr(m, MDMA_REG_CTRL, MDMA_CTRL_RESET));
@@ -559,7 +568,7 @@ static void *flip(void *arg)
 	return NULL;
 }
 
-#define FLIP_SECONDS	30
+#define FLIP_SECONDS	60
 #define CFG_CONFIG	72
 
 TEST_F_TIMEOUT(hard, config_load_window_race, 180)
