@@ -83,6 +83,19 @@ static inline void vfio_mig_vm_flags_set(struct vm_area_struct *vma,
 #endif
 
 /*
+ * Who frees a vfio_device: until 6.2 the core only calls the driver's
+ * .release, which must end with vfio_free_device(); since 6.2 the core
+ * frees the device itself once .release returns. Call this last in a
+ * .release.
+ */
+static inline void vfio_mig_release_free(struct vfio_device *vdev)
+{
+#if !VFIO_MIG_KERNEL_GE(6, 2)
+	vfio_free_device(vdev);
+#endif
+}
+
+/*
  * Protocol v2 pre-copy came in 6.2: the PRE_COPY states and their arcs in
  * the vfio core, VFIO_MIG_GET_PRECOPY_INFO and the mandatory
  * migration_get_data_size callback, which vfio_mig implements as

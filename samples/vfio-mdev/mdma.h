@@ -41,6 +41,7 @@
 #include <linux/ktime.h>
 #include <linux/mdev.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/vfio.h>
 #include <linux/vfio_mig.h>
@@ -136,7 +137,7 @@ struct mdma_state {
 	struct mdma_desc queue[MDMA_DMA_QUEUE_DEPTH];
 	unsigned int queue_head;
 	unsigned int queue_count;
-	bool running;			/* a descriptor left the queue */
+	bool running;			/* a descriptor left the queue; chunk_wq */
 	bool running_aborted;
 	struct mdma_desc running_desc;
 	u32 generation;			/* bumped by every reset */
@@ -144,10 +145,14 @@ struct mdma_state {
 	struct eventfd_ctx *msi_trigger;
 	bool intx_masked;
 	struct file *mem_file;		/* while open: owns BAR2 mappings */
+	bool open;			/* between open_device and close_device */
 
 	bool chunk_busy;		/* pinned or pinning; READ_ONCE() */
 	wait_queue_head_t chunk_wq;	/* woken when it is done */
 	struct page **pages;		/* VFIO_PIN_PAGES_MAX_ENTRIES */
+	spinlock_t fence_lock;		/* @fences */
+	struct list_head fences;	/* IOVA ranges being unmapped */
+	wait_queue_head_t fence_wq;	/* woken when a fence is lifted */
 	struct work_struct dma_work;
 	atomic_long_t pinned_pages;
 
@@ -194,7 +199,10 @@ void mdma_dma_kick(struct mdma_state *s);
 void mdma_dma_abort_locked(struct mdma_state *s);
 void mdma_dma_quiesce(struct mdma_state *s);
 void mdma_dma_wait_idle(struct mdma_state *s);
+int mdma_dma_park(struct mdma_state *s);
 void mdma_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length);
+void mdma_dma_init(struct mdma_state *s);
+void mdma_dma_release(struct mdma_state *s);
 
 /* mdma_irq.c */
 void mdma_irq_raise(struct mdma_state *s, u32 bits);

@@ -15,6 +15,29 @@
  * A reset bumps s->generation instead: the running descriptor is
  * abandoned and its result is dropped.
  *
+ * Fences. type1 calls .dma_unmap with its iommu->lock dropped, and takes
+ * the lock again afterwards to check that nothing of the range is pinned;
+ * if something is, it calls .dma_unmap again, and after ten such retries
+ * on the same mapping it hits a BUG_ON(). Aborting what is queued is not
+ * enough: a descriptor rung after .dma_unmap returned could pin the range
+ * again before type1 retakes its lock, and a guest ringing in a loop could
+ * do so every time. So .dma_unmap first fences the range: it adds it to
+ * s->fences, and before every chunk (under s->lock and s->fence_lock, in
+ * mdma_chunk_begin()) the engine refuses to pin a page of a fenced range:
+ * the descriptor ends with MDMA_ERR_ABORTED, as one the unmap caught in
+ * flight. The fence must stay up until type1 has removed the mapping,
+ * which it does before the VFIO_IOMMU_UNMAP_DMA ioctl (the only caller of
+ * .dma_unmap) returns to user space, and must come down then, so that a
+ * VMM can map the same IOVA again and run DMA on it. It does so exactly:
+ * the fence is lifted by a task_work queued on the unmapping task with
+ * TWA_RESUME, which runs when that task returns to user space. Further
+ * .dma_unmap calls of the same ioctl (type1's retries, more mappings in
+ * the range) widen the task's fence instead of adding one. A fence that
+ * cannot be set up (no memory, or a caller that will not return to user
+ * space) leaves the range unfenced, as before. The release of the
+ * instance waits until every fence is lifted, so the task_work never
+ * outlives the instance it points to.
+ *
  * FILL_GUEST writes byte i of the destination (counted from the start of
  * the descriptor) with byte (i % 4) of PATTERN in little-endian order.
  *
@@ -29,6 +52,8 @@
 #include <linux/iommu.h>
 #include <linux/minmax.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/task_work.h>
 
 #include "mdma.h"
 
@@ -36,13 +61,18 @@
 /* Not an MDMA_ERR_*: the descriptor stopped for the device to stop. */
 #define MDMA_PARKED		U32_MAX
 
+/*
+ * Only an open device runs DMA: pinning needs a user of the container,
+ * and a closed device can still be driven to RUNNING by the management
+ * channel (with a loaded queue) or by vfio_mig_close() itself.
+ */
 static bool mdma_engine_on(struct mdma_state *s)
 {
-	return (s->regs.ctrl & MDMA_CTRL_ENABLE) &&
+	return s->open && (s->regs.ctrl & MDMA_CTRL_ENABLE) &&
 	       s->run_level == VFIO_MIG_RUNNING;
 }
 
-/* Queue the work item if there is anything to run. */
+/* Queue the work item if there is anything to run and the device is open. */
 void mdma_dma_kick(struct mdma_state *s)
 {
 	lockdep_assert_held(&s->lock);
@@ -85,6 +115,19 @@ void mdma_dma_wait_idle(struct mdma_state *s)
 	wait_event(s->chunk_wq, !READ_ONCE(s->chunk_busy));
 }
 
+/*
+ * Wait until no descriptor runs, after the run level dropped: the running
+ * one parks or ends at its next chunk, and the work item takes no other
+ * while the level is not VFIO_MIG_RUNNING. Return 0, or -EINTR if the
+ * caller was killed first.
+ */
+int mdma_dma_park(struct mdma_state *s)
+{
+	if (wait_event_killable(s->chunk_wq, !READ_ONCE(s->running)))
+		return -EINTR;
+	return 0;
+}
+
 /* The guest side of a descriptor; false if it has none. */
 static bool mdma_desc_iova(const struct mdma_desc *d, u64 *iova)
 {
@@ -99,6 +142,128 @@ static bool mdma_desc_iova(const struct mdma_desc *d, u64 *iova)
 	default:
 		return false;
 	}
+}
+
+/* An IOVA range being unmapped, fenced until its unmapper leaves type1. */
+struct mdma_fence {
+	struct list_head node;		/* in s->fences */
+	struct callback_head twork;	/* mdma_fence_lift() */
+	struct mdma_state *s;
+	struct task_struct *task;	/* the unmapping task */
+	u64 iova;
+	u64 last;			/* inclusive */
+};
+
+/* Runs as the unmapping task returns to user space: type1 is done. */
+static void mdma_fence_lift(struct callback_head *cb)
+{
+	struct mdma_fence *f = container_of(cb, struct mdma_fence, twork);
+	struct mdma_state *s = f->s;
+
+	/* @s may go as soon as the lock is dropped: touch nothing after. */
+	spin_lock(&s->fence_lock);
+	list_del(&f->node);
+	wake_up_all(&s->fence_wq);
+	spin_unlock(&s->fence_lock);
+	kfree(f);
+}
+
+/* Fence [@iova, @last] until the current task leaves the kernel. */
+static void mdma_fence_arm(struct mdma_state *s, u64 iova, u64 last)
+{
+	struct mdma_fence *f, *nf;
+
+	if (current->flags & (PF_KTHREAD | PF_EXITING))
+		return;
+	nf = kzalloc(sizeof(*nf), GFP_KERNEL);
+
+	spin_lock(&s->fence_lock);
+	list_for_each_entry(f, &s->fences, node) {
+		if (f->task == current) {
+			f->iova = min(f->iova, iova);
+			f->last = max(f->last, last);
+			spin_unlock(&s->fence_lock);
+			kfree(nf);
+			return;
+		}
+	}
+	if (!nf) {
+		spin_unlock(&s->fence_lock);
+		return;
+	}
+	nf->s = s;
+	nf->task = current;
+	nf->iova = iova;
+	nf->last = last;
+	init_task_work(&nf->twork, mdma_fence_lift);
+	list_add(&nf->node, &s->fences);
+	spin_unlock(&s->fence_lock);
+
+	/*
+	 * Only this task adds its own fence, and it is inside an ioctl, so
+	 * its task_work cannot run before this returns.
+	 */
+	if (task_work_add(current, &nf->twork, TWA_RESUME)) {
+		spin_lock(&s->fence_lock);
+		list_del(&nf->node);
+		spin_unlock(&s->fence_lock);
+		kfree(nf);
+	}
+}
+
+/* Does [@iova, @last] touch a fenced range? */
+static bool mdma_fenced(struct mdma_state *s, u64 iova, u64 last)
+{
+	struct mdma_fence *f;
+	bool ret = false;
+
+	spin_lock(&s->fence_lock);
+	list_for_each_entry(f, &s->fences, node) {
+		if (f->iova <= last && iova <= f->last) {
+			ret = true;
+			break;
+		}
+	}
+	spin_unlock(&s->fence_lock);
+	return ret;
+}
+
+static bool mdma_fences_lifted(struct mdma_state *s)
+{
+	bool ret;
+
+	spin_lock(&s->fence_lock);
+	ret = list_empty(&s->fences);
+	spin_unlock(&s->fence_lock);
+	return ret;
+}
+
+void mdma_dma_init(struct mdma_state *s)
+{
+	init_waitqueue_head(&s->chunk_wq);
+	INIT_WORK(&s->dma_work, mdma_dma_work);
+	atomic_long_set(&s->pinned_pages, 0);
+	spin_lock_init(&s->fence_lock);
+	INIT_LIST_HEAD(&s->fences);
+	init_waitqueue_head(&s->fence_wq);
+}
+
+/*
+ * The instance goes: the device is closed, so nothing queues the work
+ * item again. Wait for it, and for the unmapping tasks to lift their
+ * fences: they are on their way back to user space.
+ */
+void mdma_dma_release(struct mdma_state *s)
+{
+	cancel_work_sync(&s->dma_work);
+	wait_event(s->fence_wq, mdma_fences_lifted(s));
+}
+
+static u64 mdma_range_last(u64 start, u64 length)
+{
+	u64 last = start + length - 1;
+
+	return last < start ? U64_MAX : last;
 }
 
 static bool mdma_desc_overlaps(const struct mdma_desc *d, u64 iova,
@@ -122,6 +287,10 @@ void mdma_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
 	struct mdma_state *s = vdev_to_mdma(vdev);
 	unsigned int i;
 
+	if (!length)
+		return;
+	/* First the fence: from here on no chunk starts in the range. */
+	mdma_fence_arm(s, iova, mdma_range_last(iova, length));
 	mutex_lock(&s->lock);
 	for (i = 0; i < s->queue_count; i++) {
 		struct mdma_desc *d =
@@ -179,15 +348,18 @@ static void mdma_dma_copy(struct mdma_state *s, const struct mdma_desc *d,
 }
 
 /*
- * Before each chunk: stop for an abort, park for a stopped device, or
- * claim the chunk (s->chunk_busy) for pinning.
+ * Before each chunk: stop for an abort or a fence on the @npage pages at
+ * @base, park for a stopped device, or claim the chunk (s->chunk_busy)
+ * for pinning.
  */
-static u32 mdma_chunk_begin(struct mdma_state *s, u32 generation)
+static u32 mdma_chunk_begin(struct mdma_state *s, u32 generation, u64 base,
+			    int npage)
 {
 	u32 ret = MDMA_ERR_NONE;
 
 	mutex_lock(&s->lock);
-	if (s->running_aborted || s->generation != generation)
+	if (s->running_aborted || s->generation != generation || !s->open ||
+	    mdma_fenced(s, base, mdma_range_last(base, (u64)npage << PAGE_SHIFT)))
 		ret = MDMA_ERR_ABORTED;
 	else if (s->run_level != VFIO_MIG_RUNNING)
 		ret = MDMA_PARKED;
@@ -251,7 +423,7 @@ static u32 mdma_dma_run(struct mdma_state *s, struct mdma_desc *d,
 		u32 stop;
 		int ret;
 
-		stop = mdma_chunk_begin(s, generation);
+		stop = mdma_chunk_begin(s, generation, base, npage);
 		if (stop) {
 			d->progress = done;
 			return stop;
@@ -296,7 +468,7 @@ void mdma_dma_work(struct work_struct *work)
 		d = s->queue[s->queue_head];
 		s->queue_head = (s->queue_head + 1) % MDMA_DMA_QUEUE_DEPTH;
 		s->queue_count--;
-		s->running = true;
+		WRITE_ONCE(s->running, true);
 		s->running_desc = d;
 		s->running_aborted = d.aborted;
 		s->regs.status |= MDMA_STATUS_BUSY;
@@ -306,7 +478,8 @@ void mdma_dma_work(struct work_struct *work)
 		err = mdma_dma_run(s, &d, generation);
 
 		mutex_lock(&s->lock);
-		s->running = false;
+		WRITE_ONCE(s->running, false);
+		wake_up_all(&s->chunk_wq);
 		if (err == MDMA_PARKED && generation == s->generation) {
 			/* Back to the head of the queue; its slot was kept. */
 			s->queue_head = (s->queue_head + MDMA_DMA_QUEUE_DEPTH - 1) %

@@ -9,6 +9,12 @@
  * disabled. INTx is level-triggered and automasked: signalling it masks
  * it, and VFIO_IRQ_SET_ACTION_UNMASK unmasks it and signals again if the
  * condition still holds. Clearing IRQ_STATUS does not unmask.
+ *
+ * VFIO_DEVICE_SET_IRQS: vfio_set_irqs_validate_and_prepare() lets a count
+ * of 0 through with any data type, and then copies no data. Only
+ * TRIGGER with DATA_NONE gives count 0 a meaning (tear the trigger down);
+ * count 0 with DATA_BOOL or DATA_EVENTFD, and MASK or UNMASK with count 0,
+ * fail with -EINVAL and change nothing.
  */
 #include <linux/eventfd.h>
 #include <linux/vfio.h>
@@ -175,6 +181,11 @@ static int mdma_irq_intx_mask(struct mdma_state *s, struct vfio_irq_set *hdr,
 int mdma_set_irqs(struct mdma_state *s, struct vfio_irq_set *hdr, void *data)
 {
 	u32 action = hdr->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK;
+	u32 type = hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
+
+	/* No data was copied: nothing to read a bool or an fd from. */
+	if (type != VFIO_IRQ_SET_DATA_NONE && (!hdr->count || !data))
+		return -EINVAL;
 
 	switch (hdr->index) {
 	case VFIO_PCI_INTX_IRQ_INDEX:

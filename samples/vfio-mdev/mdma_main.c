@@ -156,9 +156,7 @@ int mdma_init_dev(struct vfio_device *vdev)
 	}
 
 	mutex_init(&s->lock);
-	init_waitqueue_head(&s->chunk_wq);
-	INIT_WORK(&s->dma_work, mdma_dma_work);
-	atomic_long_set(&s->pinned_pages, 0);
+	mdma_dma_init(s);
 	mdma_workload_init(s);
 	mdma_pci_init(s);
 
@@ -181,16 +179,23 @@ err_free:
 	return ret;
 }
 
+/*
+ * The last reference is gone: the device is closed, so no DMA can be
+ * queued (see mdma_dma_kick()); nothing of the instance may run after
+ * this, not the DMA work item and not the workload.
+ */
 void mdma_release_dev(struct vfio_device *vdev)
 {
 	struct mdma_state *s = vdev_to_mdma(vdev);
 
-	vfio_mig_destroy(s->mig);
 	mdma_workload_destroy(s);
+	mdma_dma_release(s);
+	vfio_mig_destroy(s->mig);
 	mutex_destroy(&s->lock);
 	kfree(s->pages);
 	vfree(s->mem);
 	mdma_budget_release(s->mem_size);
+	vfio_mig_release_free(vdev);
 }
 
 static int mdma_probe(struct mdev_device *mdev)

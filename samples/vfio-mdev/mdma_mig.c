@@ -97,42 +97,120 @@ static int mdma_config_save(struct vfio_device *vdev, void *buf, size_t len)
 	return sizeof(*c);
 }
 
-/* Everything is checked before anything is applied. */
+/* The guest side of a saved descriptor, as mdma_dma_run() takes it. */
+static bool mdma_saved_desc_iova(u32 cmd, u64 src, u64 dst, u64 *iova)
+{
+	switch (cmd) {
+	case MDMA_CMD_DEV_TO_GUEST:
+	case MDMA_CMD_FILL_GUEST:
+		*iova = dst;
+		return true;
+	case MDMA_CMD_GUEST_TO_DEV:
+		*iova = src;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * A queued descriptor holds whatever DOORBELL copied from the registers,
+ * so an undefined command or length may wait in the queue: the engine
+ * refuses it when it gets there. Progress is made only by the engine: a
+ * descriptor that made some is one it could run, parked between two
+ * chunks, so it stopped short of its end, and its guest side stopped on
+ * a page boundary.
+ */
+static int mdma_saved_desc_check(const struct mdma_saved_desc *d)
+{
+	u32 len = le32_to_cpu(d->len), progress = le32_to_cpu(d->progress);
+	u64 iova;
+
+	if (le32_to_cpu(d->aborted) > 1 || d->reserved)
+		return -EINVAL;
+	if (!progress)
+		return 0;
+	if (!mdma_saved_desc_iova(le32_to_cpu(d->cmd), le64_to_cpu(d->src),
+				  le64_to_cpu(d->dst), &iova) ||
+	    len > MDMA_DMA_MAX_LEN || progress >= len ||
+	    !PAGE_ALIGNED(iova + progress))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * The register image: only bits and values the device can hold. CTRL
+ * holds ENABLE alone (RESET clears itself), STATUS says what CTRL and
+ * DMA_ERROR say (BUSY is dropped on load), the interrupt registers hold
+ * MDMA_IRQ_ALL bits and DMA_ERROR one MDMA_ERR_* code. The descriptor
+ * registers, DMA_COMPLETED and SCRATCH take any value.
+ */
+static int mdma_saved_regs_check(const struct mdma_regs *r)
+{
+	bool enabled = r->ctrl & MDMA_CTRL_ENABLE;
+	bool error = r->dma_error != MDMA_ERR_NONE;
+
+	if (r->ctrl & ~MDMA_CTRL_ENABLE ||
+	    r->status & ~(MDMA_STATUS_ENABLED | MDMA_STATUS_BUSY |
+			  MDMA_STATUS_ERROR) ||
+	    !(r->status & MDMA_STATUS_ENABLED) != !enabled ||
+	    !(r->status & MDMA_STATUS_ERROR) != !error ||
+	    r->irq_status & ~MDMA_IRQ_ALL || r->irq_mask & ~MDMA_IRQ_ALL ||
+	    r->dma_error > MDMA_ERR_QUEUE_FULL)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Everything is checked before anything is applied: the header, the
+ * register image, the interrupt masking, the read-only config bits and
+ * every queue slot, used or not.
+ */
 static int mdma_config_check(struct mdma_state *s,
 			     const struct mdma_saved_config *c)
 {
 	unsigned int i, n = le32_to_cpu(c->queue_count);
+	struct mdma_regs r;
 
 	if (le32_to_cpu(c->version) != MDMA_SAVED_VERSION ||
-	    n > MDMA_DMA_QUEUE_DEPTH || c->reserved)
+	    n > MDMA_DMA_QUEUE_DEPTH || c->reserved ||
+	    le32_to_cpu(c->intx_masked) > 1)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(c->regs); i++)
+		*mdma_reg_slot(&r, i) = le32_to_cpu(c->regs[i]);
+	if (mdma_saved_regs_check(&r))
 		return -EINVAL;
 	/* Read-only config bits must be those of this device. */
 	for (i = 0; i < MDMA_CONFIG_SIZE; i++)
 		if ((c->config[i] ^ s->config[i]) & ~s->config_wmask[i])
 			return -EINVAL;
-	for (i = 0; i < n; i++) {
-		const struct mdma_saved_desc *d = &c->queue[i];
-
-		if (le32_to_cpu(d->progress) > le32_to_cpu(d->len) ||
-		    le32_to_cpu(d->aborted) > 1 || d->reserved)
+	for (i = 0; i < n; i++)
+		if (mdma_saved_desc_check(&c->queue[i]))
 			return -EINVAL;
-	}
 	for (; i < MDMA_DMA_QUEUE_DEPTH; i++)
 		if (memchr_inv(&c->queue[i], 0, sizeof(c->queue[i])))
 			return -EINVAL;
 	return 0;
 }
 
+/*
+ * @buf may be memory the user can write while this runs (the v1 data
+ * window is mmappable), so the blob is copied into kernel memory first,
+ * and only the copy is checked and applied.
+ */
 static int mdma_config_load(struct vfio_device *vdev, const void *buf,
 			    size_t len)
 {
 	struct mdma_state *s = vdev_to_mdma(vdev);
-	const struct mdma_saved_config *c = buf;
+	struct mdma_saved_config *c;
 	unsigned int i;
 	int ret;
 
 	if (len != sizeof(*c))
 		return -EINVAL;
+	c = kmemdup(buf, sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
 	mutex_lock(&s->lock);
 	ret = mdma_config_check(s, c);
 	if (ret)
@@ -159,6 +237,7 @@ static int mdma_config_load(struct vfio_device *vdev, const void *buf,
 	s->regs.status &= ~MDMA_STATUS_BUSY;
 out:
 	mutex_unlock(&s->lock);
+	kfree(c);
 	return ret;
 }
 
@@ -192,9 +271,14 @@ static int mdma_set_run_level(struct vfio_device *vdev,
 		mdma_irq_update(s);
 	}
 	mutex_unlock(&s->lock);
-	/* The engine parks at its next chunk; wait for it. */
+	/*
+	 * The engine parks at its next chunk. That chunk may be waiting in
+	 * vfio_pin_pages() on the VMM's memory, which may never come: this
+	 * wait is killable, and a killed caller gets -EINTR (the framework
+	 * then reports the error state) instead of hanging with its lock.
+	 */
 	if (level != VFIO_MIG_RUNNING)
-		flush_work(&s->dma_work);
+		return mdma_dma_park(s);
 	return 0;
 }
 

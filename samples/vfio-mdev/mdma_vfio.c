@@ -31,6 +31,9 @@ static int mdma_open_device(struct vfio_device *vdev)
 	if (ret)
 		return ret;
 	ret = mdma_device_reset(s);
+	mutex_lock(&s->lock);
+	s->open = true;
+	mutex_unlock(&s->lock);
 	vfio_mig_open(s->mig);
 	return ret;
 }
@@ -39,6 +42,10 @@ static void mdma_close_device(struct vfio_device *vdev)
 {
 	struct mdma_state *s = vdev_to_mdma(vdev);
 
+	/* From now on the engine refuses work; quiesce ends what runs. */
+	mutex_lock(&s->lock);
+	s->open = false;
+	mutex_unlock(&s->lock);
 	mdma_workload_close(s);
 	vfio_mig_close(s->mig);
 	mdma_dma_quiesce(s);

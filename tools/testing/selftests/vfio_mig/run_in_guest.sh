@@ -34,7 +34,7 @@ migko=$kmod/drivers/vfio/mig/vfio_mig.ko
 ko=$kmod/samples/vfio-mdev/mdma.ko
 bindir=${VFIO_MIG_TESTS:-$top/build/tools/testing/selftests/vfio_mig}
 if [ $# -eq 0 ]; then
-	set -- mdma_regions mdma_dma mdma_lifecycle stress fail_nth \
+	set -- mdma_regions mdma_dma mdma_lifecycle mdma_hardening stress fail_nth \
 		mig_v1_region mig_v1_state mig_v1_save mig_v1_stream \
 		mig_v2_state mig_v2_save mig_v2_stream mig_channels
 fi
