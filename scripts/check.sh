@@ -102,7 +102,9 @@ tap_step unit-tests tools/testing/unit/run.sh || true
 
 for k in $KERNELS; do
 	[ "$k" != debug ] || continue
-	tap_step "guest-$k" tools/testing/vm/vm-run --kernel "$k" -- \
+	# The limit only catches a hung guest; the suite takes 3-5 minutes.
+	tap_step "guest-$k" tools/testing/vm/vm-run --kernel "$k" \
+		--timeout 1800 -- \
 		tools/testing/selftests/vfio_mig/run_in_guest.sh || true
 done
 

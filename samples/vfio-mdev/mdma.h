@@ -11,7 +11,9 @@
  * @lock guards the register file, the config space, the descriptor queue,
  * the interrupt eventfds, the memory file and @chunk_busy. It is held only
  * for short, non-faulting sections: no user copies and no page pinning
- * under it.
+ * under it. The BAR2 fault handler takes it (under the mmap lock) so that
+ * its dirty mark and its new page table entry are one step to the zaps
+ * of log_start and log_protect, which run under it too.
  *
  * The DMA engine works a chunk at a time: under @lock it checks that its
  * descriptor was not aborted and sets @chunk_busy, then without any lock

@@ -117,9 +117,14 @@ void mdma_power_on_locked(struct mdma_state *s)
 int mdma_device_reset(struct mdma_state *s)
 {
 	mdma_workload_reset(s);
-	/* Stop the engine first: a chunk in flight may still write memory. */
+	/*
+	 * Stop the engine first: a chunk in flight may still write memory.
+	 * ENABLE goes with the abort, so a doorbell rung before the power-on
+	 * below queues nothing that could run.
+	 */
 	mutex_lock(&s->lock);
 	mdma_dma_abort_locked(s);
+	s->regs.ctrl &= ~MDMA_CTRL_ENABLE;
 	mutex_unlock(&s->lock);
 	mdma_dma_wait_idle(s);
 

@@ -166,18 +166,31 @@ static vm_fault_t mdma_mem_fault(struct vm_fault *vmf)
 	struct mdma_state *s = vma->vm_file->private_data;
 	unsigned long pgoff = vmf->pgoff & MDMA_PGOFF_MASK;
 	unsigned long pfn;
+	vm_fault_t ret;
 
 	if (pgoff >= s->mem_size >> PAGE_SHIFT)
 		return VM_FAULT_SIGBUS;
 	pfn = vmalloc_to_pfn(s->mem + (pgoff << PAGE_SHIFT));
-	if (!READ_ONCE(s->logging))
-		return vmf_insert_pfn(vma, vmf->address, pfn);
-	if (!(vmf->flags & FAULT_FLAG_WRITE))
-		return vmf_insert_pfn_prot(vma, vmf->address, pfn,
-					   vm_get_page_prot(vma->vm_flags &
-							    ~VM_WRITE));
-	mdma_mig_mark_memory(s, (u64)pgoff << PAGE_SHIFT, PAGE_SIZE);
-	return vmf_insert_pfn(vma, vmf->address, pfn);
+	/*
+	 * Under s->lock, which log_start and log_protect zap under: the
+	 * logging check, the mark and the new entry are one step to them.
+	 * Unlocked, a harvester could take the chunk and zap the range
+	 * between the mark and the insert, leaving a writable entry whose
+	 * writes nobody reports.
+	 */
+	mutex_lock(&s->lock);
+	if (!READ_ONCE(s->logging)) {
+		ret = vmf_insert_pfn(vma, vmf->address, pfn);
+	} else if (!(vmf->flags & FAULT_FLAG_WRITE)) {
+		ret = vmf_insert_pfn_prot(vma, vmf->address, pfn,
+					  vm_get_page_prot(vma->vm_flags &
+							   ~VM_WRITE));
+	} else {
+		mdma_mig_mark_memory(s, (u64)pgoff << PAGE_SHIFT, PAGE_SIZE);
+		ret = vmf_insert_pfn(vma, vmf->address, pfn);
+	}
+	mutex_unlock(&s->lock);
+	return ret;
 }
 
 /* A write to a page mapped read-only while logging. */

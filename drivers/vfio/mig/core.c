@@ -241,6 +241,11 @@ void vfio_mig_open(struct vfio_mig_device *mig)
 {
 	mutex_lock(&mig->lock);
 	vfio_mig_to_running(mig);
+	/*
+	 * The last user's stream must not reach the next one through the
+	 * window; no mapping of it can exist while the device is closed.
+	 */
+	memset(mig->window, 0, mig->window_size);
 	mig->open = true;
 	mutex_unlock(&mig->lock);
 }
@@ -272,13 +277,15 @@ EXPORT_SYMBOL_GPL(vfio_mig_close);
  * and leaves the error state: the device is RUNNING again, the only way
  * out of the error state.
  *
- * Return: the reset callback's result.
+ * Return: the reset callback's result, or -EINTR if the caller was killed
+ * while waiting for the lock (nothing was reset).
  */
 int vfio_mig_reset(struct vfio_mig_device *mig)
 {
 	int ret;
 
-	mutex_lock(&mig->lock);
+	if (mutex_lock_killable(&mig->lock))
+		return -EINTR;
 	vfio_mig_end_session(mig);
 	ret = mig->ops->reset(mig->vdev);
 	vfio_mig_to_running(mig);

@@ -119,7 +119,7 @@ static long vfio_mig_mgmt_ioc_select(struct vfio_mig_mgmt *m,
 	mig = vfio_mig_get_by_name(sel.name);
 	if (!mig)
 		return -ENODEV;
-	buf = kvmalloc(mig->window_size, GFP_KERNEL);
+	buf = kvmalloc(mig->window_size, GFP_KERNEL_ACCOUNT);
 	if (!buf) {
 		vfio_mig_put(mig);
 		return -ENOMEM;
@@ -161,7 +161,8 @@ static long vfio_mig_mgmt_ioc_state(struct vfio_mig_mgmt *m,
 	ret = vfio_mig_mgmt_get_arg(&st, sizeof(st), uarg);
 	if (ret)
 		return ret;
-	mutex_lock(&mig->lock);
+	if (mutex_lock_killable(&mig->lock))
+		return -EINTR;
 	if (!set)
 		st.device_state = mig->state;
 	else
@@ -186,7 +187,8 @@ static long vfio_mig_mgmt_ioc_info(struct vfio_mig_mgmt *m,
 	ret = vfio_mig_mgmt_get_arg(&info, sizeof(info), uarg);
 	if (ret)
 		return ret;
-	mutex_lock(&mig->lock);
+	if (mutex_lock_killable(&mig->lock))
+		return -EINTR;
 	info.flags = mig->out_of_band ? 0 : VFIO_MIG_MGMT_INFO_INBAND;
 	info.pending_bytes = 0;
 	/* Only this file's session: another channel's is not its to see. */

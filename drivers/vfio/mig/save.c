@@ -102,7 +102,7 @@ u64 vfio_mig_save_pending(struct vfio_mig_device *mig)
 	unsigned int i;
 
 	lockdep_assert_held(&mig->lock);
-	if (!sv->active)
+	if (!sv->active || sv->end_sent)
 		return 0;
 	if (!sv->header_sent)
 		bytes += vfio_mig_enc_header_len();
@@ -135,6 +135,8 @@ u64 vfio_mig_stop_copy_size(struct vfio_mig_device *mig)
 	unsigned int i;
 
 	lockdep_assert_held(&mig->lock);
+	if (sv->active && sv->end_sent)
+		return vfio_mig_save_unread(mig);
 	if (!sv->active || !sv->header_sent)
 		bytes += vfio_mig_enc_header_len();
 	for (i = 0; i < mig->nr_sections; i++) {
@@ -150,8 +152,6 @@ u64 vfio_mig_stop_copy_size(struct vfio_mig_device *mig)
 			bytes += s->size;
 		}
 	}
-	if (sv->active && sv->end_sent)
-		bytes -= REC_LEN + sizeof(struct vfio_mig_stream_end);
 	return bytes + vfio_mig_save_unread(mig);
 }
 
@@ -281,6 +281,9 @@ ssize_t vfio_mig_save_next(struct vfio_mig_device *mig, void *buf, size_t len)
 	lockdep_assert_held(&mig->lock);
 	if (!sv->active)
 		return -EINVAL;
+	/* Nothing follows the end record, whatever the device marks. */
+	if (sv->end_sent)
+		return 0;
 	if (!sv->header_sent) {
 		n = vfio_mig_enc_header(&sv->enc, &mig->desc, buf, len);
 		if (n < 0)

@@ -78,7 +78,8 @@ ssize_t vfio_mig_stream_read(struct vfio_mig_device *mig,
 	size_t pos;
 
 	while (len) {
-		mutex_lock(&mig->lock);
+		if (mutex_lock_killable(&mig->lock))
+			return done ? done : -EINTR;
 		n = vfio_mig_stream_fill(mig, chan);
 		final = mig->save.final;
 		session = mig->session;
@@ -93,7 +94,9 @@ ssize_t vfio_mig_stream_read(struct vfio_mig_device *mig,
 		/* Only this channel's I/O writes the bytes: no lock needed. */
 		if (copy_to_user(buf, st->buf + pos, n))
 			return done ? done : -EFAULT;
-		mutex_lock(&mig->lock);
+		/* Killed here: the copy stands, the process reads no more. */
+		if (mutex_lock_killable(&mig->lock))
+			return done + n;
 		if (mig->owner == chan && mig->session == session)
 			st->pos = pos + n;
 		mutex_unlock(&mig->lock);
@@ -131,7 +134,8 @@ ssize_t vfio_mig_stream_write(struct vfio_mig_device *mig,
 		n = min(len, st->size);
 		if (copy_from_user(st->buf, buf, n))
 			return done ? done : -EFAULT;
-		mutex_lock(&mig->lock);
+		if (mutex_lock_killable(&mig->lock))
+			return done ? done : -EINTR;
 		if (mig->owner != chan) {
 			ret = vfio_mig_stream_gone(mig, chan);
 		} else if (!mig->load.active) {

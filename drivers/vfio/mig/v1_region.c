@@ -165,12 +165,14 @@ static ssize_t vfio_mig_header_rw(struct vfio_mig_device *mig,
 		} else if (copy_from_user(&val, buf, count)) {
 			return -EFAULT;
 		}
-		mutex_lock(&mig->lock);
+		if (mutex_lock_killable(&mig->lock))
+			return -EINTR;
 		ret = vfio_mig_header_write(mig, pos, count, val);
 		mutex_unlock(&mig->lock);
 		return ret ? ret : count;
 	}
-	mutex_lock(&mig->lock);
+	if (mutex_lock_killable(&mig->lock))
+		return -EINTR;
 	ret = vfio_mig_header_read(mig, pos, count, &val);
 	mutex_unlock(&mig->lock);
 	if (ret)
@@ -199,7 +201,8 @@ static ssize_t vfio_mig_window_rw(struct vfio_mig_device *mig,
 
 	if (off >= mig->window_size || count > mig->window_size - off)
 		return -EINVAL;
-	mutex_lock(&mig->lock);
+	if (mutex_lock_killable(&mig->lock))
+		return -EINTR;
 	ret = vfio_mig_v1_data_check(mig);
 	mutex_unlock(&mig->lock);
 	if (ret)

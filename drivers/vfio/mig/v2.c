@@ -79,6 +79,33 @@ static int vfio_mig_file_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
+/*
+ * Under io_lock: the fd's staging buffer, allocated at its first I/O and
+ * charged to the caller's memory cgroup, freed once the session is over:
+ * a user keeping many ended fds keeps no buffers.
+ */
+static int vfio_mig_file_stage(struct vfio_mig_file *f)
+{
+	struct vfio_mig_stage *st = &f->chan.stage;
+	bool disabled;
+
+	if (mutex_lock_killable(&f->mig->lock))
+		return -EINTR;
+	disabled = f->disabled;
+	mutex_unlock(&f->mig->lock);
+	if (disabled) {
+		kvfree(st->buf);
+		st->buf = NULL;
+		return -ENODEV;
+	}
+	if (!st->buf) {
+		st->buf = kvmalloc(st->size, GFP_KERNEL_ACCOUNT);
+		if (!st->buf)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static ssize_t vfio_mig_file_read(struct file *filp, char __user *buf,
 				  size_t len, loff_t *pos)
 {
@@ -89,7 +116,9 @@ static ssize_t vfio_mig_file_read(struct file *filp, char __user *buf,
 		return -EINVAL;
 	if (mutex_lock_interruptible(&f->io_lock))
 		return -ERESTARTSYS;
-	ret = vfio_mig_stream_read(f->mig, &f->chan, buf, len);
+	ret = vfio_mig_file_stage(f);
+	if (!ret)
+		ret = vfio_mig_stream_read(f->mig, &f->chan, buf, len);
 	mutex_unlock(&f->io_lock);
 	return ret;
 }
@@ -104,7 +133,9 @@ static ssize_t vfio_mig_file_write(struct file *filp, const char __user *buf,
 		return -EINVAL;
 	if (mutex_lock_interruptible(&f->io_lock))
 		return -ERESTARTSYS;
-	ret = vfio_mig_stream_write(f->mig, &f->chan, buf, len);
+	ret = vfio_mig_file_stage(f);
+	if (!ret)
+		ret = vfio_mig_stream_write(f->mig, &f->chan, buf, len);
 	mutex_unlock(&f->io_lock);
 	return ret;
 }
@@ -121,7 +152,8 @@ static __poll_t vfio_mig_file_poll(struct file *filp, poll_table *wait)
 	__poll_t mask = 0;
 
 	poll_wait(filp, &mig->poll_wq, wait);
-	mutex_lock(&mig->lock);
+	if (mutex_lock_killable(&mig->lock))
+		return EPOLLERR;
 	if (f->disabled || mig->owner != &f->chan)
 		mask = EPOLLERR | EPOLLHUP;
 	else if (!f->saving)
@@ -147,7 +179,8 @@ static long vfio_mig_precopy_info(struct vfio_mig_file *f, void __user *arg)
 	if (info.argsz < minsz)
 		return -EINVAL;
 
-	mutex_lock(&mig->lock);
+	if (mutex_lock_killable(&mig->lock))
+		return -EINTR;
 	v2 = vfio_mig_v1_to_v2(mig->state);
 	/* The uapi: -EINVAL unless this fd's session is in a PRE_COPY state. */
 	if (f->disabled || !f->saving || mig->owner != &f->chan ||
@@ -208,16 +241,11 @@ static struct file *vfio_mig_open_file(struct vfio_mig_device *mig,
 	int ret;
 
 	lockdep_assert_held(&mig->lock);
-	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
 	if (!f)
 		return ERR_PTR(-ENOMEM);
 	f->chan.kind = VFIO_MIG_CHAN_V2;
 	f->chan.stage.size = mig->window_size;
-	f->chan.stage.buf = kvmalloc(f->chan.stage.size, GFP_KERNEL);
-	if (!f->chan.stage.buf) {
-		kfree(f);
-		return ERR_PTR(-ENOMEM);
-	}
 	mutex_init(&f->io_lock);
 	f->mig = mig;
 	f->saving = saving;
@@ -238,7 +266,6 @@ static struct file *vfio_mig_open_file(struct vfio_mig_device *mig,
 
 err_free:
 	mutex_destroy(&f->io_lock);
-	kvfree(f->chan.stage.buf);
 	kfree(f);
 	return ERR_PTR(ret);
 }
@@ -280,7 +307,8 @@ static struct file *vfio_mig_v2_set_state(struct vfio_device *vdev,
 
 	if (!mig)
 		return ERR_PTR(-ENODEV);
-	mutex_lock(&mig->lock);
+	if (mutex_lock_killable(&mig->lock))
+		return ERR_PTR(-EINTR);
 	/*
 	 * Another channel's session is not ours to walk through: refuse
 	 * before the core's walk sees a state it may not know (6.1 has no
@@ -329,7 +357,8 @@ static int vfio_mig_v2_get_state(struct vfio_device *vdev,
 
 	if (!mig)
 		return -ENODEV;
-	mutex_lock(&mig->lock);
+	if (mutex_lock_killable(&mig->lock))
+		return -EINTR;
 	*state = vfio_mig_v2_state(mig);
 	mutex_unlock(&mig->lock);
 	return 0;
@@ -342,7 +371,8 @@ static int __maybe_unused vfio_mig_v2_get_data_size(struct vfio_device *vdev,
 
 	if (!mig)
 		return -ENODEV;
-	mutex_lock(&mig->lock);
+	if (mutex_lock_killable(&mig->lock))
+		return -EINTR;
 	*len = vfio_mig_stop_copy_size(mig);
 	mutex_unlock(&mig->lock);
 	return 0;

@@ -27,7 +27,7 @@ static int fail(const char *what)
 
 int main(int argc, char **argv)
 {
-	char link[PATH_MAX], target[PATH_MAX], path[64];
+	char link[PATH_MAX], target[PATH_MAX], path[PATH_MAX + 16];
 	int container, group, device;
 	const char *base;
 	ssize_t n;

@@ -397,6 +397,69 @@ TEST_F_TIMEOUT(chan, reset_serialised_with_state_changes, 300)
 }
 
 /*
+ * The v1 window is the one buffer a user can read with no session: what
+ * one user staged there (its device memory, queued descriptors) must be
+ * gone before the next user opens the device.
+ */
+TEST_F(chan, window_cleared_between_users)
+{
+	uint64_t win = self->v1.data_offset, v64 = 0;
+	uint8_t page[4096];
+
+	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP_COPY));
+	ASSERT_EQ(0, mig_rd(&self->v1, HDR_DATA_OFFSET, &v64, 8));
+	ASSERT_EQ(0, mig_rd(&self->v1, HDR_DATA_SIZE, &v64, 8));
+	ASSERT_LT(0, v64);
+	ASSERT_EQ(0, mig_rd(&self->v1, win, page, sizeof(page)));
+	ASSERT_LE(0, mdma_check_byte(page, sizeof(page), 0));
+
+	vfio_mig_v1_close(&self->v1);
+	ASSERT_EQ(0, mig_reopen(&self->src)) TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->v1, &self->src.dev, false))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mig_rd(&self->v1, win, page, sizeof(page)));
+	EXPECT_EQ(-1, mdma_check_byte(page, sizeof(page), 0));
+}
+
+/*
+ * Once the end record is out, the stream is over: writes to device
+ * memory in stop-copy (dirty logging still on after pre-copy) add no
+ * records after it, pending_bytes stays 0, and the stream loads.
+ */
+TEST_F(chan, no_records_after_end)
+{
+	struct mig_stream st = { 0 };
+	struct mdma_digest a, b;
+	uint64_t got, pending;
+	unsigned int i;
+
+	ASSERT_EQ(0, mig_set(&self->v1, ST_PRE_COPY));
+	for (i = 0; i < 64; i++)
+		ASSERT_EQ(0, mig_save_iter(&self->v1, &st, &got));
+	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP_COPY));
+	ASSERT_EQ(0, mig_save_rest(&self->v1, &st, NULL));
+	/* The device memory changes after the end record went out. */
+	for (i = 0; i < 16; i++)
+		self->src.map[i * 65536] ^= 0xff;
+	ASSERT_EQ(0, vfio_mig_v1_pending(&self->v1, &pending));
+	EXPECT_EQ(0, pending);
+	ASSERT_EQ(0, mig_save_rest(&self->v1, &st, &got));
+	EXPECT_EQ(0, got);
+	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP));
+	for (i = 0; i < 16; i++)
+		self->src.map[i * 65536] ^= 0xff;
+
+	ASSERT_EQ(0, mdma_create(&self->dst, MDMA_TYPE_16M))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, v2_load_all(&self->dst.dev, st.buf, st.len, 0))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &a));
+	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &b));
+	EXPECT_EQ(a.mem_crc32, b.mem_crc32);
+	mig_stream_free(&st);
+}
+
+/*
  * An instance migrated out of band only has no migration region at all:
  * the VMM can neither find it nor reach it at its offset (read, write,
  * mmap fail with EINVAL), so it cannot drive a migration the root agent
