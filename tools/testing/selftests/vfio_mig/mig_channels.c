@@ -13,6 +13,8 @@
 #include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <linux/userfaultfd.h>
 #include <linux/vfio_mig.h>
 
 #include "kselftest_harness.h"
@@ -457,6 +459,123 @@ TEST_F(chan, no_records_after_end)
 	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &b));
 	EXPECT_EQ(a.mem_crc32, b.mem_crc32);
 	mig_stream_free(&st);
+}
+
+struct stalled_read {
+	int fd;			/* a v2 data fd, or the device fd */
+	off_t off;		/* -1: read(), else pread() at it */
+	void *buf;
+	ssize_t ret;
+};
+
+static void *stalled_reader(void *arg)
+{
+	struct stalled_read *r = arg;
+
+	if (r->off < 0)
+		r->ret = read(r->fd, r->buf, 4096);
+	else
+		r->ret = pread(r->fd, r->buf, 4096, r->off);
+	return NULL;
+}
+
+struct state_query {
+	struct vfio_device *dev;
+	struct vfio_mig_v1 *v1;
+	uint32_t v2, v1_state;
+	int done;
+};
+
+static void *state_query(void *arg)
+{
+	struct state_query *q = arg;
+
+	q->v2 = v2_state(q->dev);
+	q->v1_state = mig_state(q->v1);
+	__atomic_store_n(&q->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* A missing-page userfaultfd over two fresh pages: the uffd, or -errno. */
+static int uffd_pages(void **pages)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	int uffd;
+
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (uffd < 0)
+		return -errno;
+	*pages = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*pages == MAP_FAILED || ioctl(uffd, UFFDIO_API, &api))
+		return -errno;
+	reg.range.start = (unsigned long)*pages;
+	reg.range.len = 8192;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
+		return -errno;
+	return uffd;
+}
+
+/*
+ * A user buffer that never faults in (a userfaultfd nobody serves) stalls
+ * the read that copies into it, and nothing else: no user copy runs under
+ * the device's lock, so a state query from another thread answers while
+ * the copy waits. Served, the stalled reads complete.
+ */
+static void stalled_copy_check(struct __test_metadata *_metadata,
+			       struct vfio_device *dev, struct vfio_mig_v1 *v1,
+			       int fd, off_t off, uint32_t want_v2)
+{
+	struct uffdio_zeropage zero = { 0 };
+	struct state_query q = { dev, v1, 0, 0, 0 };
+	struct stalled_read r = { fd, off, NULL, 0 };
+	pthread_t reader, query;
+	int uffd, i;
+
+	uffd = uffd_pages(&r.buf);
+	ASSERT_LE(0, uffd) TH_LOG("userfaultfd: %s", strerror(-uffd));
+	ASSERT_EQ(0, pthread_create(&reader, NULL, stalled_reader, &r));
+	usleep(200 * 1000);	/* let it reach the copy */
+	ASSERT_EQ(0, pthread_create(&query, NULL, state_query, &q));
+	/* A bound for a hang, not a speed: the query takes microseconds. */
+	for (i = 0; i < 200 && !__atomic_load_n(&q.done, __ATOMIC_ACQUIRE);
+	     i++)
+		usleep(100 * 1000);
+	EXPECT_TRUE(__atomic_load_n(&q.done, __ATOMIC_ACQUIRE))
+		TH_LOG("a state query waited for another thread's user copy");
+
+	zero.range.start = (unsigned long)r.buf;
+	zero.range.len = 8192;
+	ioctl(uffd, UFFDIO_ZEROPAGE, &zero);
+	pthread_join(reader, NULL);
+	pthread_join(query, NULL);
+	EXPECT_EQ(4096, r.ret);
+	EXPECT_EQ(want_v2, q.v2);
+	close(uffd);
+	munmap(r.buf, 8192);
+}
+
+TEST_F(chan, user_copy_outside_lock)
+{
+	int fd;
+
+	/* The v1 window, read with pread into the stalled buffer. */
+	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP_COPY));
+	stalled_copy_check(_metadata, &self->src.dev, &self->v1,
+			   self->src.dev.fd,
+			   self->v1.region.offset + self->v1.data_offset,
+			   V2_STOP_COPY);
+	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP));
+	ASSERT_EQ(0, mig_set(&self->v1, ST_RUNNING));
+
+	/* A v2 data fd. */
+	ASSERT_EQ(0, v2_set(&self->src.dev, V2_STOP_COPY, &fd));
+	stalled_copy_check(_metadata, &self->src.dev, &self->v1, fd, -1,
+			   V2_STOP_COPY);
+	close_fd(&fd);
+	ASSERT_EQ(0, v2_set(&self->src.dev, V2_STOP, NULL));
 }
 
 /*
