@@ -303,7 +303,8 @@ TEST_F_TIMEOUT(bad, close_early_resuming, 300)
 /*
  * A data fd whose session ended fails with ENODEV: after a state change
  * out of the session, after VFIO_DEVICE_RESET, after the device fd was
- * closed.
+ * closed. VFIO_MIG_GET_PRECOPY_INFO on it fails with EINVAL, as the uapi
+ * says for any fd outside PRE_COPY.
  */
 TEST_F_TIMEOUT(bad, ended_session_enodev, 300)
 {
@@ -316,7 +317,7 @@ TEST_F_TIMEOUT(bad, ended_session_enodev, 300)
 	ASSERT_EQ(0, v2_set(&self->src.dev, V2_STOP_COPY, &self->fd));
 	ASSERT_EQ(0, v2_set(&self->src.dev, V2_STOP, NULL));
 	EXPECT_EQ(-ENODEV, fd_read(self->fd, &byte, 1));
-	EXPECT_EQ(-ENODEV, vfio_mig_v2_precopy_info(self->fd, &init, &dirty));
+	EXPECT_EQ(-EINVAL, vfio_mig_v2_precopy_info(self->fd, &init, &dirty));
 	close_fd(&self->fd);
 	EXPECT_EQ((ssize_t)self->b.len, feed(_metadata, self, self->b.data,
 					     self->b.len));
@@ -339,7 +340,7 @@ TEST_F_TIMEOUT(bad, ended_session_enodev, 300)
 		ASSERT_EQ(0, v2_set(&self->src.dev, V2_PRE_COPY, &self->fd));
 		ASSERT_EQ(0, vfio_device_reset(&self->src.dev));
 		EXPECT_EQ(-ENODEV, fd_read(self->fd, &byte, 1));
-		EXPECT_EQ(-ENODEV, vfio_mig_v2_precopy_info(self->fd, &init,
+		EXPECT_EQ(-EINVAL, vfio_mig_v2_precopy_info(self->fd, &init,
 							    &dirty));
 		close_fd(&self->fd);
 	}
