@@ -45,7 +45,7 @@ echo "# debug kernel $rel ($ver) from $kdir"
 # makes the kernel report failed allocations. Under TCG with KASAN a busy
 # host can starve a vCPU past RCU's default 21 s stall timeout.
 VM_RUN_KMEMLEAK=judged VM_RUN_FAULT_INJECTION=1 exec tools/testing/vm/vm-run \
-	--kernel "$kdir/vmlinux" --modules-dir "$kdir/modules/lib/modules/$rel" \
+	--kernel "$kdir/$(cat "$kdir/boot-image")" --modules-dir "$kdir/modules/lib/modules/$rel" \
 	--append "rcupdate.rcu_cpu_stall_timeout=120" \
 	--timeout "${TIMEOUT:-2400}" --mem "${MEM:-2048}" --keep "$keep" -- \
 	env STRESS_SECONDS="${STRESS_SECONDS:-20}" "$@"
