@@ -3,7 +3,9 @@
 # vfio-mig: live migration for VFIO devices, built out of tree.
 #
 #   make [KVER=6.1|6.12]   build the kernel modules against a Debian kernel
-#   make KVER=debug modules  ... or against the debug kernel (built if needed)
+#   make KVER=debug-6.1|debug-6.12 modules
+#                          ... or against a debug kernel (built if needed;
+#                          KVER=debug is debug-6.12)
 #   make tools             build the library, vfio-migrate and the kselftests
 #   make check             static checks, docs, unit tests and guest lanes
 #   make demo              show the sample device at work in a guest
@@ -28,15 +30,16 @@ export TOP CACHE BUILD
 all: modules tools
 
 help:
-	@sed -n '3,13p' $(TOP)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' $(TOP)/Makefile | sed 's/^# \{0,1\}//'
 
 # Kbuild writes objects next to the sources, so each kernel release gets a
 # tree of links to them and two kernels never share an object file.
-ifeq ($(KVER),debug)
-# The debug kernel of scripts/debug-kernel/: build it first (once, cached),
+ifneq ($(filter debug debug-6.1 debug-6.12,$(KVER)),)
+# A debug kernel of scripts/debug-kernel/: build it first (once, cached),
 # then build against its tree under its own release.
+DEBUG_BASE := $(if $(filter debug,$(KVER)),6.12,$(KVER:debug-%=%))
 modules:
-	@kdir=$$($(TOP)/scripts/debug-kernel/build.sh) && \
+	@kdir=$$($(TOP)/scripts/debug-kernel/build.sh $(DEBUG_BASE)) && \
 	rel=$$(cat $$kdir/kernel.release) && \
 	$(MAKE) -f $(TOP)/Makefile modules KVER=$$rel KREL=$$rel KDIR=$$kdir
 else

@@ -5,15 +5,25 @@
 # unit tests and the kselftests in guests of every supported kernel.
 # Ends with one line "N passed, N failed[, N skipped]".
 #
-# KERNELS="6.1 6.12 debug" picks the guest kernels; "debug" is the debug
-# lane: the kselftests on a kernel built from source with KASAN, lockdep,
-# kmemleak, UBSAN and fault injection (scripts/debug-kernel/; the first
-# build takes about 15 minutes, later runs use the cache). A log per step
-# is kept in build/check/.
+# KERNELS="6.1 6.12 debug-6.1 debug-6.12" picks the guest kernels (that
+# is the default). debug-6.1 and debug-6.12 are the debug lanes: the
+# kselftests on kernels built from Debian's 6.1 and 6.12 sources with
+# KASAN, lockdep, kmemleak, UBSAN and fault injection (scripts/debug-kernel/;
+# "debug" is debug-6.12). The first build of each takes about 15 minutes,
+# later runs use the cache. A log per step is kept in build/check/.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
-KERNELS=${KERNELS:-"6.1 6.12 debug"}
+KERNELS=${KERNELS:-"6.1 6.12 debug-6.1 debug-6.12"}
+plain=()
+debug=()
+for k in $KERNELS; do
+	case $k in
+	debug) debug+=(6.12) ;;
+	debug-*) debug+=("${k#debug-}") ;;
+	*) plain+=("$k") ;;
+	esac
+done
 logdir=$top/build/check
 mkdir -p "$logdir"
 passed=0
@@ -92,16 +102,14 @@ step deps scripts/install-deps.sh || true
 step kernel-source-6.1 scripts/kernel-src.sh 6.1 || true
 step kernel-source-6.12 scripts/kernel-src.sh 6.12 || true
 step checkpatch scripts/static-checks.sh checkpatch || true
-for k in $KERNELS; do
-	[ "$k" != debug ] || continue
+for k in "${plain[@]}"; do
 	step "kbuild-w1-sparse-$k" scripts/static-checks.sh kbuild "$k" || true
 done
 step tools make -C tools O="$top/build/tools" || true
 step docs scripts/build-docs.sh || true
 tap_step unit-tests tools/testing/unit/run.sh || true
 
-for k in $KERNELS; do
-	[ "$k" != debug ] || continue
+for k in "${plain[@]}"; do
 	# The limit only catches a hung guest; the suite takes 3-5 minutes.
 	tap_step "guest-$k" tools/testing/vm/vm-run --kernel "$k" \
 		--timeout 1800 -- \
@@ -109,40 +117,37 @@ for k in $KERNELS; do
 done
 
 # vfio-migrate with protocol v1 and v2: save/load, live, bench.
-for k in $KERNELS; do
-	[ "$k" != debug ] || continue
+for k in "${plain[@]}"; do
 	tap_step "vfio-migrate-$k" tools/testing/vm/vm-run --kernel "$k" -- \
 		tools/vfio-migrate/test-protocols.sh || true
 done
 
 # Out-of-band migration: mdma-16m-oob through vfio-mig-agent and its plugin.
-for k in $KERNELS; do
-	[ "$k" != debug ] || continue
+for k in "${plain[@]}"; do
 	tap_step "oob-$k" tools/testing/vm/vm-run --kernel "$k" -- \
 		tools/vfio-mig-agent/test-oob.sh || true
 done
 
 # QEMU 7.2, the real protocol v1 client, live-migrates VMs with mdma.
-for k in $KERNELS; do
-	[ "$k" != debug ] || continue
+for k in "${plain[@]}"; do
 	tap_step "qemu-v1-$k" tools/testing/qemu/run.sh "$k" || true
 done
 
 # QEMU 10, the real protocol v2 client (PRE_COPY needs 6.2+: 6.12 only).
-if [[ " $KERNELS " == *" 6.12 "* ]]; then
+if [[ " ${plain[*]} " == *" 6.12 "* ]]; then
 	tap_step qemu-v2-6.12 tools/testing/qemu/run.sh --qemu10 6.12 || true
 fi
 
-# The debug lane, last: the kernel is built once per machine (cached).
-if [[ " $KERNELS " == *" debug "* ]]; then
-	if step debug-kernel scripts/debug-kernel/build.sh &&
-	   step kbuild-debug make -C "$top" KVER=debug modules; then
-		tap_step guest-debug scripts/debug-kernel/run.sh || true
+# The debug lanes, last: each kernel is built once per machine (cached).
+for v in "${debug[@]}"; do
+	if step "debug-kernel-$v" scripts/debug-kernel/build.sh "$v" &&
+	   step "kbuild-debug-$v" make -C "$top" KVER="debug-$v" modules; then
+		tap_step "guest-debug-$v" scripts/debug-kernel/run.sh "$v" || true
 		awk '/# fail-nth .*points exercised/ { sub(/.*: /, ""); n += $1 }
 			END { if (n) print "    fail-nth: " n " allocation failure points exercised" }' \
-			"$logdir/guest-debug.log"
+			"$logdir/guest-debug-$v.log"
 	fi
-fi
+done
 
 t_end=$(date +%s)
 echo

@@ -55,6 +55,8 @@
 /* The n-th allocation failure of the current iteration, 0 for none. */
 static int nth_fd = -1;
 static unsigned int nth_cur;
+/* vfio_create_group() could not be kept out of the injection. */
+static bool upstream_unfiltered;
 
 static int write_knob(const char *file, const char *val)
 {
@@ -76,7 +78,8 @@ static int write_knob(const char *file, const char *val)
  * released with its iommu_group still set, drivers/vfio/group.c:538), so
  * allocations made under it are not failed: set the fault injection
  * stack filter to reject them. It matches every frame of the stack, so
- * the rest of mdev creation is still swept.
+ * the rest of mdev creation is still swept. 6.1 has the same WARN but
+ * no stack filter on x86_64: there the mdev creation sweep is skipped.
  */
 static int reject_upstream(void)
 {
@@ -99,6 +102,10 @@ static int reject_upstream(void)
 	fclose(f);
 	if (!start)
 		return 0;	/* vfio core built otherwise: nothing to skip */
+	if (access(FI_DIR "/failslab/reject-start", F_OK)) {
+		upstream_unfiltered = true;
+		return 0;
+	}
 	printf("# not failing allocations under vfio_create_group [%#llx, %#llx)\n",
 	       start, end);
 	snprintf(val, sizeof(val), "%llu", start);
@@ -408,6 +415,8 @@ TEST_F_TIMEOUT(nth, mdev_create, 900)
 	bool fired, end = false;
 	int fd, ret;
 
+	if (upstream_unfiltered)
+		SKIP(return, "no fault-injection stack filter to spare vfio_create_group()");
 	ASSERT_EQ(0, vfio_mdev_type_path(MDMA_PARENT, MDMA_TYPE_16M, path,
 					 sizeof(path)));
 	strcat(path, "/create");

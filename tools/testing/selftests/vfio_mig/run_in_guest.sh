@@ -11,7 +11,7 @@
 # mdma and vfio_mig: those rmmods must succeed, which shows no test left a
 # reference behind. Exits non-zero if a step or a test failed.
 #
-# On a kernel with kmemleak (the debug kernel of scripts/debug-kernel/),
+# On a kernel with kmemleak (the debug kernels of scripts/debug-kernel/),
 # a kmemleak scan follows the tests, before the rmmods while the modules'
 # symbols still resolve: a leak whose backtrace runs through vfio_mig or
 # mdma fails the run; others are listed as notes. Elsewhere that step is
