@@ -313,6 +313,13 @@ TEST_F_TIMEOUT(hard, remove_frees_instance, 300)
 	long long before, after;
 	unsigned int i;
 
+	/*
+	 * KASAN's quarantine holds freed objects back, so the caches grow
+	 * whether or not anything leaks; where kmemleak runs (the debug
+	 * kernels) it judges leaks instead, after the suite.
+	 */
+	if (!access("/sys/kernel/debug/kmemleak", F_OK))
+		SKIP(return, "kmemleak judges leaks on this kernel");
 	mdma_destroy(&self->m);
 	/* Warm the caches up, then measure. */
 	for (i = 0; i < 8; i++) {
@@ -698,13 +705,15 @@ TEST_F_TIMEOUT(hard, stop_is_killable, 120)
 	pid_t child, got = 0;
 	uint32_t err;
 
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0 && errno == ENOSYS)
+		SKIP(return, "kernel without userfaultfd");
+	ASSERT_LE(0, uffd) TH_LOG("userfaultfd: %s", strerror(errno));
 	ASSERT_EQ(0, vfio_dma_alloc(&m->container, HARD_IOVA, 64 << 10,
 				    &self->buf)) TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, vfio_mig_v1_open(&mv, &m->dev, true));
 	ASSERT_EQ(0, ioctl(m->container.fd, VFIO_IOMMU_DIRTY_PAGES, &start));
 
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	ASSERT_LE(0, uffd) TH_LOG("userfaultfd: %s", strerror(errno));
 	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
 	br.bitmap = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
