@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Write seed inputs for fuzz_stream: whole valid streams for its device,
- * with the checksum-repair mode bit set and cleared.
+ * unrepaired, with checksums repaired, and renumbered as well.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,5 +59,6 @@ int main(int argc, char **argv)
 	ret = write_seed(argv[1], "valid-whole", 0xff, buf, len);
 	ret |= write_seed(argv[1], "valid-pieces", 0x05, buf, len);
 	ret |= write_seed(argv[1], "valid-repair", 0x90, buf, len);
+	ret |= write_seed(argv[1], "valid-renumber", 0xd0, buf, len);
 	return ret;
 }

@@ -20,6 +20,7 @@ mkdir -p "$corpus"
 "$out/mkcorpus" "$corpus"
 echo "# fuzzing the stream decoder for $fuzz_seconds s"
 if "$out/fuzz_stream" -max_total_time="$fuzz_seconds" -timeout=10 \
+		-max_len=32768 \
 		-rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$out/" "$corpus" >"$out/fuzz.log" 2>&1; then
 	grep -E 'stat::number_of_executed_units|cov:' "$out/fuzz.log" | tail -n 2
