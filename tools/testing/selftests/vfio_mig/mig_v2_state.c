@@ -325,8 +325,35 @@ TEST_F_TIMEOUT(v2, error_state, 300)
 }
 
 /*
+ * The v2 state user space is told for @v2: on a kernel whose uapi has no
+ * PRE_COPY (6.1), a pre-copy the v1 region runs reads as the device runs.
+ */
+static uint32_t v2_as_told(uint32_t v2, bool precopy)
+{
+	if (precopy)
+		return v2;
+	if (v2 == V2_PRE_COPY)
+		return V2_RUNNING;
+	if (v2 == V2_PRE_COPY_P2P)
+		return V2_RUNNING_P2P;
+	return v2;
+}
+
+/* The v2 equivalent of a v1 state, inverse of v1_of(). */
+static uint32_t v2_of_v1(uint32_t v1)
+{
+	uint32_t v2;
+
+	for (v2 = V2_STOP; v2 <= V2_PRE_COPY_P2P; v2++)
+		if (v1_of(v2) == v1)
+			return v2;
+	return NO_STATE;
+}
+
+/*
  * v2 reads what v1 wrote: each v1 state written from RUNNING, and a walk
- * through the v1 arcs, read back as its v2 equivalent.
+ * through the v1 arcs, read back as its v2 equivalent (as the running
+ * kernel's uapi can name it).
  */
 TEST_F(v2, v2_follows_v1)
 {
@@ -349,7 +376,8 @@ TEST_F(v2, v2_follows_v1)
 		ASSERT_EQ(0, vfio_device_reset(&self->m.dev));
 		ASSERT_EQ(0, mig_set(&self->v1, v1s[i]))
 			TH_LOG("v1 0x%x", v1s[i]);
-		EXPECT_EQ(v2s[i], v2_state(&self->m.dev))
+		EXPECT_EQ(v2_as_told(v2s[i], self->precopy),
+			  v2_state(&self->m.dev))
 			TH_LOG("v1 0x%x", v1s[i]);
 	}
 	ASSERT_EQ(0, vfio_device_reset(&self->m.dev));
@@ -360,7 +388,8 @@ TEST_F(v2, v2_follows_v1)
 			if (v1s[k] == walk[i])
 				break;
 		ASSERT_LT(k, ARRAY_SIZE(v1s));
-		EXPECT_EQ(v2s[k], v2_state(&self->m.dev))
+		EXPECT_EQ(v2_as_told(v2s[k], self->precopy),
+			  v2_state(&self->m.dev))
 			TH_LOG("step %u, v1 0x%x", i, walk[i]);
 	}
 	ASSERT_EQ(0, vfio_device_reset(&self->m.dev));
@@ -382,7 +411,7 @@ TEST_F(v2, v1_session_excludes_v2)
 		ASSERT_EQ(0, vfio_device_reset(&self->m.dev));
 		ASSERT_EQ(0, mig_set(&self->v1, v1s[i]));
 		v2 = v2_state(&self->m.dev);
-		EXPECT_EQ(v1_of(v2), v1s[i]);
+		EXPECT_EQ(v2_as_told(v2_of_v1(v1s[i]), self->precopy), v2);
 		for (j = 0; j < ARRAY_SIZE(targets); j++) {
 			EXPECT_EQ(-EBUSY, v2_set(&self->m.dev, targets[j], &fd))
 				TH_LOG("v1 0x%x, v2 -> %u (%s)", v1s[i],
