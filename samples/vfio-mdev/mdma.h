@@ -203,6 +203,7 @@ void mdma_dma_quiesce(struct mdma_state *s);
 void mdma_dma_wait_idle(struct mdma_state *s);
 int mdma_dma_park(struct mdma_state *s);
 void mdma_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length);
+bool mdma_dma_guest_iova(u32 cmd, u64 src, u64 dst, u64 *iova);
 void mdma_dma_init(struct mdma_state *s);
 void mdma_dma_release(struct mdma_state *s);
 

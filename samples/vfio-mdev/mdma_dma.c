@@ -128,16 +128,19 @@ int mdma_dma_park(struct mdma_state *s)
 	return 0;
 }
 
-/* The guest side of a descriptor; false if it has none. */
-static bool mdma_desc_iova(const struct mdma_desc *d, u64 *iova)
+/*
+ * The guest side of a descriptor of command @cmd; false if it has none.
+ * Also used to check saved descriptors before they are loaded.
+ */
+bool mdma_dma_guest_iova(u32 cmd, u64 src, u64 dst, u64 *iova)
 {
-	switch (d->cmd) {
+	switch (cmd) {
 	case MDMA_CMD_DEV_TO_GUEST:
 	case MDMA_CMD_FILL_GUEST:
-		*iova = d->dst;
+		*iova = dst;
 		return true;
 	case MDMA_CMD_GUEST_TO_DEV:
-		*iova = d->src;
+		*iova = src;
 		return true;
 	default:
 		return false;
@@ -271,7 +274,8 @@ static bool mdma_desc_overlaps(const struct mdma_desc *d, u64 iova,
 {
 	u64 start, last, ulast;
 
-	if (!length || !d->len || !mdma_desc_iova(d, &start))
+	if (!length || !d->len ||
+	    !mdma_dma_guest_iova(d->cmd, d->src, d->dst, &start))
 		return false;
 	last = start + d->len - 1;
 	if (last < start)

@@ -97,22 +97,6 @@ static int mdma_config_save(struct vfio_device *vdev, void *buf, size_t len)
 	return sizeof(*c);
 }
 
-/* The guest side of a saved descriptor, as mdma_dma_run() takes it. */
-static bool mdma_saved_desc_iova(u32 cmd, u64 src, u64 dst, u64 *iova)
-{
-	switch (cmd) {
-	case MDMA_CMD_DEV_TO_GUEST:
-	case MDMA_CMD_FILL_GUEST:
-		*iova = dst;
-		return true;
-	case MDMA_CMD_GUEST_TO_DEV:
-		*iova = src;
-		return true;
-	default:
-		return false;
-	}
-}
-
 /*
  * A queued descriptor holds whatever DOORBELL copied from the registers,
  * so an undefined command or length may wait in the queue: the engine
@@ -130,8 +114,8 @@ static int mdma_saved_desc_check(const struct mdma_saved_desc *d)
 		return -EINVAL;
 	if (!progress)
 		return 0;
-	if (!mdma_saved_desc_iova(le32_to_cpu(d->cmd), le64_to_cpu(d->src),
-				  le64_to_cpu(d->dst), &iova) ||
+	if (!mdma_dma_guest_iova(le32_to_cpu(d->cmd), le64_to_cpu(d->src),
+				 le64_to_cpu(d->dst), &iova) ||
 	    len > MDMA_DMA_MAX_LEN || progress >= len ||
 	    !PAGE_ALIGNED(iova + progress))
 		return -EINVAL;
