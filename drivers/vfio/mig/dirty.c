@@ -61,20 +61,37 @@ void vfio_mig_dirty_mark(struct vfio_mig_dirty *d, size_t first, size_t end)
 }
 
 /**
- * vfio_mig_dirty_count() - chunks marked and not yet taken
+ * vfio_mig_dirty_count_from() - chunks marked at or after @first
  * @d: the bitmap
+ * @first: first chunk counted
  *
  * A snapshot: markers may add bits while it counts.
+ *
+ * Return: the number of bits set in [@first, nbits).
+ */
+size_t vfio_mig_dirty_count_from(struct vfio_mig_dirty *d, size_t first)
+{
+	size_t i, n = 0;
+
+	if (first >= d->nbits)
+		return 0;
+	i = first / BITS_PER_LONG;
+	n = hweight_long(READ_ONCE(d->map[i]) &
+			 (~0UL << (first % BITS_PER_LONG)));
+	for (i++; i < BITS_TO_LONGS(d->nbits); i++)
+		n += hweight_long(READ_ONCE(d->map[i]));
+	return n;
+}
+
+/**
+ * vfio_mig_dirty_count() - chunks marked and not yet taken
+ * @d: the bitmap
  *
  * Return: the number of bits set.
  */
 size_t vfio_mig_dirty_count(struct vfio_mig_dirty *d)
 {
-	size_t i, n = 0;
-
-	for (i = 0; i < BITS_TO_LONGS(d->nbits); i++)
-		n += hweight_long(READ_ONCE(d->map[i]));
-	return n;
+	return vfio_mig_dirty_count_from(d, 0);
 }
 
 /**

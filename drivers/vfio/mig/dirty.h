@@ -31,6 +31,7 @@ void vfio_mig_dirty_set_all(struct vfio_mig_dirty *d);
 void vfio_mig_dirty_clear_all(struct vfio_mig_dirty *d);
 void vfio_mig_dirty_mark(struct vfio_mig_dirty *d, size_t first, size_t end);
 size_t vfio_mig_dirty_count(struct vfio_mig_dirty *d);
+size_t vfio_mig_dirty_count_from(struct vfio_mig_dirty *d, size_t first);
 size_t vfio_mig_dirty_take(struct vfio_mig_dirty *d, size_t *cursor,
 			   size_t max, size_t *start);
 

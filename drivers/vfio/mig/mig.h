@@ -165,6 +165,7 @@ int vfio_mig_save_begin(struct vfio_mig_device *mig, bool precopy);
 void vfio_mig_save_final(struct vfio_mig_device *mig);
 void vfio_mig_save_end(struct vfio_mig_device *mig);
 u64 vfio_mig_save_pending(struct vfio_mig_device *mig);
+u64 vfio_mig_save_round_left(struct vfio_mig_device *mig);
 u64 vfio_mig_save_unread(struct vfio_mig_device *mig);
 u64 vfio_mig_stop_copy_size(struct vfio_mig_device *mig);
 ssize_t vfio_mig_save_next(struct vfio_mig_device *mig, void *buf,

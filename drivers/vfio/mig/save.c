@@ -119,6 +119,42 @@ u64 vfio_mig_save_pending(struct vfio_mig_device *mig)
 }
 
 /**
+ * vfio_mig_save_round_left() - bytes left in the current round
+ * @mig: the migration device, locked
+ *
+ * In pre-copy: the header if it is still due, and the dirty chunks the
+ * current round has not passed yet. Chunks marked behind the round's
+ * cursor wait for the next round, which starts when the user asks for
+ * data again; so the figure reaches 0 at the end of every round however
+ * busy the device is, and a user that iterates devices in order and only
+ * moves on once a device reports 0 (QEMU 7.2) reaches the next device.
+ * In the final phase: everything, as vfio_mig_save_pending().
+ *
+ * Return: the byte count.
+ */
+u64 vfio_mig_save_round_left(struct vfio_mig_device *mig)
+{
+	struct vfio_mig_save *sv = &mig->save;
+	u64 bytes = 0;
+	unsigned int i;
+	size_t from;
+
+	lockdep_assert_held(&mig->lock);
+	if (!sv->active || sv->final)
+		return vfio_mig_save_pending(mig);
+	if (!sv->header_sent)
+		bytes += vfio_mig_enc_header_len();
+	for (i = sv->sec; i < mig->nr_sections; i++) {
+		if (mig->sections[i].kind != VFIO_MIG_SECTION_ITERATIVE)
+			continue;
+		from = i == sv->sec ? sv->cursor : 0;
+		bytes += (u64)vfio_mig_dirty_count_from(&mig->dirty[i], from) *
+			 VFIO_MIG_CHUNK_SIZE;
+	}
+	return bytes;
+}
+
+/**
  * vfio_mig_stop_copy_size() - estimated bytes of a stop-and-copy now
  * @mig: the migration device, locked
  *

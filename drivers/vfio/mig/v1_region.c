@@ -92,10 +92,14 @@ static int vfio_mig_header_read(struct vfio_mig_device *mig, u64 pos,
 	case HDR(pending_bytes):
 		if (count != HDR_SIZE(pending_bytes))
 			return -EINVAL;
-		/* Reading it acknowledges the staged piece. */
+		/*
+		 * Reading it acknowledges the staged piece. In pre-copy it
+		 * counts the current round only (see
+		 * vfio_mig_save_round_left()).
+		 */
 		st->len = 0;
 		st->pos = 0;
-		*val = vfio_mig_v1_saving(mig) ? vfio_mig_save_pending(mig) : 0;
+		*val = vfio_mig_v1_saving(mig) ? vfio_mig_save_round_left(mig) : 0;
 		return 0;
 	case HDR(data_offset):
 		if (count != HDR_SIZE(data_offset))

@@ -82,6 +82,30 @@ TEST(round_ends_at_cursor)
 	EXPECT_EQ(100, start);
 }
 
+/* What the current round still holds: the bits at and after its cursor. */
+TEST(count_from_cursor)
+{
+	static const size_t at[] = { 0, 1, 63, 64, 65, 127, 500, 999, 1000,
+				     5000 };
+	struct vfio_mig_dirty d;
+	size_t i, b, want;
+
+	vfio_mig_dirty_init(&d, map, NBITS);
+	EXPECT_EQ(0, vfio_mig_dirty_count_from(&d, 0));
+	for (b = 0; b < NBITS; b += 7)
+		vfio_mig_dirty_mark(&d, b, b + 1 + b % 3);
+	vfio_mig_dirty_mark(&d, 63, 66);
+	vfio_mig_dirty_mark(&d, 999, 1000);
+	for (i = 0; i < ARRAY_SIZE(at); i++) {
+		for (want = 0, b = at[i]; b < NBITS; b++)
+			want += test_bit(b, map);
+		EXPECT_EQ(want, vfio_mig_dirty_count_from(&d, at[i]))
+			TH_LOG("from %zu", at[i]);
+	}
+	EXPECT_EQ(popcount(), vfio_mig_dirty_count_from(&d, 0));
+	EXPECT_EQ(1, vfio_mig_dirty_count_from(&d, NBITS - 1));
+}
+
 struct racer {
 	struct vfio_mig_dirty *d;
 	unsigned int seed;

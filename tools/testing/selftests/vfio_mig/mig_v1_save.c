@@ -172,7 +172,7 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 	struct mdma *src = &self->src;
 	uint64_t got, pending, last, precopy = 0, final;
 	const uint64_t tail = 48 * 4096, tail_off = 12345;
-	unsigned int i, n = 0, limit, rounds;
+	unsigned int i, n = 0, limit, rounds, grew = 0;
 	struct mdma_digest ds, dd;
 	uint64_t tail_chunks;
 	uint32_t err;
@@ -201,7 +201,12 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 	EXPECT_GT(precopy, src->mem_size)
 		TH_LOG("nothing was sent again while the device wrote");
 
-	/* Stop the workload and drain. */
+	/*
+	 * Stop the workload and drain. pending_bytes counts the current
+	 * round: it may grow once, when the piece that ends this round
+	 * starts the next with what the workload wrote behind the cursor;
+	 * with the device idle it can only fall after that.
+	 */
 	ASSERT_EQ(0, mdma_wait(src, MDMA_IRQ_DONE, MDMA_TIMEOUT_MS))
 		TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, mdma_reg(src, MDMA_REG_DMA_ERROR));
@@ -212,7 +217,12 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 		ASSERT_NE(~0ULL, pending);
 		if (!pending)
 			break;
-		EXPECT_LT(pending, last) TH_LOG("round %u", rounds);
+		if (pending >= last)
+			grew++;
+		EXPECT_LE(grew, 1)
+			TH_LOG("read %u: %llu bytes after %llu", rounds,
+			       (unsigned long long)pending,
+			       (unsigned long long)last);
 		last = pending;
 		ASSERT_EQ(0, mig_save_iter(&self->ms, &self->s, &got));
 		ASSERT_NE(0, got);
@@ -223,16 +233,22 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 	TH_LOG("pre-copy: %llu bytes, %u descriptors, %u rounds to drain",
 	       (unsigned long long)precopy, n, rounds);
 
-	/* The last dirty set: one copy to an unaligned offset. */
+	/*
+	 * The last dirty set: one copy to an unaligned offset. The round
+	 * is over, so pre-copy does not count it; stop-and-copy does.
+	 */
 	ASSERT_EQ(0, mdma_run(src, MDMA_CMD_GUEST_TO_DEV, WORK_IOVA,
 			      src->mem_size / 2 + tail_off, tail, 0, &err));
 	ASSERT_EQ(MDMA_ERR_NONE, err);
 	tail_chunks = ((src->mem_size / 2 + tail_off + tail - 1) / 4096) -
 		      ((src->mem_size / 2 + tail_off) / 4096) + 1;
-	EXPECT_EQ(tail_chunks * 4096, mig_pending(&self->ms));
+	EXPECT_EQ(0, mig_pending(&self->ms));
 
 	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP_COPY))
 		TH_LOG("%s", vfio_errmsg());
+	pending = mig_pending(&self->ms);
+	EXPECT_GE(pending, tail_chunks * 4096);
+	EXPECT_LE(pending, tail_chunks * 4096 + (64 << 10));
 	ASSERT_EQ(0, mig_save_rest(&self->ms, &self->s, &final))
 		TH_LOG("%s", vfio_errmsg());
 	TH_LOG("stop-and-copy: %llu bytes of %llu of device memory",
@@ -470,10 +486,80 @@ TEST_F_TIMEOUT(mig, precopy_bar2_writes, 300)
 		ASSERT_EQ(0, mig_save_iter(&self->ms, &self->s, &got));
 	}
 	EXPECT_EQ(0, mig_pending(&self->ms));
+	/* A write after the round: the next round, when data is asked for. */
 	src->map[src->mem_size / 3] ^= 0x22;
-	EXPECT_EQ(4096, mig_pending(&self->ms))
+	EXPECT_EQ(0, mig_pending(&self->ms));
+	ASSERT_EQ(0, mig_save_chunk(&self->ms, &self->s, &got));
+	EXPECT_GE(got, 4096)
 		TH_LOG("a write through the mapping after pre-copy drained");
+	EXPECT_EQ(0, mig_pending(&self->ms));
+	src->map[src->mem_size / 5] ^= 0x33;
 	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP_COPY));
+	ASSERT_EQ(0, mig_save_rest(&self->ms, &self->s, NULL));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP));
+	ASSERT_EQ(0, mdma_digest_read(src->uuid, &ds));
+	ASSERT_EQ(0, mig_load_all(&self->md, &self->s))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
+	EXPECT_STREQ("", mig_digest_diff(&ds, &dd));
+}
+
+/*
+ * In pre-copy pending_bytes counts the current round. While the device
+ * keeps writing behind the round's cursor, it still reaches 0 at the
+ * round's end and stays 0 (a user that iterates devices in order and
+ * moves on once one reports 0, as QEMU 7.2 does, reaches the next one).
+ * Asking for data again starts the next round, which carries the writes;
+ * stop-and-copy counts and sends the rest.
+ */
+TEST_F_TIMEOUT(mig, precopy_round_ends_while_device_writes, 300)
+{
+	struct mdma *src = &self->src;
+	uint64_t got, pending = ~0ULL, off;
+	struct mdma_digest ds, dd;
+	unsigned int i, limit;
+
+	ASSERT_EQ(0, mig_populate(src, 61, 1, &self->sbuf))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &src->dev, true));
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &self->dst.dev, true));
+	for (off = 0; off < src->mem_size; off += MIG_PAGE)
+		src->map[off] ^= 0x3c;
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_PRE_COPY));
+
+	limit = src->mem_size / self->ms.data_size + 4;
+	for (i = 0; i < limit; i++) {
+		pending = mig_pending(&self->ms);
+		ASSERT_NE(~0ULL, pending);
+		if (!pending)
+			break;
+		ASSERT_EQ(0, mig_save_chunk(&self->ms, &self->s, &got))
+			TH_LOG("%s", vfio_errmsg());
+		ASSERT_NE(0, got);
+		/* The first chunk covered these pages: behind the cursor. */
+		src->map[(i % 16) * MIG_PAGE + i] ^= 0xa5;
+	}
+	EXPECT_EQ(0, pending)
+		TH_LOG("pending_bytes did not reach 0 in %u reads while the device wrote",
+		       limit);
+
+	/* No side effect of reading it, whatever the device writes. */
+	src->map[40 * MIG_PAGE] ^= 0x11;
+	src->map[src->mem_size - 1] ^= 0x11;
+	EXPECT_EQ(0, mig_pending(&self->ms));
+	EXPECT_EQ(0, mig_pending(&self->ms));
+
+	/* The next round: the last loop's write and these two. */
+	ASSERT_EQ(0, mig_save_chunk(&self->ms, &self->s, &got))
+		TH_LOG("%s", vfio_errmsg());
+	EXPECT_GE(got, 3 * MIG_PAGE);
+	EXPECT_LT(got, 4 * MIG_PAGE);
+	EXPECT_EQ(0, mig_pending(&self->ms));
+
+	src->map[41 * MIG_PAGE] ^= 0x22;
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP_COPY));
+	EXPECT_GT(mig_pending(&self->ms), MIG_PAGE)
+		TH_LOG("stop-and-copy does not count the write");
 	ASSERT_EQ(0, mig_save_rest(&self->ms, &self->s, NULL));
 	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP));
 	ASSERT_EQ(0, mdma_digest_read(src->uuid, &ds));

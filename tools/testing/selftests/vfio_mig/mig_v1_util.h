@@ -179,20 +179,16 @@ static inline int mig_stream_grow(struct mig_stream *s, size_t room)
 }
 
 /*
- * One save iteration as QEMU does it: pending_bytes, then (if there is
- * anything) one chunk appended to @s. @got receives the chunk's length
- * (0 if nothing was pending). Return 0 or -errno.
+ * Take the staged chunk (data_offset, data_size, data) without looking at
+ * pending_bytes first, and append it to @s; @got is its length.
  */
-static inline int mig_save_iter(struct vfio_mig_v1 *m, struct mig_stream *s,
-				uint64_t *got)
+static inline int mig_save_chunk(struct vfio_mig_v1 *m, struct mig_stream *s,
+				 uint64_t *got)
 {
-	uint64_t pending, len = 0;
+	uint64_t len = 0;
 	int ret;
 
 	*got = 0;
-	ret = vfio_mig_v1_pending(m, &pending);
-	if (ret || !pending)
-		return ret;
 	ret = mig_stream_grow(s, m->data_size);
 	if (ret)
 		return ret;
@@ -207,6 +203,24 @@ static inline int mig_save_iter(struct vfio_mig_v1 *m, struct mig_stream *s,
 	}
 	*got = len;
 	return 0;
+}
+
+/*
+ * One save iteration as QEMU does it: pending_bytes, then (if there is
+ * anything) one chunk appended to @s. @got receives the chunk's length
+ * (0 if nothing was pending). Return 0 or -errno.
+ */
+static inline int mig_save_iter(struct vfio_mig_v1 *m, struct mig_stream *s,
+				uint64_t *got)
+{
+	uint64_t pending;
+	int ret;
+
+	*got = 0;
+	ret = vfio_mig_v1_pending(m, &pending);
+	if (ret || !pending)
+		return ret;
+	return mig_save_chunk(m, s, got);
 }
 
 /*
