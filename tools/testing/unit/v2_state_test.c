@@ -1,25 +1,51 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host-native tests of the v2 <-> v1 state mapping: the mapping is a
- * bijection on the valid states, and every single arc of the v2 state
+ * Host-native tests of the v2 <-> v1 state mapping: known answers taken
+ * from both uapis, and every single arc of the v2 state
  * machine maps onto an allowed v1 arc with the documented effect.
  */
 #include "../../../drivers/vfio/mig/v1_state.h"
 #include "../../../drivers/vfio/mig/v2_state.h"
 #include "kselftest_harness.h"
 
-TEST(round_trip)
-{
-	u32 v2, v1;
+/*
+ * The mapping, written down from the two uapis rather than from the
+ * project's table: v2 states are include/uapi/linux/vfio.h's numbers
+ * (STOP 1 ... PRE_COPY_P2P 7), v1 states the device_state bits
+ * (RUNNING 1, SAVING 2, RESUMING 4, and NDMA 8 of the v1 NDMA proposal).
+ */
+static const struct { u32 v2, v1; } known[] = {
+	{ 1, 0 },	/* STOP */
+	{ 2, 1 },	/* RUNNING */
+	{ 3, 2 },	/* STOP_COPY: SAVING */
+	{ 4, 4 },	/* RESUMING */
+	{ 5, 9 },	/* RUNNING_P2P: RUNNING | NDMA */
+	{ 6, 3 },	/* PRE_COPY: RUNNING | SAVING */
+	{ 7, 11 },	/* PRE_COPY_P2P: RUNNING | SAVING | NDMA */
+};
 
-	for (v2 = 1; v2 < VFIO_MIG_V2_NR_STATES; v2++) {
-		ASSERT_EQ(0, vfio_mig_v2_to_v1(v2, &v1));
-		EXPECT_EQ(v2, vfio_mig_v1_to_v2(v1));
+TEST(known_answers)
+{
+	u32 v1, v2, want;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(known); i++) {
+		v1 = ~0U;
+		ASSERT_EQ(0, vfio_mig_v2_to_v1(known[i].v2, &v1));
+		EXPECT_EQ(known[i].v1, v1) TH_LOG("v2 state %u", known[i].v2);
 	}
-	EXPECT_EQ(-EINVAL, vfio_mig_v2_to_v1(VFIO_MIG_V2_ERROR, &v1));
-	EXPECT_EQ(-EINVAL, vfio_mig_v2_to_v1(8, &v1));
-	EXPECT_EQ(VFIO_MIG_V2_ERROR,
-		  vfio_mig_v1_to_v2(VFIO_MIG_V1_SAVING | VFIO_MIG_V1_RESUMING));
+	/* Every v1 value: its v2 state, or ERROR for what is none. */
+	for (v1 = 0; v1 < 32; v1++) {
+		want = 0;
+		for (i = 0; i < ARRAY_SIZE(known); i++)
+			if (known[i].v1 == v1)
+				want = known[i].v2;
+		EXPECT_EQ(want, vfio_mig_v1_to_v2(v1)) TH_LOG("v1 %#x", v1);
+	}
+	EXPECT_EQ(-EINVAL, vfio_mig_v2_to_v1(0, &v1));	/* ERROR */
+	for (v2 = 8; v2 < 64; v2++)
+		EXPECT_EQ(-EINVAL, vfio_mig_v2_to_v1(v2, &v1));
+	EXPECT_EQ(-EINVAL, vfio_mig_v2_to_v1(~0U, &v1));
 }
 
 /* The single arcs of Linux's v2 FSM (include/uapi/linux/vfio.h). */
