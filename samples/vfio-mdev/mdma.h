@@ -50,6 +50,8 @@
 #include <linux/workqueue.h>
 #include <linux/mdma.h>
 
+#include "mdma_saved.h"
+
 #define MDMA_NAME		"mdma"
 
 /* Region offsets in the device fd, the vfio-pci convention. */
@@ -60,7 +62,6 @@
 #define MDMA_PGOFF_SHIFT	(MDMA_OFFSET_SHIFT - PAGE_SHIFT)
 #define MDMA_PGOFF_MASK		((1UL << MDMA_PGOFF_SHIFT) - 1)
 
-#define MDMA_CONFIG_SIZE	256
 #define MDMA_MEM_BAR		VFIO_PCI_BAR2_REGION_INDEX
 /* The migration region follows the PCI regions. */
 #define MDMA_MIG_REGION		VFIO_PCI_NUM_REGIONS
@@ -69,35 +70,6 @@ struct mdma_type {
 	struct mdev_type type;
 	u64 mem_size;
 	bool out_of_band;	/* no in-band migration, only /dev/vfio-mig */
-};
-
-/* A descriptor as queued by DOORBELL. */
-struct mdma_desc {
-	u64 src;
-	u64 dst;
-	u32 len;
-	u32 cmd;
-	u32 pattern;
-	u32 progress;			/* bytes done before it was parked */
-	bool aborted;
-};
-
-/* The BAR0 registers that hold state; the others are computed. */
-struct mdma_regs {
-	u32 ctrl;
-	u32 status;
-	u32 irq_status;
-	u32 irq_mask;
-	u32 dma_src_lo;
-	u32 dma_src_hi;
-	u32 dma_dst_lo;
-	u32 dma_dst_hi;
-	u32 dma_len;
-	u32 dma_cmd;
-	u32 dma_pattern;
-	u32 dma_completed;
-	u32 dma_error;
-	u32 scratch;
 };
 
 /* The test-only workload of mdma_workload.c; not migrated. */
@@ -203,7 +175,6 @@ void mdma_dma_quiesce(struct mdma_state *s);
 void mdma_dma_wait_idle(struct mdma_state *s);
 int mdma_dma_park(struct mdma_state *s);
 void mdma_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length);
-bool mdma_dma_guest_iova(u32 cmd, u64 src, u64 dst, u64 *iova);
 void mdma_dma_init(struct mdma_state *s);
 void mdma_dma_release(struct mdma_state *s);
 

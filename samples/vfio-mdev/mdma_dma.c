@@ -128,25 +128,6 @@ int mdma_dma_park(struct mdma_state *s)
 	return 0;
 }
 
-/*
- * The guest side of a descriptor of command @cmd; false if it has none.
- * Also used to check saved descriptors before they are loaded.
- */
-bool mdma_dma_guest_iova(u32 cmd, u64 src, u64 dst, u64 *iova)
-{
-	switch (cmd) {
-	case MDMA_CMD_DEV_TO_GUEST:
-	case MDMA_CMD_FILL_GUEST:
-		*iova = dst;
-		return true;
-	case MDMA_CMD_GUEST_TO_DEV:
-		*iova = src;
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* An IOVA range being unmapped, fenced until its unmapper leaves type1. */
 struct mdma_fence {
 	struct list_head node;		/* in s->fences */

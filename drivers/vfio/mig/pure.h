@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The environment of the pure parts of vfio_mig (state table, stream codec,
- * dirty bookkeeping). In the kernel it is the kernel's own headers; built
- * into host-native tests (tools/testing/unit/) it is a small set of
- * equivalents, so the same .c files are tested in user space.
+ * dirty bookkeeping) and of mdma (its saved CONFIG section). In the kernel
+ * it is the kernel's own headers; built into host-native tests
+ * (tools/testing/unit/) it is a small set of equivalents, so the same .c
+ * files are tested in user space.
  */
 #ifndef _VFIO_MIG_PURE_H
 #define _VFIO_MIG_PURE_H
@@ -16,6 +17,7 @@
 #include <linux/build_bug.h>
 #include <linux/errno.h>
 #include <linux/minmax.h>
+#include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/string.h>
 #include <linux/types.h>
@@ -68,6 +70,24 @@ typedef u64 __le64;
 #ifndef EBADMSG
 #define EBADMSG 74
 #endif
+
+#ifndef BUILD_BUG_ON
+#define BUILD_BUG_ON(c)		static_assert(!(c), #c)
+#endif
+#ifndef PAGE_SIZE
+#define PAGE_SIZE		4096UL
+#endif
+#define PAGE_ALIGNED(x)		(((x) & (PAGE_SIZE - 1)) == 0)
+
+static inline void *memchr_inv(const void *p, int c, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (; n; n--, b++)
+		if (*b != (unsigned char)c)
+			return (void *)b;
+	return NULL;
+}
 
 /* tools/lib/vfio_mig/xxhash.c: the kernel's xxh64(), in user space. */
 u64 xxh64(const void *input, size_t len, u64 seed);

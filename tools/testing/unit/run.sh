@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build and run the host-native unit tests under ASan/UBSan, then fuzz the
-# stream decoder for FUZZ_SECONDS (default 60) from a generated corpus.
+# stream decoder for FUZZ_SECONDS (default 60) from a generated corpus and
+# mdma's CONFIG section loader for FUZZ_MDMA_SECONDS (default 30).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 out=${O:-$top/build/unit}
 fuzz_seconds=${FUZZ_SECONDS:-60}
+fuzz_mdma_seconds=${FUZZ_MDMA_SECONDS:-30}
 
 make -s -C "$here" O="$out"
 status=0
@@ -15,21 +17,31 @@ for t in "$out"/*_test; do
 	"$t" || status=1
 done
 
-corpus=$out/corpus
-mkdir -p "$corpus"
-"$out/mkcorpus" "$corpus"
-echo "# fuzzing the stream decoder for $fuzz_seconds s"
-if "$out/fuzz_stream" -max_total_time="$fuzz_seconds" -timeout=10 \
-		-max_len=32768 \
-		-rss_limit_mb=2048 -print_final_stats=1 \
-		-artifact_prefix="$out/" "$corpus" >"$out/fuzz.log" 2>&1; then
-	grep -E 'stat::number_of_executed_units|cov:' "$out/fuzz.log" | tail -n 2
-	echo "ok fuzz_stream"
-	echo "# Totals: pass:1 fail:0 xfail:0 xpass:0 skip:0 error:0"
-else
-	tail -n 40 "$out/fuzz.log"
-	echo "not ok fuzz_stream: see $out/fuzz.log and the crash input there"
-	echo "# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:0 error:0"
-	status=1
-fi
+# fuzz NAME SECONDS CORPUS: run one libFuzzer target, print its TAP result.
+fuzz()
+{
+	local name=$1 seconds=$2 corpus=$3
+
+	echo "# fuzzing with $name for $seconds s"
+	if "$out/$name" -max_total_time="$seconds" -timeout=10 \
+			-max_len=32768 \
+			-rss_limit_mb=2048 -print_final_stats=1 \
+			-artifact_prefix="$out/$name-" "$corpus" \
+			>"$out/$name.log" 2>&1; then
+		grep -E 'stat::number_of_executed_units|cov:' "$out/$name.log" |
+			tail -n 2
+		echo "ok $name"
+		echo "# Totals: pass:1 fail:0 xfail:0 xpass:0 skip:0 error:0"
+	else
+		tail -n 40 "$out/$name.log"
+		echo "not ok $name: see $out/$name.log and the crash input there"
+		echo "# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:0 error:0"
+		status=1
+	fi
+}
+
+mkdir -p "$out/corpus" "$out/corpus-mdma-config"
+"$out/mkcorpus" "$out/corpus"
+fuzz fuzz_stream "$fuzz_seconds" "$out/corpus"
+fuzz fuzz_mdma_config "$fuzz_mdma_seconds" "$out/corpus-mdma-config"
 exit $status
