@@ -275,14 +275,22 @@ TEST_F(state, ndma_parks_running_dma)
 	ASSERT_EQ(0, mdma_wr(m, MDMA_REG_IRQ_STATUS, MDMA_IRQ_ALL));
 	ASSERT_EQ(0, mdma_submit(m, MDMA_CMD_FILL_GUEST, 0, MIG_IOVA, len,
 				 0x01010101));
-	/* Wait for the first byte, then hold the engine. */
+	/*
+	 * Wait for the first byte, then hold the engine. Whether the
+	 * descriptor still runs is decided before anything is checked:
+	 * once NDMA was written to a running one, a completed descriptor
+	 * is NDMA waiting for the end instead of parking it, a failure.
+	 */
 	ASSERT_EQ(0, mig_wait_first_byte(g, GUARD));
+	if (mdma_reg(m, MDMA_REG_DMA_COMPLETED))
+		SKIP(return, "the descriptor ended before NDMA could be set");
 	ASSERT_EQ(0, mig_set(&self->mig, ST_RUNNING | ST_NDMA));
 	done = filled(g, len);
+	EXPECT_EQ(0, mdma_reg(m, MDMA_REG_DMA_COMPLETED))
+		TH_LOG("NDMA let a running descriptor finish");
+	EXPECT_GT(len, done);
 	ASSERT_EQ(0, mdma_debugfs(m, "pinned_pages", &pinned));
 	EXPECT_EQ(0, pinned);
-	if (mdma_reg(m, MDMA_REG_DMA_COMPLETED))
-		SKIP(return, "the descriptor ended before NDMA was set");
 	usleep(NO_DMA_MS * 1000);
 	again = filled(g, len);
 	EXPECT_EQ(done, again) TH_LOG("DMA went on under NDMA");
