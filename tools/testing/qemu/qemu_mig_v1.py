@@ -638,6 +638,17 @@ def setup():
     note(out.splitlines()[0] + ", kernel " + os.uname().release)
 
 
+def unload():
+    """rmmod mdma and vfio_mig: no scenario left an instance, an open
+    device or any other reference behind."""
+    left = os.listdir(MDEV_DEVICES)
+    check(not left, "instances left behind: %s" % left)
+    for name in ("mdma", "vfio_mig"):
+        r = subprocess.run(["rmmod", name], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        check(r.returncode == 0, "rmmod %s: %s" % (name, r.stdout.strip()))
+
+
 def main():
     if not os.environ.get("VM_RUN_RESULTS") and \
        os.environ.get("VFIO_MIG_IN_GUEST") != "1":
@@ -648,7 +659,7 @@ def main():
     todo = [(i + 1, name, fn) for i, (name, fn) in enumerate(SCENARIOS)
             if not want or fn.__name__[2:] in want]
     print("TAP version 13")
-    print("1..%d" % len(todo), flush=True)
+    print("1..%d" % (len(todo) + 1), flush=True)
     counts = {"pass": 0, "fail": 0, "skip": 0}
     try:
         setup()
@@ -676,10 +687,15 @@ def main():
             print("ok %d %s" % (n, name), flush=True)
             counts["pass"] += 1
         note("%s took %.1f s" % (fn.__name__[2:], time.monotonic() - t0))
-    left = [d for d in os.listdir(MDEV_DEVICES)]
-    if left:
-        note("instances left behind: %s" % left)
+    name = "the modules unload: no instance or reference left behind"
+    try:
+        unload()
+    except (Fail, OSError) as e:
+        print("not ok %d %s # %s" % (len(todo) + 1, name, e), flush=True)
         counts["fail"] += 1
+    else:
+        print("ok %d %s" % (len(todo) + 1, name), flush=True)
+        counts["pass"] += 1
     print("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0"
           % (counts["pass"], counts["fail"], counts["skip"]), flush=True)
     if LOGS == WORK:
