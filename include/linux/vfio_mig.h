@@ -107,7 +107,7 @@ struct vfio_mig_device *vfio_mig_create(struct vfio_device *vdev,
 					const struct vfio_mig_config *cfg);
 void vfio_mig_destroy(struct vfio_mig_device *mig);
 
-void vfio_mig_open(struct vfio_mig_device *mig);
+int vfio_mig_open(struct vfio_mig_device *mig);
 void vfio_mig_close(struct vfio_mig_device *mig);
 int vfio_mig_reset(struct vfio_mig_device *mig);
 

@@ -147,8 +147,9 @@ ssize_t mdma_mem_rw(struct mdma_state *s, char __user *buf, size_t count,
 		unsigned long left;
 
 		if (write) {
+			/* A fault zero-fills the rest: all of it changed. */
 			left = copy_from_user(p, buf + done, n);
-			mdma_mig_mark_memory(s, off + done, n - left);
+			mdma_mig_mark_memory(s, off + done, n);
 		} else {
 			left = copy_to_user(buf + done, p, n);
 		}

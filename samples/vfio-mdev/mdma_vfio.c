@@ -31,11 +31,16 @@ static int mdma_open_device(struct vfio_device *vdev)
 	if (ret)
 		return ret;
 	ret = mdma_device_reset(s);
+	if (!ret)
+		ret = vfio_mig_open(s->mig);
+	if (ret) {
+		mdma_mem_close(s);
+		return ret;
+	}
 	mutex_lock(&s->lock);
 	s->open = true;
 	mutex_unlock(&s->lock);
-	vfio_mig_open(s->mig);
-	return ret;
+	return 0;
 }
 
 static void mdma_close_device(struct vfio_device *vdev)

@@ -117,8 +117,8 @@ static size_t vfio_mig_window_bytes(void)
  *	offered through its mig_ops and migration_flags
  * @cfg: its description and callbacks
  *
- * Allocates the data window and the dirty logs. The device starts in the
- * RUNNING state.
+ * Allocates the dirty logs (the data window comes with each open). The
+ * device starts in the RUNNING state.
  *
  * Return: the migration device, or an ERR_PTR(): -EINVAL for a description
  * a stream could not carry, -ENOMEM.
@@ -179,12 +179,7 @@ struct vfio_mig_device *vfio_mig_create(struct vfio_device *vdev,
 	}
 
 	mig->window_size = vfio_mig_window_bytes();
-	mig->window = vmalloc_user(mig->window_size);
-	if (!mig->window)
-		goto err_nomem;
-
 	mig->v1.kind = VFIO_MIG_CHAN_V1;
-	mig->v1.stage.buf = mig->window;
 	mig->v1.stage.size = mig->window_size;
 	mig->v2.kind = VFIO_MIG_CHAN_V2;
 	mig->state = VFIO_MIG_V1_RUNNING;
@@ -210,7 +205,7 @@ EXPORT_SYMBOL_GPL(vfio_mig_create);
  * @mig: the migration device, or NULL
  *
  * Called when the VFIO device is released, after its last close: no
- * session and no user mapping of the window can exist any more.
+ * session and no window exist any more.
  */
 void vfio_mig_destroy(struct vfio_mig_device *mig)
 {
@@ -235,19 +230,31 @@ EXPORT_SYMBOL_GPL(vfio_mig_destroy);
  * @mig: the migration device
  *
  * Call from the driver's open_device, after the device was put in its
- * power-on state. A new user sees a RUNNING device with no session.
+ * power-on state. A new user sees a RUNNING device with no session, and
+ * a data window of its own: pages of the last user's window may still
+ * be referenced (a pipe it spliced them into, a pin), so they are never
+ * handed to the next one.
+ *
+ * Return: 0, or -ENOMEM.
  */
-void vfio_mig_open(struct vfio_mig_device *mig)
+int vfio_mig_open(struct vfio_mig_device *mig)
 {
+	void *window = NULL;
+
+	if (!mig->out_of_band) {
+		window = vmalloc_user(mig->window_size);
+		if (!window)
+			return -ENOMEM;
+	}
 	mutex_lock(&mig->lock);
 	vfio_mig_to_running(mig);
-	/*
-	 * The last user's stream must not reach the next one through the
-	 * window; no mapping of it can exist while the device is closed.
-	 */
-	memset(mig->window, 0, mig->window_size);
+	if (WARN_ON_ONCE(mig->window))
+		vfree(mig->window);
+	mig->window = window;
+	mig->v1.stage.buf = window;
 	mig->open = true;
 	mutex_unlock(&mig->lock);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(vfio_mig_open);
 
@@ -257,14 +264,21 @@ EXPORT_SYMBOL_GPL(vfio_mig_open);
  *
  * Call from the driver's close_device, before it quiesces the device: a
  * save or load in progress is dropped, dirty logging stops, and the
- * management channel can no longer drive the device.
+ * management channel can no longer drive the device. The data window
+ * goes: no mapping of it can exist once the device file is closed.
  */
 void vfio_mig_close(struct vfio_mig_device *mig)
 {
+	void *window;
+
 	mutex_lock(&mig->lock);
 	vfio_mig_to_running(mig);
 	mig->open = false;
+	window = mig->window;
+	mig->window = NULL;
+	mig->v1.stage.buf = NULL;
 	mutex_unlock(&mig->lock);
+	vfree(window);
 }
 EXPORT_SYMBOL_GPL(vfio_mig_close);
 

@@ -117,7 +117,7 @@ struct vfio_mig_device {
 	enum vfio_mig_run_level level;
 	bool logging;
 
-	void *window;			/* vmalloc_user(), the v1 data window */
+	void *window;			/* the v1 data window, while open */
 	size_t window_size;
 
 	/* One dirty log per section; only iterative ones have bits. */

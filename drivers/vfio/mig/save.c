@@ -357,6 +357,9 @@ ssize_t vfio_mig_save_next(struct vfio_mig_device *mig, void *buf, size_t len)
 			break;
 		}
 		pos += n;
+		/* A chunk the device marks from now on is too late. */
+		if (sv->end_sent)
+			break;
 		cond_resched();
 	}
 	return pos;

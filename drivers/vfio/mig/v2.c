@@ -50,10 +50,21 @@ static struct vfio_mig_device *vfio_mig_v2_to_mig(struct vfio_device *vdev)
  */
 void vfio_mig_v2_disable_file(struct vfio_mig_device *mig)
 {
+	struct vfio_mig_file *f = mig->file;
+
 	lockdep_assert_held(&mig->lock);
-	if (mig->file) {
-		mig->file->disabled = true;
-		mig->file = NULL;
+	if (!f)
+		return;
+	f->disabled = true;
+	mig->file = NULL;
+	/*
+	 * The buffer goes now unless an I/O holds it (io_lock nests outside
+	 * mig->lock, so only a trylock here); that I/O then frees it.
+	 */
+	if (mutex_trylock(&f->io_lock)) {
+		kvfree(f->chan.stage.buf);
+		f->chan.stage.buf = NULL;
+		mutex_unlock(&f->io_lock);
 	}
 }
 
@@ -81,8 +92,9 @@ static int vfio_mig_file_release(struct inode *inode, struct file *filp)
 
 /*
  * Under io_lock: the fd's staging buffer, allocated at its first I/O and
- * charged to the caller's memory cgroup, freed once the session is over:
- * a user keeping many ended fds keeps no buffers.
+ * charged to the caller's memory cgroup, freed when the session ends (or
+ * by the I/O that held it then): a user keeping many ended fds keeps no
+ * buffers.
  */
 static int vfio_mig_file_stage(struct vfio_mig_file *f)
 {

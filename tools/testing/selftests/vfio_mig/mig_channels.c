@@ -424,6 +424,146 @@ TEST_F(chan, window_cleared_between_users)
 }
 
 /*
+ * A user that keeps references to its window's pages past close (here,
+ * spliced into a pipe) must not see the next user's stream through them:
+ * each open gets a window of its own.
+ */
+TEST_F(chan, window_pages_not_reused_after_close)
+{
+	const size_t len = 16 * 4096;
+	uint8_t page[4096];
+	struct iovec iov;
+	uint64_t v64 = 0;
+	unsigned int i;
+	int p[2];
+
+	vfio_mig_v1_close(&self->v1);
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->v1, &self->src.dev, true))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_NE(NULL, self->v1.window);
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_LE((int)len, fcntl(p[1], F_SETPIPE_SZ, (int)len));
+	iov.iov_base = self->v1.window;
+	iov.iov_len = len;
+	ASSERT_EQ((ssize_t)len, vmsplice(p[1], &iov, 1, 0));
+	vfio_mig_v1_close(&self->v1);
+	ASSERT_EQ(0, mig_reopen(&self->src)) TH_LOG("%s", vfio_errmsg());
+
+	/* The next user saves: the first pieces of its stream are staged. */
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->v1, &self->src.dev, false))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP_COPY));
+	ASSERT_EQ(0, mig_rd(&self->v1, HDR_DATA_OFFSET, &v64, 8));
+	ASSERT_EQ(0, mig_rd(&self->v1, HDR_DATA_SIZE, &v64, 8));
+	ASSERT_LT(len, v64);
+	for (i = 0; i < len / sizeof(page); i++) {
+		ASSERT_EQ((ssize_t)sizeof(page), read(p[0], page, sizeof(page)));
+		EXPECT_EQ(-1, mdma_check_byte(page, sizeof(page), 0))
+			TH_LOG("page %u of the old window shows the new stream", i);
+	}
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
+ * A write to device memory whose source faults changes the memory (the
+ * copy zero-fills what it could not read) and must mark all of it dirty,
+ * or the destination keeps what was there before.
+ */
+TEST_F(chan, faulting_bar2_write_marks_dirty)
+{
+	struct mig_stream st = { 0 };
+	struct mdma_digest a, b;
+	uint64_t got, pending;
+	unsigned int i;
+	void *hole;
+
+	ASSERT_EQ(0, mig_set(&self->v1, ST_PRE_COPY));
+	for (i = 0; i < 64; i++) {
+		ASSERT_EQ(0, mig_save_iter(&self->v1, &st, &got));
+		if (!got)
+			break;
+	}
+	ASSERT_EQ(0, vfio_mig_v1_pending(&self->v1, &pending));
+	ASSERT_EQ(0, pending) TH_LOG("pre-copy did not finish its round");
+	/* 64 KiB written from user memory that cannot be read. */
+	hole = mmap(NULL, 65536, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	ASSERT_NE(MAP_FAILED, hole);
+	errno = 0;
+	EXPECT_EQ(-1, pwrite(self->src.dev.fd, hole, 65536,
+			     self->src.bar2.offset + 4 * 65536));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(hole, 65536);
+	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP_COPY));
+	ASSERT_EQ(0, mig_save_rest(&self->v1, &st, NULL));
+	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP));
+
+	ASSERT_EQ(0, mdma_create(&self->dst, MDMA_TYPE_16M))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, v2_load_all(&self->dst.dev, st.buf, st.len, 0))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &a));
+	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &b));
+	EXPECT_EQ(a.mem_crc32, b.mem_crc32)
+		TH_LOG("the zeroed range did not reach the destination");
+	mig_stream_free(&st);
+}
+
+/*
+ * MemFree of /proc/meminfo, in KiB; -1 if it cannot be read. The buffers
+ * come from kvmalloc(): whole pages, or vmalloc, taken from it either way.
+ */
+static long mem_free_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f;
+
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemFree: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/*
+ * A v2 data fd's staging buffer (a window's size) goes when its session
+ * ends, not at the fd's next I/O: a user that keeps ended fds it read
+ * once keeps no buffers.
+ */
+TEST_F(chan, ended_data_fds_keep_no_buffers)
+{
+	enum { N = 48 };
+	int fds[N], i, fd;
+	long before, after;
+	uint8_t b;
+
+	vfio_mig_v1_close(&self->v1);
+	before = mem_free_kb();
+	ASSERT_LT(0, before);
+	for (i = 0; i < N; i++) {
+		fds[i] = -1;
+		ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP_COPY,
+				    &fds[i]))
+			TH_LOG("%s", vfio_errmsg());
+		ASSERT_EQ(1, fd_read(fds[i], &b, 1));
+		fd = -1;
+		ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP, &fd));
+	}
+	after = mem_free_kb();
+	TH_LOG("MemFree %ld -> %ld KiB with %d ended fds", before, after, N);
+	/* Each buffer is 1 MiB: half of them would be 24 MiB. */
+	EXPECT_LT(before - N * 1024 / 2, after)
+		TH_LOG("ended data fds keep their buffers");
+	for (i = 0; i < N; i++)
+		close_fd(&fds[i]);
+}
+
+/*
  * Once the end record is out, the stream is over: writes to device
  * memory in stop-copy (dirty logging still on after pre-copy) add no
  * records after it, pending_bytes stays 0, and the stream loads.
