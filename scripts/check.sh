@@ -3,7 +3,10 @@
 #
 # The whole test suite: dependencies, static checks, documentation, host
 # unit tests and the kselftests in guests of every supported kernel.
-# Ends with one line "N passed, N failed[, N skipped]".
+# Ends with one line "N passed, N failed[, N skipped]" that counts tests:
+# a build or static check counts only when it fails (one failure), a lane
+# whose build failed does not run (one failure), and each lane is held to
+# the skips and the passes tools/testing/lane-expectations lists.
 #
 # KERNELS="6.1 6.12 debug-6.1 debug-6.12" picks the guest kernels (that
 # is the default). debug-6.1 and debug-6.12 are the debug lanes: the
@@ -32,35 +35,101 @@ skipped=0
 failures=()
 t_start=$(date +%s)
 
-# step NAME COMMAND...: one check, counted once.
+# step NAME COMMAND...: a build or a static check. It is not a test, so
+# it is not counted when it passes; when it fails, it counts as one
+# failure. Returns the command's exit status.
 step()
 {
-	local name=$1 log t0 t1
+	local name=$1 log t0 t1 rc
 	shift
 	log=$logdir/$name.log
 	t0=$(date +%s)
 	printf '%-40s ' "$name"
-	if "$@" >"$log" 2>&1; then
-		t1=$(date +%s)
+	"$@" >"$log" 2>&1
+	rc=$?
+	t1=$(date +%s)
+	if [ "$rc" -eq 0 ]; then
 		echo "ok ($((t1 - t0)) s)"
-		passed=$((passed + 1))
 		return 0
 	fi
-	t1=$(date +%s)
 	echo "FAILED ($((t1 - t0)) s), last lines of $log:"
 	tail -n 40 "$log" | sed 's/^/    /'
 	failed=$((failed + 1))
 	failures+=("$name")
-	return 1
+	return "$rc"
+}
+
+# not_run NAME WHY: a lane that cannot run because what it needs did not
+# build; one failure.
+not_run()
+{
+	printf '%-40s NOT RUN: %s\n' "$1" "$2"
+	failed=$((failed + 1))
+	failures+=("$1")
+}
+
+# expectations NAME LOG PASSED: hold a lane to tools/testing/lane-expectations.
+# Prints one line per problem (a skip it does not list, fewer passes than
+# it asks for) and, last, the number of problems.
+expectations()
+{
+	awk -F ' *[|] *' -v lane="$1" -v passed="$3" '
+		function glob(g) {
+			gsub(/[][\\.^$+?(){}]/, "\\\\&", g)
+			gsub(/\*/, ".*", g)
+			return "^" g "$"
+		}
+		FNR == NR {
+			if ($0 ~ /^[ \t]*(#|$)/)
+				next
+			if ($1 == "skip" && lane ~ glob($2))
+				want[++n] = glob($3)
+			else if ($1 == "pass" && lane ~ glob($2))
+				need = $3 + 0
+			next
+		}
+		/^# selftests: vfio_mig: / {
+			bin = $0
+			sub(/^# selftests: vfio_mig: /, "", bin)
+		}
+		/^(# )*ok [0-9]+ .* # SKIP/ || /^(# )*1\.\.0 # SKIP/ {
+			t = $0
+			nested = t ~ /^# /
+			sub(/^(# )*/, "", t)
+			if (t ~ /^1\.\.0/) {
+				test = "(the whole lane)"
+			} else {
+				sub(/^ok [0-9]+ /, "", t)
+				test = t
+				sub(/ # SKIP.*/, "", test)
+				if (nested && bin != "")
+					test = bin "/" test
+			}
+			why = $0
+			sub(/.* # SKIP */, "", why)
+			for (i = 1; i <= n; i++)
+				if (test ~ want[i])
+					next
+			printf "    unexpected skip: %s: %s\n", test, why
+			bad++
+		}
+		END {
+			if (passed < need) {
+				printf "    %d passed, fewer than the %d expected\n", passed, need
+				bad++
+			}
+			print bad + 0
+		}' "$top/tools/testing/lane-expectations" "$2"
 }
 
 # tap_step NAME COMMAND...: a command that prints kselftest harness
 # totals; each test counts on its own. A command that fails although no
 # test failed (a build error, a kernel splat in a guest, a hang) counts as
-# one failure more.
+# one failure more, and so does each skip the lane's expectations do not
+# list and a shortfall of passes (tools/testing/lane-expectations).
 tap_step()
 {
-	local name=$1 log t0 t1 rc p f s
+	local name=$1 log t0 t1 rc p f s problems extra
 	shift
 	log=$logdir/$name.log
 	t0=$(date +%s)
@@ -83,14 +152,19 @@ tap_step()
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
 	fi
+	problems=$(expectations "$name" "$log" "$p")
+	extra=${problems##*$'\n'}
+	[ "$problems" = "$extra" ] && problems= || problems=${problems%$'\n'*}
+	f=$((f + extra))
 	passed=$((passed + p))
 	failed=$((failed + f))
 	skipped=$((skipped + s))
 	if [ "$f" -eq 0 ]; then
-		echo "$p passed, $s skipped ($((t1 - t0)) s)"
+		echo "$p passed, $s skipped as expected ($((t1 - t0)) s)"
 		return 0
 	fi
 	echo "$p passed, $f FAILED, $s skipped ($((t1 - t0)) s; exit $rc)"
+	[ -z "$problems" ] || echo "$problems"
 	grep -E '^not ok' "$log" | sed 's/^/    /'
 	echo "    last lines of $log:"
 	tail -n 30 "$log" | sed 's/^/    /'
@@ -102,45 +176,67 @@ step deps scripts/install-deps.sh || true
 step kernel-source-6.1 scripts/kernel-src.sh 6.1 || true
 step kernel-source-6.12 scripts/kernel-src.sh 6.12 || true
 step checkpatch scripts/static-checks.sh checkpatch || true
+# A lane runs only if what it needs built: the tools, and the modules of
+# its kernel (built with warnings is built: kbuild exits 3 then).
+declare -A built
 for k in "${plain[@]}"; do
-	step "kbuild-w1-sparse-$k" scripts/static-checks.sh kbuild "$k" || true
+	step "kbuild-w1-sparse-$k" scripts/static-checks.sh kbuild "$k"
+	rc=$?
+	[ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] && built[$k]=1
 done
-step tools make -C tools O="$top/build/tools" || true
+tools_built=0
+step tools make -C tools O="$top/build/tools" && tools_built=1
 step docs scripts/build-docs.sh || true
 tap_step unit-tests tools/testing/unit/run.sh || true
 
+# lane NAME KERNEL COMMAND...: a guest lane of KERNEL, if it can run.
+lane()
+{
+	local name=$1 k=$2
+	shift 2
+	if [ "$tools_built" != 1 ]; then
+		not_run "$name" "the tools did not build"
+	elif [ -z "${built[$k]:-}" ]; then
+		not_run "$name" "the modules for $k did not build"
+	else
+		tap_step "$name" "$@" || true
+	fi
+}
+
 for k in "${plain[@]}"; do
 	# The limit only catches a hung guest; the suite takes 3-5 minutes.
-	tap_step "guest-$k" tools/testing/vm/vm-run --kernel "$k" \
+	lane "guest-$k" "$k" tools/testing/vm/vm-run --kernel "$k" \
 		--timeout 1800 -- \
-		tools/testing/selftests/vfio_mig/run_in_guest.sh || true
+		tools/testing/selftests/vfio_mig/run_in_guest.sh
 done
 
 # vfio-migrate with protocol v1 and v2: save/load, live, bench.
 for k in "${plain[@]}"; do
-	tap_step "vfio-migrate-$k" tools/testing/vm/vm-run --kernel "$k" -- \
-		tools/vfio-migrate/test-protocols.sh || true
+	lane "vfio-migrate-$k" "$k" tools/testing/vm/vm-run --kernel "$k" -- \
+		tools/vfio-migrate/test-protocols.sh
 done
 
 # Out-of-band migration: mdma-16m-oob through vfio-mig-agent and its plugin.
 for k in "${plain[@]}"; do
-	tap_step "oob-$k" tools/testing/vm/vm-run --kernel "$k" -- \
-		tools/vfio-mig-agent/test-oob.sh || true
+	lane "oob-$k" "$k" tools/testing/vm/vm-run --kernel "$k" -- \
+		tools/vfio-mig-agent/test-oob.sh
 done
 
 # QEMU 7.2, the real protocol v1 client, live-migrates VMs with mdma.
 for k in "${plain[@]}"; do
-	tap_step "qemu-v1-$k" tools/testing/qemu/run.sh "$k" || true
+	lane "qemu-v1-$k" "$k" tools/testing/qemu/run.sh "$k"
 done
 
 # QEMU 10, the real protocol v2 client (PRE_COPY needs 6.2+: 6.12 only).
 if [[ " ${plain[*]} " == *" 6.12 "* ]]; then
-	tap_step qemu-v2-6.12 tools/testing/qemu/run.sh --qemu10 6.12 || true
+	lane qemu-v2-6.12 6.12 tools/testing/qemu/run.sh --qemu10 6.12
 fi
 
 # The debug lanes, last: each kernel is built once per machine (cached).
 for v in "${debug[@]}"; do
-	if step "debug-kernel-$v" scripts/debug-kernel/build.sh "$v" &&
+	if [ "$tools_built" != 1 ]; then
+		not_run "guest-debug-$v" "the tools did not build"
+	elif step "debug-kernel-$v" scripts/debug-kernel/build.sh "$v" &&
 	   step "kbuild-debug-$v" make -C "$top" KVER="debug-$v" modules; then
 		# On 6.1 the tests whose kernel paths differ from 6.12's (the
 		# device, its DMA and life cycle, the channels, saving); the

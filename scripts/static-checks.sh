@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Static checks that gate the tree:
-#   static-checks.sh kbuild KVER   W=1 and sparse (C=2) build, no warnings
+#   static-checks.sh kbuild KVER   W=1 and sparse (C=2) build, no warnings;
+#                                  exits 3 when the modules built with
+#                                  warnings, 1 when they did not build
 #   static-checks.sh checkpatch    checkpatch.pl --strict on every C file
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,7 +33,7 @@ kbuild()
 	if grep -E 'warning:|error:' "$log"; then
 		echo "kbuild $rel: W=1/sparse warnings above"
 		rm -f "$log"
-		return 1
+		return 3
 	fi
 	rm -f "$log"
 	echo "kbuild $rel: clean under W=1 and sparse"

@@ -86,6 +86,12 @@ def wait_for(what, pred, timeout=60.0, step=0.1):
         time.sleep(step)
 
 
+def kernel_has_precopy():
+    """PRE_COPY is in the v2 uapi from Linux 6.2."""
+    major, minor = (int(x) for x in os.uname().release.split(".")[:2])
+    return (major, minor) >= (6, 2)
+
+
 # --- mdma instances -------------------------------------------------------
 
 class Mdma:
@@ -156,6 +162,9 @@ class Qemu:
                 "-nodefaults", "-no-user-config", "-display", "none",
                 "-accel", "tcg", "-bios", tiny_firmware(),
                 "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path]
+        if PROTOCOL == "v2":
+            # Each pre-copy iteration of a VFIO device leaves a line.
+            args += ["-trace", "vfio_save_iterate"]
         for i, dev in enumerate(devs):
             args += ["-device",
                      "vfio-pci,id=mdma%d,sysfsdev=%s,%s"
@@ -456,6 +465,10 @@ def full_migration(pair, busy):
             check(wl["state"] == "paused",
                   "the workload is %s on the stopped source" % wl["state"])
         check(dev.state()["dma_error"] == "0", "source DMA error")
+    if PROTOCOL == "v2" and kernel_has_precopy():
+        n = pair.src.log_text().count("vfio_save_iterate")
+        check(n > 0, "QEMU never pre-copied the device: no PRE_COPY used")
+        note("pre-copy: %d iterations of the devices" % n)
     # Source: QEMU left the device in STOP after the last read of its
     # data; destination (-S): the device is still RESUMING, its state
     # loaded but not committed; nothing runs on either side, so both
