@@ -424,6 +424,23 @@ TEST_F(chan, window_cleared_between_users)
 }
 
 /*
+ * Load @st into a new mdma-16m destination through a v2 data fd; @a and
+ * @b get the source's and the destination's digests.
+ */
+static void load_into_dst(struct __test_metadata *_metadata,
+			  struct _test_data_chan *self,
+			  const struct mig_stream *st, struct mdma_digest *a,
+			  struct mdma_digest *b)
+{
+	ASSERT_EQ(0, mdma_create(&self->dst, MDMA_TYPE_16M))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, v2_load_all(&self->dst.dev, st->buf, st->len, 0))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, a));
+	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, b));
+}
+
+/*
  * A user that keeps references to its window's pages past close (here,
  * spliced into a pipe) must not see the next user's stream through them:
  * each open gets a window of its own.
@@ -499,12 +516,7 @@ TEST_F(chan, faulting_bar2_write_marks_dirty)
 	ASSERT_EQ(0, mig_save_rest(&self->v1, &st, NULL));
 	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP));
 
-	ASSERT_EQ(0, mdma_create(&self->dst, MDMA_TYPE_16M))
-		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, v2_load_all(&self->dst.dev, st.buf, st.len, 0))
-		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &a));
-	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &b));
+	load_into_dst(_metadata, self, &st, &a, &b);
 	EXPECT_EQ(a.mem_crc32, b.mem_crc32)
 		TH_LOG("the zeroed range did not reach the destination");
 	mig_stream_free(&st);
@@ -591,12 +603,7 @@ TEST_F(chan, no_records_after_end)
 	for (i = 0; i < 16; i++)
 		self->src.map[i * 65536] ^= 0xff;
 
-	ASSERT_EQ(0, mdma_create(&self->dst, MDMA_TYPE_16M))
-		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, v2_load_all(&self->dst.dev, st.buf, st.len, 0))
-		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &a));
-	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &b));
+	load_into_dst(_metadata, self, &st, &a, &b);
 	EXPECT_EQ(a.mem_crc32, b.mem_crc32);
 	mig_stream_free(&st);
 }

@@ -142,6 +142,24 @@ TEST_F_TIMEOUT(mig, round_trip_mmap_to_trapped, 300)
 	round_trip(_metadata, self, true, false);
 }
 
+/*
+ * In stop-and-copy: save the rest, stop, load the whole stream into the
+ * destination; its digest must equal the source's.
+ */
+static void finish_and_compare(struct __test_metadata *_metadata,
+			       struct _test_data_mig *self)
+{
+	struct mdma_digest ds, dd;
+
+	ASSERT_EQ(0, mig_save_rest(&self->ms, &self->s, NULL));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP));
+	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &ds));
+	ASSERT_EQ(0, mig_load_all(&self->md, &self->s))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
+	EXPECT_STREQ("", mig_digest_diff(&ds, &dd));
+}
+
 /* Keep up to @depth GUEST_TO_DEV copies queued; return how many queued. */
 static int keep_busy(struct mdma *m, unsigned int depth, unsigned int *n)
 {
@@ -457,7 +475,6 @@ TEST_F_TIMEOUT(mig, parked_descriptor, 600)
 TEST_F_TIMEOUT(mig, precopy_bar2_writes, 300)
 {
 	struct mdma *src = &self->src;
-	struct mdma_digest ds, dd;
 	uint64_t got, pending, off;
 	unsigned int i, limit;
 	uint8_t b[300];
@@ -502,13 +519,7 @@ TEST_F_TIMEOUT(mig, precopy_bar2_writes, 300)
 	EXPECT_EQ(0, mig_pending(&self->ms));
 	src->map[src->mem_size / 5] ^= 0x33;
 	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP_COPY));
-	ASSERT_EQ(0, mig_save_rest(&self->ms, &self->s, NULL));
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP));
-	ASSERT_EQ(0, mdma_digest_read(src->uuid, &ds));
-	ASSERT_EQ(0, mig_load_all(&self->md, &self->s))
-		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
-	EXPECT_STREQ("", mig_digest_diff(&ds, &dd));
+	finish_and_compare(_metadata, self);
 }
 
 /*
@@ -523,7 +534,6 @@ TEST_F_TIMEOUT(mig, precopy_round_ends_while_device_writes, 300)
 {
 	struct mdma *src = &self->src;
 	uint64_t got, pending = ~0ULL, off;
-	struct mdma_digest ds, dd;
 	unsigned int i, limit;
 
 	ASSERT_EQ(0, mig_populate(src, 61, 1, &self->sbuf))
@@ -567,13 +577,7 @@ TEST_F_TIMEOUT(mig, precopy_round_ends_while_device_writes, 300)
 	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP_COPY));
 	EXPECT_GT(mig_pending(&self->ms), MIG_PAGE)
 		TH_LOG("stop-and-copy does not count the write");
-	ASSERT_EQ(0, mig_save_rest(&self->ms, &self->s, NULL));
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP));
-	ASSERT_EQ(0, mdma_digest_read(src->uuid, &ds));
-	ASSERT_EQ(0, mig_load_all(&self->md, &self->s))
-		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
-	EXPECT_STREQ("", mig_digest_diff(&ds, &dd));
+	finish_and_compare(_metadata, self);
 }
 
 /*
