@@ -420,9 +420,9 @@ TEST_F(hard, closed_device_runs_no_dma)
 }
 
 /*
- * Register images no device can hold are refused: each field of the
- * CONFIG section set to one such value, checksum made right, fails the
- * load with EINVAL.
+ * Register images no device can hold, and CONFIG sections no device
+ * saves, are refused: each field set to one such value, the record's
+ * checksum made right (a sealed stream), fails the load with EINVAL.
  */
 struct bad_field {
 	const char *what;
@@ -433,11 +433,14 @@ struct bad_field {
 #define CFG_QUEUE_COUNT	4
 #define CFG_REG(i)	(8 + 4 * (i))
 #define CFG_INTX	64
+#define CFG_RESERVED	68
+#define CFG_CONFIG	72
 #define CFG_DESC(i, f)	(328 + 40 * (i) + (f))
 #define DESC_DST	8
 #define DESC_LEN	16
 #define DESC_CMD	20
 #define DESC_PROGRESS	28
+#define DESC_RESERVED	36
 #define CFG_SIZE	968
 
 static const struct bad_field bad_fields[] = {
@@ -453,6 +456,12 @@ static const struct bad_field bad_fields[] = {
 	{ "progress on an undefined command", CFG_DESC(0, DESC_CMD), 99 },
 	{ "progress at the end", CFG_DESC(0, DESC_PROGRESS), 100 },
 	{ "progress past MAX_LEN", CFG_DESC(0, DESC_LEN), 0xffffffff },
+	{ "queue_count 17", CFG_QUEUE_COUNT, 17 },
+	{ "the reserved word", CFG_RESERVED, 1 },
+	{ "read-only config bits (vendor and device ID)", CFG_CONFIG,
+	  0x12345678 },
+	{ "a descriptor's reserved word", CFG_DESC(0, DESC_RESERVED), 1 },
+	{ "an unused queue slot not zero", CFG_DESC(15, DESC_LEN), 4096 },
 };
 
 /* Queue slot 0 parked after @progress bytes, its IOVA then page aligned. */
