@@ -108,8 +108,12 @@ for t in "$@"; do
 	fi
 	echo "# selftests: vfio_mig: $t"
 	start=$(date +%s)
+	# Marks in the kernel log: vm-run forgives the reports of injected
+	# allocation failures between those of fail_nth only.
+	echo "vfio_mig selftest: begin $t" >/dev/kmsg
 	(cd "$bindir" && "./$t") 2>&1 | sed -u 's/^/# /'
 	rc=${PIPESTATUS[0]}
+	echo "vfio_mig selftest: end $t" >/dev/kmsg
 	echo "# $t: exit $rc after $(($(date +%s) - start)) s"
 	result "$rc" "selftests: vfio_mig: $t"
 done
