@@ -3,13 +3,16 @@
  * mdma: debugfs, <debugfs>/mdma/<mdev uuid>/state.
  *
  * One "key=value" line per item, in this order: type, mem_size,
- * mem_crc32, regs_crc32, ctrl, status, irq_status, irq_mask,
- * dma_completed, dma_queued, dma_error, pinned_pages.
+ * mem_crc32, regs_crc32, queue_crc32, ctrl, status, irq_status, irq_mask,
+ * intx_masked, dma_completed, dma_queued, dma_error, pinned_pages.
  *
- * Both checksums are crc32_le(~0, data) ^ ~0. mem_crc32 covers the whole
+ * The checksums are crc32_le(~0, data) ^ ~0. mem_crc32 covers the whole
  * device memory. regs_crc32 covers the 20 BAR0 registers at 0x00..0x4c,
  * each as a guest reads it, stored as little-endian u32 in offset order,
- * followed by the 256 bytes of config space.
+ * followed by the 256 bytes of config space. queue_crc32 covers the
+ * queued descriptors, head first, each as the CONFIG section carries it
+ * (struct mdma_saved_desc: addresses, length, command, pattern, progress
+ * and the aborted flag).
  */
 #include <linux/crc32.h>
 #include <linux/debugfs.h>
@@ -26,30 +29,48 @@ struct mdma_snapshot {
 	u8 config[MDMA_CONFIG_SIZE];
 };
 
+struct mdma_queue_snapshot {
+	struct mdma_saved_config c;
+	bool intx_masked;
+	unsigned int count;
+};
+
 static int mdma_state_show(struct seq_file *m, void *unused)
 {
 	struct mdma_state *s = m->private;
+	struct mdma_queue_snapshot *q;
 	struct mdma_snapshot *snap;
-	u32 mem_crc, regs_crc;
+	u32 mem_crc, regs_crc, queue_crc;
 	unsigned int i;
 
 	snap = kmalloc(sizeof(*snap), GFP_KERNEL);
-	if (!snap)
+	q = kmalloc(sizeof(*q), GFP_KERNEL);
+	if (!snap || !q) {
+		kfree(snap);
+		kfree(q);
 		return -ENOMEM;
+	}
 
 	mutex_lock(&s->lock);
 	for (i = 0; i < MDMA_NR_REGS; i++)
 		snap->regs[i] = cpu_to_le32(mdma_regs_read(s, i * 4));
 	memcpy(snap->config, s->config, MDMA_CONFIG_SIZE);
+	mdma_saved_encode(&q->c, &s->regs, s->intx_masked, s->config,
+			  s->queue, s->queue_head, s->queue_count);
+	q->intx_masked = s->intx_masked;
+	q->count = s->queue_count;
 	mutex_unlock(&s->lock);
 
 	regs_crc = crc32_le(~0U, (u8 *)snap, sizeof(*snap)) ^ ~0U;
+	queue_crc = crc32_le(~0U, (u8 *)q->c.queue,
+			     q->count * sizeof(q->c.queue[0])) ^ ~0U;
 	mem_crc = crc32_le(~0U, s->mem, s->mem_size) ^ ~0U;
 
 	seq_printf(m, "type=%s\n", s->type->type.pretty_name);
 	seq_printf(m, "mem_size=%llu\n", s->mem_size);
 	seq_printf(m, "mem_crc32=%08x\n", mem_crc);
 	seq_printf(m, "regs_crc32=%08x\n", regs_crc);
+	seq_printf(m, "queue_crc32=%08x\n", queue_crc);
 	seq_printf(m, "ctrl=0x%08x\n",
 		   le32_to_cpu(snap->regs[MDMA_REG_CTRL / 4]));
 	seq_printf(m, "status=0x%08x\n",
@@ -58,6 +79,7 @@ static int mdma_state_show(struct seq_file *m, void *unused)
 		   le32_to_cpu(snap->regs[MDMA_REG_IRQ_STATUS / 4]));
 	seq_printf(m, "irq_mask=0x%08x\n",
 		   le32_to_cpu(snap->regs[MDMA_REG_IRQ_MASK / 4]));
+	seq_printf(m, "intx_masked=%u\n", q->intx_masked);
 	seq_printf(m, "dma_completed=%u\n",
 		   le32_to_cpu(snap->regs[MDMA_REG_DMA_COMPLETED / 4]));
 	seq_printf(m, "dma_queued=%u\n",
@@ -67,6 +89,7 @@ static int mdma_state_show(struct seq_file *m, void *unused)
 	seq_printf(m, "pinned_pages=%ld\n", atomic_long_read(&s->pinned_pages));
 
 	kfree(snap);
+	kfree(q);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mdma_state);

@@ -276,8 +276,8 @@ name="save and load through the plugin: digest equal"
 if run save-plugin "$cmd" save "$c" "$work/oob.sav" --pattern 0x77 \
 	"${popt_unix[@]}" &&
    run load-plugin "$cmd" load "$d" "$work/oob.sav" "${popt_tcp[@]}"; then
-	want=$(sed -n 's/^digest while stopped: \(mem_crc32 [0-9a-f]* regs_crc32 [0-9a-f]*\).*/\1/p' "$work/save-plugin.out")
-	got=$(sed -n 's/^digest after load: \(mem_crc32 [0-9a-f]* regs_crc32 [0-9a-f]*\).*/\1/p' "$work/load-plugin.out")
+	want=$(sed -n 's/^digest while stopped: \(mem_crc32 [0-9a-f]* regs_crc32 [0-9a-f]* queue_crc32 [0-9a-f]* intx_masked [0-9]*\).*/\1/p' "$work/save-plugin.out")
+	got=$(sed -n 's/^digest after load: \(mem_crc32 [0-9a-f]* regs_crc32 [0-9a-f]* queue_crc32 [0-9a-f]* intx_masked [0-9]*\).*/\1/p' "$work/load-plugin.out")
 	if [ -n "$want" ] && [ "$want" = "$got" ]; then
 		ok "$name"
 	else

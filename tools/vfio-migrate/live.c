@@ -674,6 +674,18 @@ static int live_verify(struct live *l)
 		       l->dg_src.regs_crc32, l->dg_dst.regs_crc32);
 		ok = false;
 	}
+	if (l->dg_src.queue_crc32 != l->dg_dst.queue_crc32 ||
+	    l->dg_src.dma_queued != l->dg_dst.dma_queued) {
+		vm_err("verify: the descriptor queues differ: %u queued, queue_crc32 %08x on the source, %u, %08x on the destination",
+		       l->dg_src.dma_queued, l->dg_src.queue_crc32,
+		       l->dg_dst.dma_queued, l->dg_dst.queue_crc32);
+		ok = false;
+	}
+	if (l->dg_src.intx_masked != l->dg_dst.intx_masked) {
+		vm_err("verify: INTx masking differs: %u on the source, %u on the destination",
+		       l->dg_src.intx_masked, l->dg_dst.intx_masked);
+		ok = false;
+	}
 	if (memcmp(s, d, l->src_ram.size)) {
 		for (i = 0; i < l->src_ram.size / l->pgsize; i++) {
 			if (!memcmp(s + i * l->pgsize, d + i * l->pgsize,

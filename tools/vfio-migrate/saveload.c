@@ -139,8 +139,10 @@ static void show_digest(const char *uuid, const char *when)
 		printf("digest %s: unavailable (%s)\n", when, vfio_errmsg());
 		return;
 	}
-	printf("digest %s: mem_crc32 %08x regs_crc32 %08x dma_queued %u\n",
-	       when, dg.mem_crc32, dg.regs_crc32, dg.dma_queued);
+	printf("digest %s: mem_crc32 %08x regs_crc32 %08x ", when,
+	       dg.mem_crc32, dg.regs_crc32);
+	printf("queue_crc32 %08x intx_masked %u dma_queued %u\n",
+	       dg.queue_crc32, dg.intx_masked, dg.dma_queued);
 }
 
 /* v2: read the data fd in pieces of up to VM_V2_PIECE until its end. */

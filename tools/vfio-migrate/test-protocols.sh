@@ -20,10 +20,11 @@ top=$(cd "$here/../.." && pwd)
 . "$top/tools/testing/lib/guest-tap.sh"
 cmd=${VFIO_MIGRATE:-$top/build/tools/vfio-migrate/vfio-migrate}
 
-# digest FILE WHEN: "mem_crc32 X regs_crc32 Y" of a save or load output.
+# digest FILE WHEN: "mem_crc32 X regs_crc32 Y queue_crc32 Z intx_masked N"
+# of a save or load output.
 digest()
 {
-	sed -n "s/^digest $2: \(mem_crc32 [0-9a-f]* regs_crc32 [0-9a-f]*\).*/\1/p" "$1"
+	sed -n "s/^digest $2: \(mem_crc32 [0-9a-f]* regs_crc32 [0-9a-f]* queue_crc32 [0-9a-f]* intx_masked [0-9]*\).*/\1/p" "$1"
 }
 
 tap_start

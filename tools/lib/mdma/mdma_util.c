@@ -331,7 +331,7 @@ int mdma_digest_read(const char *uuid, struct mdma_digest *d)
 	static const char * const keys[] = {
 		"mem_size", "mem_crc32", "regs_crc32", "ctrl", "status",
 		"irq_status", "irq_mask", "dma_completed", "dma_queued",
-		"dma_error", "pinned_pages",
+		"dma_error", "pinned_pages", "queue_crc32", "intx_masked",
 	};
 	uint64_t v[MDMA_ARRAY_SIZE(keys)];
 	char text[1024];
@@ -360,6 +360,8 @@ int mdma_digest_read(const char *uuid, struct mdma_digest *d)
 	d->dma_queued = v[8];
 	d->dma_error = v[9];
 	d->pinned_pages = v[10];
+	d->queue_crc32 = v[11];
+	d->intx_masked = v[12];
 	return 0;
 }
 

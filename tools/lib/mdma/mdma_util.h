@@ -121,10 +121,12 @@ struct mdma_digest {
 	uint64_t mem_size;
 	uint32_t mem_crc32;
 	uint32_t regs_crc32;
+	uint32_t queue_crc32;
 	uint32_t ctrl;
 	uint32_t status;
 	uint32_t irq_status;
 	uint32_t irq_mask;
+	uint32_t intx_masked;
 	uint32_t dma_completed;
 	uint32_t dma_queued;
 	uint32_t dma_error;

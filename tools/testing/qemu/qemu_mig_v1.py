@@ -131,6 +131,7 @@ def digest(dev):
     """What must be equal on both sides after a migration."""
     st = dev.state()
     return {k: st[k] for k in ("type", "mem_crc32", "regs_crc32",
+                                "queue_crc32", "intx_masked",
                                 "dma_completed", "dma_queued", "dma_error",
                                 "ctrl", "status", "irq_status")}
 

@@ -195,9 +195,9 @@ TEST_F(life, sysfs_bad_input)
 TEST_F(life, debugfs_state)
 {
 	static const char * const keys[] = {
-		"type", "mem_size", "mem_crc32", "regs_crc32", "ctrl",
-		"status", "irq_status", "irq_mask", "dma_completed",
-		"dma_queued", "dma_error", "pinned_pages",
+		"type", "mem_size", "mem_crc32", "regs_crc32", "queue_crc32",
+		"ctrl", "status", "irq_status", "irq_mask", "intx_masked",
+		"dma_completed", "dma_queued", "dma_error", "pinned_pages",
 	};
 	struct mdma *m = &self->a;
 	char s[128], crc0[32], rcrc0[32];

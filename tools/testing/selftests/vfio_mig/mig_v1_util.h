@@ -368,6 +368,10 @@ static inline const char *mig_digest_diff(const struct mdma_digest *a,
 		return "mem_crc32";
 	if (a->regs_crc32 != b->regs_crc32)
 		return "regs_crc32";
+	if (a->queue_crc32 != b->queue_crc32)
+		return "queue_crc32";
+	if (a->intx_masked != b->intx_masked)
+		return "intx_masked";
 	if (a->dma_queued != b->dma_queued)
 		return "dma_queued";
 	return "";
