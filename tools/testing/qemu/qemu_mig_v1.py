@@ -431,13 +431,17 @@ def compare(pair, what):
                        % (what, s.gpa + first))
 
 
-def full_migration(pair, busy):
-    """Migrate; check the result; return the source's query-migrate."""
+def full_migration(pair, busy, fill=None):
+    """Migrate; check the result; return the source's query-migrate.
+    fill=(gpa, len, pattern) starts a FILL on the first device just
+    before the migration."""
     for dev in pair.src_devs:
         # The device has written the range before, idle or not.
         round_trip(pair.src, dev)
         if busy:
             dev.workload(BUSY % (dev.gpa, LEN))
+    if fill:
+        pair.src_devs[0].workload("fill %#x %d %#x" % fill)
     if busy:
         time.sleep(1)
     before = [int(d.workload()["fills"]) for d in pair.src_devs]
@@ -478,13 +482,36 @@ def full_migration(pair, busy):
     return info
 
 
+# A FILL long enough to be in flight while the VM migrates: wherever it
+# is when the source stops (done, or parked with its progress), the
+# destination must end with the whole range holding its pattern.
+FILL_GPA = 0x4000000
+FILL_LEN = 16 << 20
+
+
 def t_idle():
     pair = Pair()
     try:
-        stats("idle", full_migration(pair, busy=False))
-        # The destination takes over and works.
+        dev = pair.src_devs[0]
+        pattern = int.from_bytes(os.urandom(4), "little") | 0x01010101
+        stats("idle", full_migration(pair, busy=False,
+                                     fill=(FILL_GPA, FILL_LEN, pattern)))
+        # The destination takes over, finishes the FILL, and works.
+        ddev = pair.dst_devs[0]
         pair.dst.cmd("cont")
-        round_trip(pair.dst, pair.dst_devs[0])
+        wait_for("the migrated FILL to finish on the destination",
+                 lambda: ddev.state()["dma_queued"] == "0", timeout=120)
+        check(ddev.state()["dma_error"] == "0", "the migrated FILL failed")
+        want = pattern.to_bytes(4, "little") * (FILL_LEN // 4)
+        got = pair.dst.ram(FILL_GPA, FILL_LEN)
+        if got != want:
+            first = next(j for j in range(FILL_LEN) if got[j] != want[j])
+            raise Fail("the migrated FILL left guest RAM wrong from GPA %#x"
+                       % (FILL_GPA + first))
+        note("the FILL of %d MiB started on the source is whole on the "
+             "destination (pattern %#010x)" % (FILL_LEN >> 20, pattern))
+        round_trip(pair.dst, ddev)
+        check(dev.state()["dma_error"] == "0", "source DMA error")
     finally:
         pair.close()
 
