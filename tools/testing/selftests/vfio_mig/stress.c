@@ -10,6 +10,10 @@
  * set expected for it, and the device must work afterwards. Leaks and
  * kernel splats are caught by the guest runner and the debug lane.
  *
+ * Afterwards the threads must have done real work (whole save cycles,
+ * completed DMAs are counted; at least one DMA must complete) and the
+ * instance must still migrate whole into a fresh one with equal digests.
+ *
  * STRESS_SECONDS sets how long the threads run (default 20).
  */
 #include <errno.h>
@@ -27,6 +31,10 @@
 
 #include "kselftest_harness.h"
 #include "mdma_util.h"
+#include "vfio_migration.h"
+
+/* The harness's "child" is not written after its setjmp(). */
+#pragma GCC diagnostic ignored "-Wclobbered"
 
 #define IOVA		0x40000000ULL
 #define DMA_BUF		0x100000u
@@ -57,6 +65,7 @@ struct worker {
 	int id;
 	unsigned int seed;
 	unsigned long ops;
+	unsigned long done;		/* whole migrations, completed DMAs */
 	unsigned long errors;		/* expected errnos */
 	unsigned long unexpected;
 	const char *doing;		/* what it is doing, for the watchdog */
@@ -210,9 +219,16 @@ static void *dma_thread(void *arg)
 		MDMA_CMD_DEV_TO_GUEST,
 	};
 	struct worker *w = arg;
-	uint32_t cmd, len;
+	uint32_t cmd, len, done, last = 0;
 
 	while (!atomic_load(&stop)) {
+		/* A reset zeroes the counter: count what it gained. */
+		doing(w, "DMA read DMA_COMPLETED");
+		if (!mdma_rd(&dev, MDMA_REG_DMA_COMPLETED, &done)) {
+			if (done > last)
+				w->done += done - last;
+			last = done;
+		}
 		cmd = cmds[rand_r(&w->seed) % 3];
 		len = 1 + rand_r(&w->seed) % DMA_BUF;
 		doing(w, "DMA enable");
@@ -285,15 +301,19 @@ static void *mig_thread(void *arg)
 		return NULL;
 	}
 	while (!atomic_load(&stop)) {
+		int r[5];
+
 		doing(w, "migration: RUNNING -> PRE_COPY");
-		account(w, mig_state(ST_PRE_COPY), ok);
-		account(w, read_chunks(w, 4, buf, cap), ok);
+		account(w, r[0] = mig_state(ST_PRE_COPY), ok);
+		account(w, r[1] = read_chunks(w, 4, buf, cap), ok);
 		doing(w, "migration: PRE_COPY -> STOP_COPY");
-		account(w, mig_state(ST_STOP_COPY), ok);
-		account(w, read_chunks(w, 1 + rand_r(&w->seed) % 64, buf, cap),
-			ok);
+		account(w, r[2] = mig_state(ST_STOP_COPY), ok);
+		account(w, r[3] = read_chunks(w, 1 + rand_r(&w->seed) % 64, buf,
+					      cap), ok);
 		doing(w, "migration: -> STOP");
-		account(w, mig_state(ST_STOP), ok);
+		account(w, r[4] = mig_state(ST_STOP), ok);
+		if (!(r[0] | r[1] | r[2] | r[3] | r[4]))
+			w->done++;
 		doing(w, "migration: STOP -> RUNNING");
 		if (mig_state(ST_RUNNING)) {
 			/* Out of the error state only through a reset. */
@@ -377,9 +397,75 @@ FIXTURE_TEARDOWN(stress)
 		mdma_destroy(&dev);
 }
 
+/*
+ * After the races: a whole v1 migration of the hammered instance into a
+ * fresh one, with their digests compared. 0, or -errno with a reason.
+ */
+static int migrate_whole(struct mdma *dst, const char **what)
+{
+	struct vfio_mig_v1 ms = { 0 }, md = { 0 };
+	struct mdma_digest a, b;
+	uint64_t pending, len, *chunk = NULL;
+	size_t n = 0, used = 0, cap = 0, i;
+	uint8_t *buf = NULL, *p;
+	int ret;
+
+	*what = "open the migration regions";
+	ret = vfio_mig_v1_open(&ms, &dev.dev, false);
+	ret = ret ?: vfio_mig_v1_open(&md, &dst->dev, false);
+	*what = ret ? *what : "save";
+	ret = ret ?: vfio_mig_v1_set_state(&ms, ST_STOP_COPY);
+	while (!ret && !(ret = vfio_mig_v1_pending(&ms, &pending)) && pending) {
+		if (cap - used < ms.data_size) {
+			cap = cap ? 2 * cap : 4 * ms.data_size;
+			p = realloc(buf, cap);
+			ret = p ? 0 : -ENOMEM;
+			buf = p ?: buf;
+		}
+		if (!ret && !(n & 63)) {
+			uint64_t *c = realloc(chunk, (n + 64) * sizeof(*c));
+
+			ret = c ? 0 : -ENOMEM;
+			chunk = c ?: chunk;
+		}
+		ret = ret ?: vfio_mig_v1_save_chunk(&ms, buf + used,
+						    ms.data_size, &len);
+		if (!ret && !len)
+			ret = -EPROTO;
+		if (!ret) {
+			chunk[n++] = len;
+			used += len;
+		}
+	}
+	ret = ret ?: vfio_mig_v1_set_state(&ms, ST_STOP);
+	*what = ret ? *what : "load";
+	ret = ret ?: vfio_mig_v1_set_state(&md, VFIO_DEVICE_STATE_V1_RESUMING);
+	for (len = 0, i = 0; !ret && i < n; i++) {
+		ret = vfio_mig_v1_load_chunk(&md, buf + len, chunk[i]);
+		len += chunk[i];
+	}
+	ret = ret ?: vfio_mig_v1_set_state(&md, ST_STOP);
+	*what = ret ? *what : "compare the digests";
+	ret = ret ?: mdma_digest_read(dev.uuid, &a);
+	ret = ret ?: mdma_digest_read(dst->uuid, &b);
+	if (!ret && (a.mem_crc32 != b.mem_crc32 ||
+		     a.regs_crc32 != b.regs_crc32 ||
+		     a.queue_crc32 != b.queue_crc32 ||
+		     a.dma_queued != b.dma_queued))
+		ret = -EILSEQ;
+	vfio_mig_v1_close(&ms);
+	vfio_mig_v1_close(&md);
+	free(chunk);
+	free(buf);
+	return ret;
+}
+
 TEST_F_TIMEOUT(stress, hammer, 3600)
 {
+	struct mdma other = { .dev.fd = -1 };
 	unsigned long ops = 0, unexpected = 0;
+	const char *what = "";
+	int ret;
 	struct timespec end;
 	uint32_t state, err;
 	int i;
@@ -411,8 +497,10 @@ TEST_F_TIMEOUT(stress, hammer, 3600)
 		unexpected += w->unexpected;
 		EXPECT_LT(0, w->ops);
 	}
-	printf("# %lu calls in %d s\n", ops, seconds);
+	printf("# %lu calls in %d s; %lu whole save cycles, %lu DMAs completed\n",
+	       ops, seconds, workers[T_MIG].done, workers[T_DMA].done);
 	EXPECT_EQ(0, unexpected);
+	EXPECT_LT(0, workers[T_DMA].done) TH_LOG("no DMA completed");
 
 	/* Afterwards the device is healthy: RUNNING after a reset, DMA works. */
 	ASSERT_EQ(0, vfio_device_reset(&dev.dev));
@@ -423,6 +511,14 @@ TEST_F_TIMEOUT(stress, hammer, 3600)
 			      0x77777777, &err));
 	ASSERT_EQ(MDMA_ERR_NONE, err);
 	ASSERT_EQ(-1, mdma_check_byte(dmabuf.vaddr, DMA_BUF, 0x77));
+
+	/* And it migrates whole into a fresh instance. */
+	ASSERT_EQ(0, mdma_create(&other, MDMA_TYPE_16M))
+		TH_LOG("%s", vfio_errmsg());
+	ret = migrate_whole(&other, &what);
+	mdma_destroy(&other);
+	EXPECT_EQ(0, ret) TH_LOG("migration after the races: %s: %s", what,
+				 strerror(-ret));
 }
 
 TEST_HARNESS_MAIN
