@@ -212,7 +212,15 @@ static int mdma_probe(struct mdev_device *mdev)
 	if (IS_ERR(s))
 		return PTR_ERR(s);
 
-	ret = vfio_register_emulated_iommu_dev(&s->vdev);
+	/*
+	 * Registration gives a device without a set a set of its own, but
+	 * ignores that allocation failing and registers a device whose open
+	 * then dereferences a NULL set (6.1 and 6.12). Assign it here, where
+	 * the failure is seen.
+	 */
+	ret = vfio_assign_device_set(&s->vdev, &s->vdev);
+	if (!ret)
+		ret = vfio_register_emulated_iommu_dev(&s->vdev);
 	if (ret) {
 		vfio_put_device(&s->vdev);
 		return ret;
