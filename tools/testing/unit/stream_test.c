@@ -218,6 +218,56 @@ TEST_F(stream, any_flipped_bit_is_refused_before_use)
 	}
 }
 
+/* The record of @s that holds byte @at. */
+static int rec_holding(const struct stream *s, size_t at)
+{
+	int i = s->nr - 1;
+
+	while (i > 0 && s->rec_at[i] > at)
+		i--;
+	return i;
+}
+
+/*
+ * The staged path, as the kernel's v2 data fd and management channel feed
+ * it: pieces smaller than a record, so each record is put together in the
+ * stage before its check. With one bit flipped in record k, the sink gets
+ * exactly the k - 1 DATA records before it, each with its own bytes, and
+ * nothing of record k or after. Every byte of each record's header and a
+ * spread of payload bytes, over five piece sizes.
+ */
+TEST_F(stream, damaged_record_never_reaches_the_sink_in_pieces)
+{
+	static const size_t pieces[] = { 1, 7, REC, 4000, 65536 + 31 };
+	static u8 want_mem[MEM_SIZE];
+	size_t at, n = 0, delivered;
+	struct decoded r;
+	int k;
+
+	for (at = 0; at < self->s.len; at++) {
+		k = rec_holding(&self->s, at);
+		if (at - self->s.rec_at[k] >= REC && at % 4093)
+			continue;
+		self->s.buf[at] ^= 1 << (at % 8);
+		memset(self->t, 0, sizeof(*self->t));
+		r = decode(self->t, self->s.buf, self->s.len,
+			   pieces[n++ % ARRAY_SIZE(pieces)]);
+		self->s.buf[at] ^= 1 << (at % 8);
+		ASSERT_NE(0, r.feed ?: r.finish) TH_LOG("byte %zu taken", at);
+		/* Records 1 .. k - 1 are memory, then config at 17. */
+		delivered = k ? k - 1 : 0;
+		ASSERT_EQ((int)delivered, self->t->calls)
+			TH_LOG("byte %zu of record %d", at, k);
+		memset(want_mem, 0, sizeof(want_mem));
+		memcpy(want_mem, src_mem, (delivered < 16 ? delivered : 16) *
+		       16 * VFIO_MIG_CHUNK_SIZE);
+		ASSERT_EQ(0, memcmp(want_mem, self->t->mem, MEM_SIZE))
+			TH_LOG("byte %zu of record %d", at, k);
+		ASSERT_EQ(delivered > 16 ? 123 : 0, self->t->cfg_len);
+	}
+	EXPECT_GT(n, 19 * REC);
+}
+
 TEST_F(stream, payload_bit_flip_is_a_checksum_error)
 {
 	struct decoded r;
