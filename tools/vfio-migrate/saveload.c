@@ -42,8 +42,8 @@ static void load_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vfio-migrate load UUID FILE [--protocol v1|v2] [--trapped]\n"
-		"                         [--backend local|plugin --plugin-path SO\n"
-		"                         --plugin-arg ARG]\n"
+		"                         [--expect-pattern SEED] [--backend local|plugin\n"
+		"                         --plugin-path SO --plugin-arg ARG]\n"
 		"\n"
 		"Resume the mdma instance UUID from FILE (written by \"vfio-migrate save\"\n"
 		"from an instance of the same type): device_state -> resuming, write each\n"
@@ -52,6 +52,10 @@ static void load_usage(FILE *f)
 		"\n"
 		"  --protocol P   v1 (default) or v2\n"
 		"  --trapped      v1: write the data window with pwrite() instead of mapping it\n"
+		"  --expect-pattern SEED\n"
+		"                 after the load, read device memory back through BAR2 and\n"
+		"                 check it holds the pattern \"save --pattern SEED\" wrote, and\n"
+		"                 SCRATCH holds SEED; exit 1 at the first difference\n"
 		VM_BACKEND_USAGE
 		"\n"
 		"The instance is closed when the command ends, which resets it; load\n"
@@ -59,17 +63,19 @@ static void load_usage(FILE *f)
 }
 
 /*
- * Parse "UUID FILE [--protocol P] [--trapped] [--pattern SEED]". Returns
- * -1 to exit 0 (help), 1 on a usage error, 0 when the arguments are fine.
+ * Parse "UUID FILE [--protocol P] [--trapped] [--pattern SEED]" (save,
+ * @saving) or "... [--expect-pattern SEED]" (load). Returns -1 to exit 0
+ * (help), 1 on a usage error, 0 when the arguments are fine.
  */
 static int parse(int argc, char **argv, void (*usage)(FILE *f),
-		 bool pattern_ok, bool *trapped, bool *pattern,
+		 bool saving, bool *trapped, bool *pattern,
 		 unsigned long *seed, enum vm_proto *proto)
 {
 	static const struct option opts[] = {
 		{ "protocol", required_argument, NULL, 'P' },
 		{ "trapped", no_argument, NULL, 't' },
 		{ "pattern", required_argument, NULL, 'p' },
+		{ "expect-pattern", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "backend", required_argument, NULL, VM_OPT_BACKEND },
 		{ "plugin-path", required_argument, NULL, VM_OPT_PLUGIN_PATH },
@@ -96,11 +102,14 @@ static int parse(int argc, char **argv, void (*usage)(FILE *f),
 			*trapped = true;
 			break;
 		case 'p':
-			if (!pattern_ok)
+		case 'e':
+			if (saving != (c == 'p'))
 				goto bad;
 			*seed = strtoul(optarg, &end, 0);
 			if (*end || end == optarg) {
-				vm_err("--pattern %s: not a number", optarg);
+				vm_err("--%s %s: not a number",
+				       saving ? "pattern" : "expect-pattern",
+				       optarg);
 				return 1;
 			}
 			*pattern = true;
@@ -255,6 +264,51 @@ static int fill_pattern(struct vm_dev *d, unsigned long seed)
 	return mdma_wr(&d->m, MDMA_REG_SCRATCH, (uint32_t)seed);
 }
 
+/*
+ * Read all of device memory back through BAR2's region and compare it with
+ * the pattern of @seed that fill_pattern() writes, computed here; and
+ * SCRATCH with @seed.
+ */
+static int check_pattern(struct vm_dev *d, unsigned long seed)
+{
+	uint64_t size = d->m.bar2.size, off, i;
+	uint8_t *want, *got;
+	uint32_t scratch;
+	int ret;
+
+	want = malloc(size);
+	got = malloc(VM_MIB);
+	if (!want || !got) {
+		ret = vfio_set_error(-ENOMEM, "no memory for %llu bytes",
+				     (unsigned long long)size);
+		goto out;
+	}
+	vm_fill(want, size, seed);
+	for (off = 0; off < size; off += VM_MIB) {
+		size_t n = size - off < VM_MIB ? size - off : VM_MIB;
+
+		ret = vfio_region_read(&d->m.dev, &d->m.bar2, off, got, n);
+		if (ret)
+			goto out;
+		if (!memcmp(got, want + off, n))
+			continue;
+		for (i = 0; got[i] == want[off + i]; i++)
+			;
+		ret = vfio_set_error(-EIO, "memory at 0x%llx: 0x%02x, not 0x%02x",
+				     (unsigned long long)(off + i), got[i],
+				     want[off + i]);
+		goto out;
+	}
+	ret = mdma_rd(&d->m, MDMA_REG_SCRATCH, &scratch);
+	if (!ret && scratch != (uint32_t)seed)
+		ret = vfio_set_error(-EIO, "SCRATCH is 0x%x, not 0x%x", scratch,
+				     (uint32_t)seed);
+out:
+	free(want);
+	free(got);
+	return ret;
+}
+
 int cmd_save(int argc, char **argv)
 {
 	uint64_t bytes, chunks;
@@ -352,7 +406,7 @@ int cmd_load(int argc, char **argv)
 	uint64_t len, bytes = 0, chunks = 0;
 	bool trapped, pattern;
 	enum vm_proto proto;
-	unsigned long seed;
+	unsigned long seed = 0;
 	const char *path;
 	struct vm_dev d;
 	double t0, t1;
@@ -442,6 +496,18 @@ int cmd_load(int argc, char **argv)
 		bytes / VM_MIB / (t1 - t0), vm_proto_name(d.proto),
 		vm_transport(&d));
 	show_digest(d.m.uuid, "after load");
+	if (pattern) {
+		char mem[32];
+
+		ret = check_pattern(&d, seed);
+		if (ret) {
+			vm_explain("check the loaded state against the expected pattern",
+				   ret);
+			goto out;
+		}
+		vm_info("pattern check: device memory (%s) and SCRATCH hold the pattern of 0x%lx\n",
+			vm_bytes(mem, sizeof(mem), d.m.bar2.size), seed);
+	}
 out:
 	close(fd);
 	vm_dev_close(&d);
