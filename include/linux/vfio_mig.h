@@ -58,7 +58,9 @@ struct vfio_mig_section {
  *	later write through a mapping faults and is reported. Optional for
  *	devices whose iterative sections cannot be mapped.
  * @reset: VFIO_DEVICE_RESET through vfio_mig_reset(): put the device in
- *	its power-on state, at run level VFIO_MIG_RUNNING. Required.
+ *	its power-on state, at run level VFIO_MIG_RUNNING. Required. An
+ *	error (-EINTR when a killable wait was cut short) leaves the
+ *	device in the error state.
  *
  * All callbacks are called with the framework's lock held and may sleep;
  * they must not call back into the framework except vfio_mig_mark_dirty(),

@@ -165,7 +165,7 @@ bool mdma_pci_intx_disabled(struct mdma_state *s);
 void mdma_regs_reset(struct mdma_state *s);
 u32 mdma_regs_read(struct mdma_state *s, u32 off);
 void mdma_regs_write(struct mdma_state *s, u32 off, u32 val);
-void mdma_soft_reset(struct mdma_state *s);
+int mdma_soft_reset(struct mdma_state *s);
 
 /* mdma_dma.c */
 void mdma_dma_work(struct work_struct *work);
@@ -173,6 +173,7 @@ void mdma_dma_kick(struct mdma_state *s);
 void mdma_dma_abort_locked(struct mdma_state *s);
 void mdma_dma_quiesce(struct mdma_state *s);
 void mdma_dma_wait_idle(struct mdma_state *s);
+int mdma_dma_wait_idle_killable(struct mdma_state *s);
 int mdma_dma_park(struct mdma_state *s);
 void mdma_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length);
 void mdma_dma_init(struct mdma_state *s);

@@ -109,10 +109,22 @@ void mdma_dma_quiesce(struct mdma_state *s)
 /*
  * Wait for the chunk in flight, if any. The caller aborted what it must
  * not run on under s->lock first, so no new chunk of it starts.
+ *
+ * The chunk may wait in vfio_pin_pages() for as long as user space likes
+ * (a FUSE or userfaultfd page): callers that can fail use the killable
+ * form; close and .dma_unmap cannot fail and must see the chunk end.
  */
 void mdma_dma_wait_idle(struct mdma_state *s)
 {
 	wait_event(s->chunk_wq, !READ_ONCE(s->chunk_busy));
+}
+
+/* The same, or -EINTR if the caller was killed first. */
+int mdma_dma_wait_idle_killable(struct mdma_state *s)
+{
+	if (wait_event_killable(s->chunk_wq, !READ_ONCE(s->chunk_busy)))
+		return -EINTR;
+	return 0;
 }
 
 /*

@@ -111,8 +111,9 @@ void mdma_power_on_locked(struct mdma_state *s)
  * reset of CTRL.RESET it also zeroes device memory, zaps its user
  * mappings and returns the config space (MSI enable, PCI_COMMAND, BARs)
  * to its power-on values. The interrupt eventfds stay as configured. When
- * this returns no descriptor is running, nothing is pinned and the queue
- * is empty.
+ * this returns 0 no descriptor is running, nothing is pinned and the queue
+ * is empty; -EINTR if the caller was killed while a chunk in flight waited
+ * for user space (the engine is stopped, the rest is not reset).
  */
 int mdma_device_reset(struct mdma_state *s)
 {
@@ -126,7 +127,8 @@ int mdma_device_reset(struct mdma_state *s)
 	mdma_dma_abort_locked(s);
 	s->regs.ctrl &= ~MDMA_CTRL_ENABLE;
 	mutex_unlock(&s->lock);
-	mdma_dma_wait_idle(s);
+	if (mdma_dma_wait_idle_killable(s))
+		return -EINTR;
 
 	mutex_lock(&s->lock);
 	mdma_power_on_locked(s);

@@ -151,12 +151,12 @@ void mdma_regs_write(struct mdma_state *s, u32 off, u32 val)
  * the config space and the interrupt eventfds are kept. When this returns
  * no DMA is in flight.
  */
-void mdma_soft_reset(struct mdma_state *s)
+int mdma_soft_reset(struct mdma_state *s)
 {
 	mdma_workload_reset(s);
 	mutex_lock(&s->lock);
 	mdma_dma_abort_locked(s);
 	mdma_regs_reset(s);
 	mutex_unlock(&s->lock);
-	mdma_dma_wait_idle(s);
+	return mdma_dma_wait_idle_killable(s);
 }

@@ -76,10 +76,8 @@ static int mdma_bar0_rw(struct mdma_state *s, char __user *buf,
 
 	if (copy_from_user(&val, buf, sizeof(val)))
 		return -EFAULT;
-	if (off == MDMA_REG_CTRL && (val & MDMA_CTRL_RESET)) {
-		mdma_soft_reset(s);
-		return 0;
-	}
+	if (off == MDMA_REG_CTRL && (val & MDMA_CTRL_RESET))
+		return mdma_soft_reset(s);
 	mutex_lock(&s->lock);
 	mdma_regs_write(s, off, val);
 	mutex_unlock(&s->lock);

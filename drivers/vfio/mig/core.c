@@ -289,7 +289,9 @@ EXPORT_SYMBOL_GPL(vfio_mig_close);
  * Runs the driver's reset callback under the framework's lock, so no
  * change of state, save or load runs beside it, then drops any session
  * and leaves the error state: the device is RUNNING again, the only way
- * out of the error state.
+ * out of the error state. A reset callback that fails (its caller was
+ * killed while it waited) did not reset the device, which then enters
+ * the error state instead.
  *
  * Return: the reset callback's result, or -EINTR if the caller was killed
  * while waiting for the lock (nothing was reset).
@@ -302,7 +304,10 @@ int vfio_mig_reset(struct vfio_mig_device *mig)
 		return -EINTR;
 	vfio_mig_end_session(mig);
 	ret = mig->ops->reset(mig->vdev);
-	vfio_mig_to_running(mig);
+	if (ret)
+		vfio_mig_fail(mig);
+	else
+		vfio_mig_to_running(mig);
 	mutex_unlock(&mig->lock);
 	return ret;
 }

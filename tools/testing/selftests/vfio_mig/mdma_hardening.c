@@ -660,10 +660,10 @@ TEST_F_TIMEOUT(hard, config_load_window_race, 180)
 }
 
 /*
- * Stopping the device waits for the DMA engine to park; a chunk stuck in
- * vfio_pin_pages() (here behind type1's lock, held by a dirty-bitmap
- * read faulting on a userfaultfd page nobody serves) must not make the
- * stopping task unkillable.
+ * A chunk stuck in vfio_pin_pages(): here behind type1's lock, held by a
+ * dirty-bitmap read faulting on a userfaultfd page nobody serves yet.
+ * Whatever waits for that chunk (stopping the device, resetting it) waits
+ * for user space, so it must wait killably.
  */
 struct bitmap_reader {
 	int container;
@@ -697,7 +697,15 @@ static void *bitmap_read(void *arg)
 	return NULL;
 }
 
-TEST_F_TIMEOUT(hard, stop_is_killable, 120)
+struct stall {
+	int uffd;
+	struct bitmap_reader br;
+	pthread_t reader;
+};
+
+/* Start a FILL whose first chunk waits in vfio_pin_pages(). */
+static void stall_engine(struct __test_metadata *_metadata,
+			 struct _test_data_hard *self, struct stall *st)
 {
 	struct vfio_iommu_type1_dirty_bitmap start = {
 		.argsz = sizeof(start),
@@ -705,76 +713,174 @@ TEST_F_TIMEOUT(hard, stop_is_killable, 120)
 	};
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
-	struct uffdio_zeropage zero = { .mode = 0 };
-	struct bitmap_reader br = { 0 };
 	struct mdma *m = &self->m;
-	struct vfio_mig_v1 mv;
-	pthread_t reader;
-	int uffd, status = 0, waited;
-	pid_t child, got = 0;
-	uint32_t err;
 
-	/* The sysctl exists exactly when the kernel has userfaultfd. */
-	if (access("/proc/sys/vm/unprivileged_userfaultfd", F_OK))
-		SKIP(return, "kernel without userfaultfd");
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	ASSERT_LE(0, uffd) TH_LOG("userfaultfd: %s", strerror(errno));
+	st->uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	ASSERT_LE(0, st->uffd) TH_LOG("userfaultfd: %s", strerror(errno));
 	ASSERT_EQ(0, vfio_dma_alloc(&m->container, HARD_IOVA, 64 << 10,
 				    &self->buf)) TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, vfio_mig_v1_open(&mv, &m->dev, true));
 	ASSERT_EQ(0, ioctl(m->container.fd, VFIO_IOMMU_DIRTY_PAGES, &start));
 
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
-	br.bitmap = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, br.bitmap);
-	reg.range.start = (uintptr_t)br.bitmap;
+	ASSERT_EQ(0, ioctl(st->uffd, UFFDIO_API, &api));
+	st->br.bitmap = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, st->br.bitmap);
+	reg.range.start = (uintptr_t)st->br.bitmap;
 	reg.range.len = 4096;
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	ASSERT_EQ(0, ioctl(st->uffd, UFFDIO_REGISTER, &reg));
 
 	/* The reader holds type1's lock, faulting on the bitmap. */
-	br.container = m->container.fd;
-	ASSERT_EQ(0, pthread_create(&reader, NULL, bitmap_read, &br));
+	st->br.container = m->container.fd;
+	ASSERT_EQ(0, pthread_create(&st->reader, NULL, bitmap_read, &st->br));
 	usleep(300 * 1000);
 	/* A descriptor: its first chunk waits for that lock. */
 	ASSERT_EQ(0, mdma_wr(m, MDMA_REG_CTRL, MDMA_CTRL_ENABLE));
 	ASSERT_EQ(0, mdma_submit(m, MDMA_CMD_FILL_GUEST, 0, HARD_IOVA, 4096, 7));
 	usleep(300 * 1000);
 	EXPECT_TRUE(mdma_reg(m, MDMA_REG_STATUS) & MDMA_STATUS_BUSY);
+}
+
+/* Serve the fault: the reader and the chunk move on. */
+static void unstall_engine(struct __test_metadata *_metadata,
+			   struct stall *st)
+{
+	struct uffdio_zeropage zero = { .mode = 0 };
+
+	zero.range.start = (uintptr_t)st->br.bitmap;
+	zero.range.len = 4096;
+	EXPECT_EQ(0, ioctl(st->uffd, UFFDIO_ZEROPAGE, &zero));
+	pthread_join(st->reader, NULL);
+	EXPECT_EQ(0, st->br.ret);
+	close(st->uffd);
+	munmap(st->br.bitmap, 4096);
+}
+
+/*
+ * In a child, @op(@m, @arg) must wait (the engine is stalled) and SIGKILL
+ * must end the child all the same. Returns the child's pid if it could
+ * not be reaped yet (the caller reaps it once the engine moves on), else 0.
+ */
+static pid_t expect_waits_killably(struct __test_metadata *_metadata,
+				   int (*op)(struct mdma *m, void *arg),
+				   struct mdma *m, void *arg, const char *what)
+{
+	int status = 0, waited;
+	pid_t child, got = 0;
 
 	child = fork();
-	ASSERT_LE(0, child);
+	if (child < 0)
+		return 0;
 	if (child == 0)
-		_exit(vfio_mig_v1_set_state(&mv, ST_STOP) ? 1 : 0);
+		_exit(op(m, arg) ? 1 : 0);
 	usleep(500 * 1000);
 	EXPECT_EQ(0, waitpid(child, &status, WNOHANG))
-		TH_LOG("the stop did not wait for the engine");
+		TH_LOG("%s did not wait for the engine", what);
 	kill(child, SIGKILL);
 	for (waited = 0; waited < 100 && got != child; waited++) {
 		got = waitpid(child, &status, WNOHANG);
 		if (got != child)
 			usleep(50 * 1000);
 	}
-	EXPECT_EQ(child, got) TH_LOG("the stopping task could not be killed");
+	EXPECT_EQ(child, got) TH_LOG("the task in %s could not be killed", what);
+	return got == child ? 0 : child;
+}
 
-	/* Serve the fault: everything moves on. */
-	zero.range.start = (uintptr_t)br.bitmap;
-	zero.range.len = 4096;
-	EXPECT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zero));
-	pthread_join(reader, NULL);
-	EXPECT_EQ(0, br.ret);
-	if (got != child)
-		waitpid(child, &status, 0);
-	close(uffd);
-	munmap(br.bitmap, 4096);
-	vfio_mig_v1_close(&mv);
-	/* The device recovers with a reset and runs DMA again. */
+/* The device recovers with a reset and runs DMA again. */
+static void expect_recovers(struct __test_metadata *_metadata,
+			    struct _test_data_hard *self)
+{
+	struct mdma *m = &self->m;
+	uint32_t err;
+
 	EXPECT_EQ(0, vfio_device_reset(&m->dev));
 	ASSERT_EQ(0, mdma_run(m, MDMA_CMD_FILL_GUEST, 0, HARD_IOVA, 4096,
 			      0x03030303, &err));
 	EXPECT_EQ(MDMA_ERR_NONE, err);
 	EXPECT_EQ(0, vfio_dma_free(&m->container, &self->buf));
 	self->buf.vaddr = NULL;
+}
+
+static int v1_stop(struct mdma *m, void *arg)
+{
+	return vfio_mig_v1_set_state(arg, ST_STOP);
+}
+
+static int device_reset(struct mdma *m, void *arg)
+{
+	return vfio_device_reset(&m->dev);
+}
+
+static int soft_reset(struct mdma *m, void *arg)
+{
+	return mdma_wr(m, MDMA_REG_CTRL, MDMA_CTRL_RESET);
+}
+
+/* The sysctl exists exactly when the kernel has userfaultfd. */
+static bool have_userfaultfd(void)
+{
+	return !access("/proc/sys/vm/unprivileged_userfaultfd", F_OK);
+}
+
+TEST_F_TIMEOUT(hard, stop_is_killable, 120)
+{
+	struct vfio_mig_v1 mv;
+	struct stall st;
+	pid_t child;
+
+	if (!have_userfaultfd())
+		SKIP(return, "kernel without userfaultfd");
+	ASSERT_EQ(0, vfio_mig_v1_open(&mv, &self->m.dev, true));
+	stall_engine(_metadata, self, &st);
+	child = expect_waits_killably(_metadata, v1_stop, &self->m, &mv,
+				      "a stop");
+	unstall_engine(_metadata, &st);
+	if (child)
+		waitpid(child, NULL, 0);
+	vfio_mig_v1_close(&mv);
+	expect_recovers(_metadata, self);
+}
+
+/*
+ * VFIO_DEVICE_RESET waits for the chunk in flight, under the framework's
+ * lock: killably, and a reset cut short leaves the device in the error
+ * state (a reset that did not happen is not a reset).
+ */
+TEST_F_TIMEOUT(hard, reset_is_killable, 120)
+{
+	struct vfio_mig_v1 mv;
+	struct stall st;
+	pid_t child;
+
+	if (!have_userfaultfd())
+		SKIP(return, "kernel without userfaultfd");
+	ASSERT_EQ(0, vfio_mig_v1_open(&mv, &self->m.dev, false));
+	stall_engine(_metadata, self, &st);
+	child = expect_waits_killably(_metadata, device_reset, &self->m, NULL,
+				      "VFIO_DEVICE_RESET");
+	if (!child)
+		EXPECT_EQ(ST_ERROR, mig_state(&mv));
+	unstall_engine(_metadata, &st);
+	if (child)
+		waitpid(child, NULL, 0);
+	vfio_mig_v1_close(&mv);
+	expect_recovers(_metadata, self);
+}
+
+/* The guest's CTRL.RESET waits for the chunk in flight too: killably. */
+TEST_F_TIMEOUT(hard, soft_reset_is_killable, 120)
+{
+	struct stall st;
+	pid_t child;
+
+	if (!have_userfaultfd())
+		SKIP(return, "kernel without userfaultfd");
+	stall_engine(_metadata, self, &st);
+	child = expect_waits_killably(_metadata, soft_reset, &self->m, NULL,
+				      "CTRL.RESET");
+	unstall_engine(_metadata, &st);
+	if (child)
+		waitpid(child, NULL, 0);
+	expect_recovers(_metadata, self);
 }
 
 TEST_HARNESS_MAIN
