@@ -171,7 +171,12 @@ static void mdma_fence_arm(struct mdma_state *s, u64 iova, u64 last)
 
 	if (current->flags & (PF_KTHREAD | PF_EXITING))
 		return;
-	nf = kzalloc(sizeof(*nf), GFP_KERNEL);
+	/*
+	 * Cannot fail: without the fence a guest ringing doorbells could
+	 * re-pin the range faster than type1 retries its unmap, and type1
+	 * gives up with a BUG after ten tries.
+	 */
+	nf = kzalloc(sizeof(*nf), GFP_KERNEL | __GFP_NOFAIL);
 
 	spin_lock(&s->fence_lock);
 	list_for_each_entry(f, &s->fences, node) {
@@ -182,10 +187,6 @@ static void mdma_fence_arm(struct mdma_state *s, u64 iova, u64 last)
 			kfree(nf);
 			return;
 		}
-	}
-	if (!nf) {
-		spin_unlock(&s->fence_lock);
-		return;
 	}
 	nf->s = s;
 	nf->task = current;
