@@ -14,7 +14,10 @@
 # On a kernel with kmemleak (the debug kernels of scripts/debug-kernel/),
 # a kmemleak scan follows the tests, before the rmmods while the modules'
 # symbols still resolve: a leak whose backtrace runs through vfio_mig or
-# mdma fails the run; others are listed as notes. Elsewhere that step is
+# mdma fails the run; others are listed as notes. A second scan follows
+# the rmmods and catches what the modules' exit paths left behind: there
+# a frame that no longer resolves to a symbol was in an unloaded module,
+# that is in vfio_mig or mdma, and fails the run. Elsewhere both steps are
 # skipped.
 #
 # It loads kernel modules, so it refuses to run outside a vm-run guest
@@ -47,7 +50,7 @@ fi
 
 n=0
 failed=0
-plan=$(($# + 4))
+plan=$(($# + 5))
 
 echo "TAP version 13"
 echo "1..$plan"
@@ -163,6 +166,8 @@ kmemleak_check()
 		grep -E '^unreferenced object|comm "|\[<' <<<"$report" |
 			head -n 60 | sed 's/^/#   /'
 	fi
+	# The scan after the rmmods reports only what is new from here on.
+	echo clear >"$km"
 	result 0 "kmemleak"
 }
 kmemleak_check
@@ -174,6 +179,40 @@ for m in mdma vfio_mig; do
 		result 1 "rmmod $m" "module still in use"
 	fi
 done
+
+# After the rmmods: kmemleak prints a frame whose module is gone as a bare
+# address, and vfio_mig and mdma are the only modules unloaded here.
+kmemleak_after_unload()
+{
+	local km=/sys/kernel/debug/kmemleak report ours
+
+	if [ ! -e "$km" ]; then
+		result 4 "kmemleak after unload" "kernel without kmemleak"
+		return
+	fi
+	sleep 5
+	if ! { echo scan >"$km" && echo scan >"$km"; }; then
+		result 1 "kmemleak after unload" "scan failed"
+		return
+	fi
+	report=$(cat "$km")
+	ours=$(awk '
+		function flush() { if (b ~ /\] 0x[0-9a-f]+\n/) printf "%s", b; b = "" }
+		/^unreferenced object/ { flush() }
+		{ b = b $0 "\n" }
+		END { flush() }' <<<"$report")
+	echo "# kmemleak after unload: $(grep -c '^unreferenced object' <<<"$report") new suspects in all"
+	if [ -n "$ours" ]; then
+		printf '%s\n' "$ours" | sed 's/^/# /'
+		result 1 "kmemleak after unload" "left behind by an unloaded module"
+		return
+	fi
+	[ -z "$report" ] ||
+		grep -E '^unreferenced object|comm "|\[<' <<<"$report" |
+			head -n 60 | sed 's/^/#   /'
+	result 0 "kmemleak after unload"
+}
+kmemleak_after_unload
 
 echo "# $failed failed"
 [ "$failed" -eq 0 ]
