@@ -697,6 +697,12 @@ def main():
               "modules", file=sys.stderr)
         return 2
     want = sys.argv[1:]
+    known = [fn.__name__[2:] for _, fn in SCENARIOS]
+    unknown = [w for w in want if w not in known]
+    if unknown:
+        print("qemu_mig_v1.py: no scenario %s; the scenarios are: %s"
+              % (", ".join(unknown), " ".join(known)), file=sys.stderr)
+        return 2
     todo = [(i + 1, name, fn) for i, (name, fn) in enumerate(SCENARIOS)
             if not want or fn.__name__[2:] in want]
     print("TAP version 13")
