@@ -8,6 +8,7 @@
 #include "kselftest_harness.h"
 #include "mig_v1_util.h"
 #include "mdma_fixture.h"
+#include "mig_refused.h"
 
 FIXTURE(bad) {
 	struct mdma src, dst, other;
@@ -107,30 +108,6 @@ static void recover(struct __test_metadata *_metadata, struct _test_data_bad *se
 	EXPECT_STREQ("", mig_digest_diff(&self->ds, &dd));
 }
 
-/* Fill the destination's memory before a bad stream is fed to it. */
-static void fill_dst(struct __test_metadata *_metadata,
-		     struct _test_data_bad *self)
-{
-	free(self->before);
-	self->before = mig_mem_fill(&self->dst, 0x5eed);
-	ASSERT_NE(NULL, self->before) TH_LOG("%s", vfio_errmsg());
-}
-
-/*
- * After a stream damaged at byte @bad was refused: device memory holds
- * what it held before, changed only by the memory records of the good
- * stream that end before @bad; the damaged record and those after it
- * never reached the device.
- */
-static void check_untouched(struct __test_metadata *_metadata,
-			    struct _test_data_bad *self, size_t bad)
-{
-	ASSERT_EQ(0, mig_apply_before(self->s.buf, self->s.len, bad,
-				      self->before, self->dst.mem_size));
-	EXPECT_EQ(-1, mig_mem_diff(&self->dst, self->before))
-		TH_LOG("damage at byte %zu", bad);
-}
-
 /* The stream ends early: only leaving RESUMING can tell, with ENODATA. */
 TEST_F_TIMEOUT(bad, truncated, 300)
 {
@@ -170,7 +147,7 @@ TEST_F_TIMEOUT(bad, bit_flip, 300)
 	ASSERT_NE(NULL, copy);
 	memcpy(copy, self->s.buf, self->s.len);
 	copy[pos] ^= 0x08;
-	fill_dst(_metadata, self);
+	mig_fill_before(_metadata, &self->dst, &self->before);
 	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
 	EXPECT_EQ(-EBADMSG, feed(&self->md, &self->s, copy, self->s.nchunks,
 				 &at));
@@ -182,7 +159,8 @@ TEST_F_TIMEOUT(bad, bit_flip, 300)
 				  self->s.chunk[3]));
 	EXPECT_EQ(-EINVAL, mig_set(&self->md, ST_RUNNING));
 	EXPECT_EQ(ST_ERROR, mig_state(&self->md));
-	check_untouched(_metadata, self, pos);
+	mig_expect_refused(_metadata, &self->dst, self->before,
+			   self->s.buf, self->s.len, pos);
 	free(copy);
 	recover(_metadata, self);
 }
@@ -211,13 +189,14 @@ TEST_F_TIMEOUT(bad, wrong_version, 300)
 			      sizeof(version));
 	ASSERT_NE(NULL, copy);
 	ASSERT_TRUE(vfio_mig_rec_sealed(copy));
-	fill_dst(_metadata, self);
+	mig_fill_before(_metadata, &self->dst, &self->before);
 	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
 	EXPECT_EQ(-EPROTONOSUPPORT, feed(&self->md, &self->s, copy,
 					 self->s.nchunks, &at));
 	EXPECT_EQ(0, at);
 	EXPECT_EQ(ST_ERROR, mig_state(&self->md));
-	check_untouched(_metadata, self, 0);
+	mig_expect_refused(_metadata, &self->dst, self->before,
+			   self->s.buf, self->s.len, 0);
 	free(copy);
 	recover(_metadata, self);
 }
@@ -237,12 +216,13 @@ TEST_F_TIMEOUT(bad, wrong_device_type, 300)
 	ASSERT_EQ(0, mig_save_all(&mo, &os)) TH_LOG("%s", vfio_errmsg());
 	vfio_mig_v1_close(&mo);
 
-	fill_dst(_metadata, self);
+	mig_fill_before(_metadata, &self->dst, &self->before);
 	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
 	EXPECT_EQ(-EINVAL, feed(&self->md, &os, os.buf, os.nchunks, &at));
 	EXPECT_EQ(0, at);
 	EXPECT_EQ(ST_ERROR, mig_state(&self->md));
-	check_untouched(_metadata, self, 0);
+	mig_expect_refused(_metadata, &self->dst, self->before,
+			   self->s.buf, self->s.len, 0);
 	mig_stream_free(&os);
 	recover(_metadata, self);
 }
@@ -262,13 +242,14 @@ TEST_F_TIMEOUT(bad, wrong_memory_size, 300)
 	copy = rewrite_header(&self->s, STREAM_HDR_SECTION(1) + STREAM_SEC_SIZE,
 			      &size, sizeof(size));
 	ASSERT_NE(NULL, copy);
-	fill_dst(_metadata, self);
+	mig_fill_before(_metadata, &self->dst, &self->before);
 	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
 	EXPECT_EQ(-EINVAL, feed(&self->md, &self->s, copy, self->s.nchunks,
 				&at));
 	EXPECT_EQ(0, at);
 	EXPECT_EQ(ST_ERROR, mig_state(&self->md));
-	check_untouched(_metadata, self, 0);
+	mig_expect_refused(_metadata, &self->dst, self->before,
+			   self->s.buf, self->s.len, 0);
 	free(copy);
 	recover(_metadata, self);
 
@@ -276,12 +257,13 @@ TEST_F_TIMEOUT(bad, wrong_memory_size, 300)
 	copy = rewrite_header(&self->s, STREAM_HDR_SECTION(1) + STREAM_SEC_SIZE,
 			      &size, sizeof(size));
 	ASSERT_NE(NULL, copy);
-	fill_dst(_metadata, self);
+	mig_fill_before(_metadata, &self->dst, &self->before);
 	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
 	EXPECT_EQ(-EINVAL, feed(&self->md, &self->s, copy, self->s.nchunks,
 				&at));
 	EXPECT_EQ(ST_ERROR, mig_state(&self->md));
-	check_untouched(_metadata, self, 0);
+	mig_expect_refused(_metadata, &self->dst, self->before,
+			   self->s.buf, self->s.len, 0);
 	free(copy);
 	recover(_metadata, self);
 }

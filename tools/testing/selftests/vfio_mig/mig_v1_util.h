@@ -18,7 +18,6 @@
  */
 #pragma GCC diagnostic ignored "-Wclobbered"
 
-#include <endian.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -355,96 +354,6 @@ static inline int mig_populate(struct mdma *m, uint32_t seed,
 		return vfio_set_error(-EIO, "%u descriptors queued, not %u",
 				      mdma_reg(m, MDMA_REG_DMA_QUEUED), ndesc);
 	return 0;
-}
-
-/*
- * Fill all of @m's device memory with the pattern of @seed through BAR2's
- * region (no mapping) and return a copy of it, which the caller frees:
- * what a destination held before a stream was fed to it.
- */
-static inline uint8_t *mig_mem_fill(struct mdma *m, uint32_t seed)
-{
-	uint8_t *mem = malloc(m->mem_size);
-
-	if (!mem) {
-		vfio_set_error(-ENOMEM, "no memory for a device image");
-		return NULL;
-	}
-	mdma_pattern(mem, m->mem_size, seed);
-	if (vfio_region_write(&m->dev, &m->bar2, 0, mem, m->mem_size)) {
-		free(mem);
-		return NULL;
-	}
-	return mem;
-}
-
-/*
- * What a refused stream may have done to device memory @mem (@size
- * bytes): stream @buf (@len bytes, undamaged) was fed with byte @bad
- * damaged, so each memory record that ends before @bad reached the device
- * and the record holding @bad and all after it did not. The memory
- * sections are the ITERATIVE ones @buf's header names. Return 0, or
- * -EINVAL if @buf does not parse (the caller's stream is wrong).
- */
-static inline int mig_apply_before(const uint8_t *buf, size_t len,
-				   size_t bad, uint8_t *mem, uint64_t size)
-{
-	const size_t rec = sizeof(struct vfio_mig_rec);
-	const struct vfio_mig_stream_hdr *h = (const void *)(buf + rec);
-	size_t pos = 0, end;
-	uint32_t i, nr;
-
-	if (len < rec + sizeof(*h))
-		return -EINVAL;
-	nr = le32toh(h->nr_sections);
-	if (nr > VFIO_MIG_MAX_SECTIONS)
-		return -EINVAL;
-	for (; pos + rec <= len; pos = end) {
-		const struct vfio_mig_rec *r = (const void *)(buf + pos);
-		uint64_t off = le64toh(r->offset);
-		uint32_t n = le32toh(r->len);
-
-		end = pos + rec + n;
-		if (end > len)
-			return -EINVAL;
-		if (end > bad)
-			return 0;
-		if (le16toh(r->type) != VFIO_MIG_REC_DATA)
-			continue;
-		for (i = 0; i < nr; i++) {
-			if (le32toh(h->sections[i].id) != le16toh(r->section) ||
-			    le32toh(h->sections[i].kind) !=
-			    VFIO_MIG_SECTION_ITERATIVE)
-				continue;
-			if (off > size || n > size - off)
-				return -EINVAL;
-			memcpy(mem + off, buf + pos + rec, n);
-		}
-	}
-	return 0;
-}
-
-/*
- * Compare @m's device memory, read through BAR2's region, with @want.
- * Return -1 when equal, else the first offset that differs (or 0 when the
- * memory could not be read).
- */
-static inline int64_t mig_mem_diff(struct mdma *m, const uint8_t *want)
-{
-	uint8_t *got = malloc(m->mem_size);
-	int64_t at = -1;
-	uint64_t i;
-
-	if (!got || vfio_region_read(&m->dev, &m->bar2, 0, got, m->mem_size)) {
-		free(got);
-		return 0;
-	}
-	if (memcmp(got, want, m->mem_size))
-		for (i = 0; i < m->mem_size && at < 0; i++)
-			if (got[i] != want[i])
-				at = i;
-	free(got);
-	return at;
 }
 
 /* Compare what the tests compare of two digests; "" when equal. */

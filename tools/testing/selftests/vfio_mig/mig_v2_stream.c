@@ -8,6 +8,7 @@
 #include "kselftest_harness.h"
 #include "mig_v2_util.h"
 #include "mdma_fixture.h"
+#include "mig_refused.h"
 
 FIXTURE(bad) {
 	struct mdma src, dst;
@@ -90,29 +91,6 @@ static void check_error_and_reset(struct __test_metadata *_metadata,
 	EXPECT_EQ(V2_RUNNING, v2_state(&self->dst.dev));
 }
 
-/* Fill the destination's memory before a bad stream is fed to it. */
-static void fill_dst(struct __test_metadata *_metadata,
-		     struct _test_data_bad *self)
-{
-	free(self->before);
-	self->before = mig_mem_fill(&self->dst, 0x5eed);
-	ASSERT_NE(NULL, self->before) TH_LOG("%s", vfio_errmsg());
-}
-
-/*
- * After the saved stream, damaged at byte @bad, was refused: device
- * memory holds what it held before, changed only by the memory records
- * that end before @bad.
- */
-static void check_untouched(struct __test_metadata *_metadata,
-			    struct _test_data_bad *self, size_t bad)
-{
-	ASSERT_EQ(0, mig_apply_before(self->b.data, self->b.len, bad,
-				      self->before, self->dst.mem_size));
-	EXPECT_EQ(-1, mig_mem_diff(&self->dst, self->before))
-		TH_LOG("damage at byte %zu", bad);
-}
-
 /* RESUMING, @len bytes of @buf in one write(): its result. */
 static ssize_t feed(struct __test_metadata *_metadata,
 		    struct _test_data_bad *self, const void *buf, size_t len)
@@ -168,11 +146,12 @@ TEST_F_TIMEOUT(bad, bit_flipped, 300)
 	for (i = 0; i < ARRAY_SIZE(at); i++) {
 		memcpy(self->copy, self->b.data, self->b.len);
 		self->copy[at[i]] ^= 0x10;
-		fill_dst(_metadata, self);
+		mig_fill_before(_metadata, &self->dst, &self->before);
 		EXPECT_EQ(-EBADMSG, feed(_metadata, self, self->copy,
 					 self->b.len))
 			TH_LOG("bit 4 of byte %zu", at[i]);
-		check_untouched(_metadata, self, at[i]);
+		mig_expect_refused(_metadata, &self->dst, self->before,
+				   self->b.data, self->b.len, at[i]);
 		check_error_and_reset(_metadata, self, "bit flipped");
 	}
 	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
@@ -189,10 +168,11 @@ TEST_F_TIMEOUT(bad, wrong_version, 300)
 	memcpy(self->copy, self->b.data, self->b.len);
 	memcpy(self->copy + STREAM_REC_LEN + STREAM_HDR_VERSION, &version, 4);
 	vfio_mig_rec_seal(self->copy);
-	fill_dst(_metadata, self);
+	mig_fill_before(_metadata, &self->dst, &self->before);
 	EXPECT_EQ(-EPROTONOSUPPORT, feed(_metadata, self, self->copy,
 					 self->b.len));
-	check_untouched(_metadata, self, 0);
+	mig_expect_refused(_metadata, &self->dst, self->before,
+			   self->b.data, self->b.len, 0);
 	check_error_and_reset(_metadata, self, "wrong version");
 	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
 				 0)) TH_LOG("%s", vfio_errmsg());
@@ -210,9 +190,10 @@ TEST_F_TIMEOUT(bad, wrong_device_type, 300)
 	ASSERT_STREQ(MDMA_TYPE_16M, type);
 	memcpy(type, "mdma-15m", 8);
 	vfio_mig_rec_seal(self->copy);
-	fill_dst(_metadata, self);
+	mig_fill_before(_metadata, &self->dst, &self->before);
 	EXPECT_EQ(-EINVAL, feed(_metadata, self, self->copy, self->b.len));
-	check_untouched(_metadata, self, 0);
+	mig_expect_refused(_metadata, &self->dst, self->before,
+			   self->b.data, self->b.len, 0);
 	check_error_and_reset(_metadata, self, "wrong device type");
 	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
 				 0)) TH_LOG("%s", vfio_errmsg());
@@ -229,16 +210,18 @@ TEST_F_TIMEOUT(bad, garbage, 300)
 
 	save_source(_metadata, self);
 	mdma_pattern(self->copy, len, 0xbad);
-	fill_dst(_metadata, self);
+	mig_fill_before(_metadata, &self->dst, &self->before);
 	EXPECT_EQ(-EBADMSG, feed(_metadata, self, self->copy, len));
-	check_untouched(_metadata, self, 0);
+	mig_expect_refused(_metadata, &self->dst, self->before,
+			   self->b.data, self->b.len, 0);
 	check_error_and_reset(_metadata, self, "garbage");
 
-	fill_dst(_metadata, self);
+	mig_fill_before(_metadata, &self->dst, &self->before);
 	EXPECT_EQ((ssize_t)self->b.len, feed(_metadata, self, self->b.data,
 					     self->b.len));
 	EXPECT_EQ(-EBADMSG, fd_write(self->fd, self->copy, 100));
-	check_untouched(_metadata, self, self->b.len);
+	mig_expect_refused(_metadata, &self->dst, self->before,
+			   self->b.data, self->b.len, self->b.len);
 	check_error_and_reset(_metadata, self, "garbage after the end");
 
 	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
