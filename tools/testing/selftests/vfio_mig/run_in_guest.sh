@@ -133,44 +133,46 @@ for d in /sys/bus/mdev/devices/*; do
 	esac
 done
 
-# kmemleak reports an object once two scans found it unreferenced and it
-# is older than 5 s.
-kmemleak_check()
+# kmemleak_scan NAME OURS WHOSE: two kmemleak scans (it reports an object
+# once two scans found it unreferenced and it is older than 5 s); a
+# suspect whose backtrace matches the awk regex OURS fails step NAME as
+# WHOSE, the others are listed as notes. What it reported is then cleared,
+# so the next scan reports only what is new.
+kmemleak_scan()
 {
-	local km=/sys/kernel/debug/kmemleak report ours
+	local name=$1 re=$2 whose=$3 km=/sys/kernel/debug/kmemleak report ours
 
 	if [ ! -e "$km" ]; then
-		result 4 "kmemleak" "kernel without kmemleak"
+		result 4 "$name" "kernel without kmemleak"
 		return
 	fi
 	sleep 5
 	if ! { echo scan >"$km" && echo scan >"$km"; }; then
-		result 1 "kmemleak" "scan failed"
+		result 1 "$name" "scan failed"
 		return
 	fi
 	report=$(cat "$km")
 	# One block per object, each starting with "unreferenced object".
-	ours=$(awk '
-		function flush() { if (b ~ /\[(vfio_mig|mdma)\]/) printf "%s", b; b = "" }
+	ours=$(awk -v re="$re" '
+		function flush() { if (b ~ re) printf "%s", b; b = "" }
 		/^unreferenced object/ { flush() }
 		{ b = b $0 "\n" }
 		END { flush() }' <<<"$report")
-	echo "# kmemleak: $(grep -c '^unreferenced object' <<<"$report") suspected leaks in all"
+	echo "# $name: $(grep -c '^unreferenced object' <<<"$report") suspects in all"
 	if [ -n "$ours" ]; then
 		printf '%s\n' "$ours" | sed 's/^/# /'
-		result 1 "kmemleak" "leaks from vfio_mig or mdma"
+		result 1 "$name" "$whose"
 		return
 	fi
-	if [ -n "$report" ]; then
-		echo "# kmemleak: none from vfio_mig or mdma; the others:"
+	[ -z "$report" ] ||
 		grep -E '^unreferenced object|comm "|\[<' <<<"$report" |
 			head -n 60 | sed 's/^/#   /'
-	fi
-	# The scan after the rmmods reports only what is new from here on.
 	echo clear >"$km"
-	result 0 "kmemleak"
+	result 0 "$name"
 }
-kmemleak_check
+
+# Before the rmmods, while the modules' symbols resolve.
+kmemleak_scan kmemleak '\\[(vfio_mig|mdma)\\]' "leaks from vfio_mig or mdma"
 
 for m in mdma vfio_mig; do
 	if rmmod "$m"; then
@@ -180,39 +182,10 @@ for m in mdma vfio_mig; do
 	fi
 done
 
-# After the rmmods: kmemleak prints a frame whose module is gone as a bare
+# After them: kmemleak prints a frame whose module is gone as a bare
 # address, and vfio_mig and mdma are the only modules unloaded here.
-kmemleak_after_unload()
-{
-	local km=/sys/kernel/debug/kmemleak report ours
-
-	if [ ! -e "$km" ]; then
-		result 4 "kmemleak after unload" "kernel without kmemleak"
-		return
-	fi
-	sleep 5
-	if ! { echo scan >"$km" && echo scan >"$km"; }; then
-		result 1 "kmemleak after unload" "scan failed"
-		return
-	fi
-	report=$(cat "$km")
-	ours=$(awk '
-		function flush() { if (b ~ /\] 0x[0-9a-f]+\n/) printf "%s", b; b = "" }
-		/^unreferenced object/ { flush() }
-		{ b = b $0 "\n" }
-		END { flush() }' <<<"$report")
-	echo "# kmemleak after unload: $(grep -c '^unreferenced object' <<<"$report") new suspects in all"
-	if [ -n "$ours" ]; then
-		printf '%s\n' "$ours" | sed 's/^/# /'
-		result 1 "kmemleak after unload" "left behind by an unloaded module"
-		return
-	fi
-	[ -z "$report" ] ||
-		grep -E '^unreferenced object|comm "|\[<' <<<"$report" |
-			head -n 60 | sed 's/^/#   /'
-	result 0 "kmemleak after unload"
-}
-kmemleak_after_unload
+kmemleak_scan "kmemleak after unload" '\\] 0x[0-9a-f]+\n' \
+	"left behind by an unloaded module"
 
 echo "# $failed failed"
 [ "$failed" -eq 0 ]
