@@ -508,10 +508,54 @@ def t_idle():
             first = next(j for j in range(FILL_LEN) if got[j] != want[j])
             raise Fail("the migrated FILL left guest RAM wrong from GPA %#x"
                        % (FILL_GPA + first))
-        note("the FILL of %d MiB started on the source is whole on the "
-             "destination (pattern %#010x)" % (FILL_LEN >> 20, pattern))
+        note("the FILL of %d MiB started on the source before the "
+             "migration is whole on the destination (pattern %#010x)"
+             % (FILL_LEN >> 20, pattern))
         round_trip(pair.dst, ddev)
         check(dev.state()["dma_error"] == "0", "source DMA error")
+    finally:
+        pair.close()
+
+
+def t_queued():
+    """A FILL queued while the VM is paused cannot run before the
+    migration: it must travel in the device's state, with its pattern,
+    and run on the destination."""
+    pair = Pair()
+    try:
+        dev = pair.src_devs[0]
+        round_trip(pair.src, dev)
+        pattern = int.from_bytes(os.urandom(4), "little") | 0x01010101
+        want = pattern.to_bytes(4, "little") * (FILL_LEN // 4)
+        pair.src.cmd("stop")
+        dev.workload("fill %#x %d %#x" % (FILL_GPA, FILL_LEN, pattern))
+        check(dev.state()["dma_queued"] == "1", "the FILL was not queued")
+        relay = Relay(pair.uri)
+        try:
+            migrate(pair.src, relay.uri)
+            info = wait_migration(pair.src,
+                                  ("completed", "failed", "cancelled"))
+        finally:
+            relay.close()
+        check(info["status"] == "completed", "migration %s" % info["status"])
+        wait_for("the destination to finish loading",
+                 lambda: pair.dst.status() == "paused", timeout=60)
+        ddev = pair.dst_devs[0]
+        check(ddev.state()["dma_queued"] == "1",
+              "the queued FILL is not on the destination")
+        check(pair.dst.ram(FILL_GPA, FILL_LEN) != want,
+              "guest RAM holds the pattern before the FILL ran")
+        pair.dst.cmd("cont")
+        wait_for("the migrated FILL to run on the destination",
+                 lambda: ddev.state()["dma_queued"] == "0", timeout=120)
+        check(ddev.state()["dma_error"] == "0", "the migrated FILL failed")
+        got = pair.dst.ram(FILL_GPA, FILL_LEN)
+        if got != want:
+            first = next(j for j in range(FILL_LEN) if got[j] != want[j])
+            raise Fail("the migrated FILL left guest RAM wrong from GPA %#x"
+                       % (FILL_GPA + first))
+        note("the FILL queued on the paused source ran on the destination "
+             "(%d MiB of pattern %#010x)" % (FILL_LEN >> 20, pattern))
     finally:
         pair.close()
 
@@ -652,6 +696,8 @@ def t_knob_input():
 
 SCENARIOS = [
     ("idle device migrates, digests and DMA-written RAM equal", t_idle),
+    ("a FILL queued on the paused source runs on the destination",
+     t_queued),
     ("busy device migrates, equal; a change on the destination is seen",
      t_busy),
     ("two devices in one VM migrate together", t_two_devices),
