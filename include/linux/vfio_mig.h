@@ -60,7 +60,8 @@ struct vfio_mig_section {
  * @reset: VFIO_DEVICE_RESET through vfio_mig_reset(): put the device in
  *	its power-on state, at run level VFIO_MIG_RUNNING. Required. An
  *	error (-EINTR when a killable wait was cut short) leaves the
- *	device in the error state.
+ *	device in the error state, at the run level it had: a reset that
+ *	fails must not change the run level.
  *
  * All callbacks are called with the framework's lock held and may sleep;
  * they must not call back into the framework except vfio_mig_mark_dirty(),

@@ -32,9 +32,9 @@
  * the fence is lifted by a task_work queued on the unmapping task with
  * TWA_RESUME, which runs when that task returns to user space. Further
  * .dma_unmap calls of the same ioctl (type1's retries, more mappings in
- * the range) widen the task's fence instead of adding one. A fence that
- * cannot be set up (no memory, or a caller that will not return to user
- * space) leaves the range unfenced, as before. The release of the
+ * the range) widen the task's fence instead of adding one. A caller that
+ * will not return to user space (a kernel thread, an exiting task) gets
+ * no fence and leaves the range unfenced, as before. The release of the
  * instance waits until every fence is lifted, so the task_work never
  * outlives the instance it points to.
  *
@@ -110,9 +110,12 @@ void mdma_dma_quiesce(struct mdma_state *s)
  * Wait for the chunk in flight, if any. The caller aborted what it must
  * not run on under s->lock first, so no new chunk of it starts.
  *
- * The chunk may wait in vfio_pin_pages() for as long as user space likes
- * (a FUSE or userfaultfd page): callers that can fail use the killable
- * form; close and .dma_unmap cannot fail and must see the chunk end.
+ * The chunk may wait in vfio_pin_pages() for as long as user space likes:
+ * on a FUSE page through either IOMMU backend, and on a userfaultfd page
+ * where the pin may retry (iommufd; type1 pins without it, and such a
+ * fault fails). Callers that can fail use the killable form; close and
+ * .dma_unmap cannot fail and must see the chunk end, so a VMM whose own
+ * memory stalls the chunk waits for it there.
  */
 void mdma_dma_wait_idle(struct mdma_state *s)
 {

@@ -119,23 +119,27 @@ int mdma_device_reset(struct mdma_state *s)
 {
 	mdma_workload_reset(s);
 	/*
-	 * Stop the engine first: a chunk in flight may still write memory.
-	 * ENABLE goes with the abort, so a doorbell rung before the power-on
-	 * below queues nothing that could run.
+	 * Stop the engine (abort what is queued or running, with ENABLE) and
+	 * wait for the chunk in flight, which may still write memory. Any
+	 * writer of BAR0 may enable the engine and ring a new descriptor
+	 * whenever the lock is dropped, so the power-on happens in the same
+	 * locked section that finds no chunk in flight. A work item that
+	 * runs later sees the new generation, or an empty queue, and stops.
 	 */
 	mutex_lock(&s->lock);
-	mdma_dma_abort_locked(s);
-	s->regs.ctrl &= ~MDMA_CTRL_ENABLE;
-	mutex_unlock(&s->lock);
-	if (mdma_dma_wait_idle_killable(s))
-		return -EINTR;
-
-	mutex_lock(&s->lock);
+	for (;;) {
+		mdma_dma_abort_locked(s);
+		s->regs.ctrl &= ~MDMA_CTRL_ENABLE;
+		s->regs.status &= ~(MDMA_STATUS_ENABLED | MDMA_STATUS_BUSY);
+		if (!s->chunk_busy)
+			break;
+		mutex_unlock(&s->lock);
+		if (mdma_dma_wait_idle_killable(s))
+			return -EINTR;
+		mutex_lock(&s->lock);
+	}
 	mdma_power_on_locked(s);
 	mutex_unlock(&s->lock);
-
-	/* The work item sees the new generation and stops. */
-	cancel_work_sync(&s->dma_work);
 	return 0;
 }
 

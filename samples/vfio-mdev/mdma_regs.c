@@ -149,7 +149,8 @@ void mdma_regs_write(struct mdma_state *s, u32 off, u32 val)
  * (ENABLE, IRQ_MASK and SCRATCH included), the queue is emptied and a
  * running descriptor is abandoned without an interrupt. Device memory,
  * the config space and the interrupt eventfds are kept. When this returns
- * no DMA is in flight.
+ * 0 the aborted work has no DMA in flight; -EINTR if the caller was
+ * killed while a chunk of it waited for user space.
  */
 int mdma_soft_reset(struct mdma_state *s)
 {
