@@ -16,7 +16,7 @@
 #define REC_LEN		sizeof(struct vfio_mig_rec)
 #define RUN_CHUNKS	(VFIO_MIG_MAX_PAYLOAD / VFIO_MIG_CHUNK_SIZE)
 
-static void dirty_all(struct vfio_mig_device *mig)
+static void vfio_mig_save_dirty_all(struct vfio_mig_device *mig)
 {
 	unsigned int i;
 
@@ -46,7 +46,7 @@ int vfio_mig_save_begin(struct vfio_mig_device *mig, bool precopy)
 			return ret;
 		}
 	}
-	dirty_all(mig);
+	vfio_mig_save_dirty_all(mig);
 	mig->save.active = true;
 	return 0;
 }
@@ -216,7 +216,8 @@ u64 vfio_mig_save_unread(struct vfio_mig_device *mig)
  * Copy the next run of dirty chunks into a record at @buf. Returns the
  * record's length, 0 when this round has no dirty chunk left, or -errno.
  */
-static ssize_t next_run(struct vfio_mig_device *mig, u8 *buf, size_t room)
+static ssize_t vfio_mig_save_next_run(struct vfio_mig_device *mig, u8 *buf,
+				      size_t room)
 {
 	struct vfio_mig_save *sv = &mig->save;
 	const struct vfio_mig_section *s;
@@ -250,7 +251,7 @@ static ssize_t next_run(struct vfio_mig_device *mig, u8 *buf, size_t room)
 	return vfio_mig_enc_data(&sv->enc, s->id, off, buf, room, len);
 }
 
-static bool dirty_left(struct vfio_mig_device *mig)
+static bool vfio_mig_save_dirty_left(struct vfio_mig_device *mig)
 {
 	unsigned int i;
 
@@ -261,7 +262,8 @@ static bool dirty_left(struct vfio_mig_device *mig)
 }
 
 /* The ONCE sections and the end record; 0 when there is no room yet. */
-static ssize_t next_tail(struct vfio_mig_device *mig, u8 *buf, size_t room)
+static ssize_t vfio_mig_save_next_tail(struct vfio_mig_device *mig, u8 *buf,
+				       size_t room)
 {
 	struct vfio_mig_save *sv = &mig->save;
 	const struct vfio_mig_section *s;
@@ -329,7 +331,7 @@ ssize_t vfio_mig_save_next(struct vfio_mig_device *mig, void *buf, size_t len)
 	}
 
 	for (;;) {
-		n = next_run(mig, buf + pos, len - pos);
+		n = vfio_mig_save_next_run(mig, buf + pos, len - pos);
 		if (n < 0)
 			return n;
 		if (n) {
@@ -339,7 +341,7 @@ ssize_t vfio_mig_save_next(struct vfio_mig_device *mig, void *buf, size_t len)
 		if (len - pos < REC_LEN + VFIO_MIG_CHUNK_SIZE)
 			break;		/* full */
 		/* The round is over. Another only if chunks are dirty. */
-		if (dirty_left(mig)) {
+		if (vfio_mig_save_dirty_left(mig)) {
 			if (new_round)
 				break;	/* the next call goes on */
 			sv->sec = 0;
@@ -350,7 +352,7 @@ ssize_t vfio_mig_save_next(struct vfio_mig_device *mig, void *buf, size_t len)
 		}
 		if (!sv->final)
 			break;
-		n = next_tail(mig, buf + pos, len - pos);
+		n = vfio_mig_save_next_tail(mig, buf + pos, len - pos);
 		if (n <= 0) {
 			if (n < 0)
 				return n;

@@ -16,7 +16,8 @@ static_assert(sizeof(struct vfio_mig_stream_hdr) ==
 static_assert(sizeof(struct vfio_mig_stream_end) == 16);
 
 /* A record's checksum: its header seeds the hash of its payload. */
-static u64 rec_csum(const struct vfio_mig_rec *rec, const void *payload)
+static u64 vfio_mig_rec_csum(const struct vfio_mig_rec *rec,
+			     const void *payload)
 {
 	struct vfio_mig_rec tmp = *rec;
 
@@ -36,7 +37,7 @@ void vfio_mig_rec_seal(void *rec)
 	struct vfio_mig_rec r;
 
 	memcpy(&r, rec, sizeof(r));
-	r.csum = cpu_to_le64(rec_csum(&r, (u8 *)rec + sizeof(r)));
+	r.csum = cpu_to_le64(vfio_mig_rec_csum(&r, (u8 *)rec + sizeof(r)));
 	memcpy(rec, &r, sizeof(r));
 }
 
@@ -51,15 +52,16 @@ bool vfio_mig_rec_sealed(const void *rec)
 	struct vfio_mig_rec r;
 
 	memcpy(&r, rec, sizeof(r));
-	return rec_csum(&r, (const u8 *)rec + sizeof(r)) == le64_to_cpu(r.csum);
+	return vfio_mig_rec_csum(&r, (const u8 *)rec + sizeof(r)) ==
+	       le64_to_cpu(r.csum);
 }
 
-static size_t min_size(size_t a, size_t b)
+static size_t vfio_mig_min_size(size_t a, size_t b)
 {
 	return a < b ? a : b;
 }
 
-static size_t chunks_of(u64 size)
+static size_t vfio_mig_chunks_of(u64 size)
 {
 	return (size + VFIO_MIG_CHUNK_SIZE - 1) >> VFIO_MIG_CHUNK_SHIFT;
 }
@@ -120,8 +122,8 @@ size_t vfio_mig_enc_header_len(void)
 }
 
 /* Records are packed back to back, so @buf may have any alignment. */
-static void rec_fill(void *buf, u16 type, u16 section, u64 offset, u32 len,
-		     u32 seq)
+static void vfio_mig_rec_fill(void *buf, u16 type, u16 section, u64 offset,
+			      u32 len, u32 seq)
 {
 	struct vfio_mig_rec rec = {
 		.magic = cpu_to_le32(VFIO_MIG_REC_MAGIC),
@@ -132,7 +134,7 @@ static void rec_fill(void *buf, u16 type, u16 section, u64 offset, u32 len,
 		.seq = cpu_to_le32(seq),
 	};
 
-	rec.csum = cpu_to_le64(rec_csum(&rec, (u8 *)buf + sizeof(rec)));
+	rec.csum = cpu_to_le64(vfio_mig_rec_csum(&rec, (u8 *)buf + sizeof(rec)));
 	memcpy(buf, &rec, sizeof(rec));
 }
 
@@ -167,7 +169,8 @@ int vfio_mig_enc_header(struct vfio_mig_enc *enc,
 		hdr->sections[i].size = cpu_to_le64(desc->sections[i].size);
 	}
 	memcpy((u8 *)buf + sizeof(struct vfio_mig_rec), hdr, sizeof(*hdr));
-	rec_fill(buf, VFIO_MIG_REC_HEADER, 0, 0, sizeof(*hdr), enc->seq++);
+	vfio_mig_rec_fill(buf, VFIO_MIG_REC_HEADER, 0, 0, sizeof(*hdr),
+			  enc->seq++);
 	return vfio_mig_enc_header_len();
 }
 
@@ -192,7 +195,8 @@ int vfio_mig_enc_data(struct vfio_mig_enc *enc, u32 section, u64 offset,
 		return -EINVAL;
 	if (buflen < sizeof(struct vfio_mig_rec) + len)
 		return -ENOSPC;
-	rec_fill(buf, VFIO_MIG_REC_DATA, section, offset, len, enc->seq++);
+	vfio_mig_rec_fill(buf, VFIO_MIG_REC_DATA, section, offset, len,
+			  enc->seq++);
 	enc->payload_bytes += len;
 	return sizeof(struct vfio_mig_rec) + len;
 }
@@ -216,7 +220,7 @@ int vfio_mig_enc_end(struct vfio_mig_enc *enc, void *buf, size_t buflen)
 	if (buflen < rec + sizeof(end))
 		return -ENOSPC;
 	memcpy((u8 *)buf + rec, &end, sizeof(end));
-	rec_fill(buf, VFIO_MIG_REC_END, 0, 0, sizeof(end), enc->seq++);
+	vfio_mig_rec_fill(buf, VFIO_MIG_REC_END, 0, 0, sizeof(end), enc->seq++);
 	return rec + sizeof(end);
 }
 
@@ -234,7 +238,7 @@ size_t vfio_mig_dec_coverage_longs(const struct vfio_mig_desc *desc)
 
 	for (i = 0; i < desc->nr_sections; i++)
 		if (desc->sections[i].kind == VFIO_MIG_SECTION_ITERATIVE)
-			bits += chunks_of(desc->sections[i].size);
+			bits += vfio_mig_chunks_of(desc->sections[i].size);
 	return BITS_TO_LONGS(bits) ? BITS_TO_LONGS(bits) : 1;
 }
 
@@ -257,8 +261,8 @@ void vfio_mig_dec_init(struct vfio_mig_dec *dec,
 	       vfio_mig_dec_coverage_longs(desc) * sizeof(unsigned long));
 }
 
-static int dec_fail(struct vfio_mig_dec *dec, enum vfio_mig_dec_reason why,
-		    int err)
+static int vfio_mig_dec_fail(struct vfio_mig_dec *dec,
+			     enum vfio_mig_dec_reason why, int err)
 {
 	dec->reason = why;
 	dec->error = err;
@@ -266,7 +270,7 @@ static int dec_fail(struct vfio_mig_dec *dec, enum vfio_mig_dec_reason why,
 }
 
 /* Index of @id in the description, or -1. */
-static int find_section(const struct vfio_mig_desc *desc, u32 id)
+static int vfio_mig_find_section(const struct vfio_mig_desc *desc, u32 id)
 {
 	u32 i;
 
@@ -277,55 +281,57 @@ static int find_section(const struct vfio_mig_desc *desc, u32 id)
 }
 
 /* First coverage bit of iterative section @idx. */
-static size_t coverage_base(const struct vfio_mig_desc *desc, int idx)
+static size_t vfio_mig_dec_coverage_base(const struct vfio_mig_desc *desc,
+					 int idx)
 {
 	size_t base = 0;
 	int i;
 
 	for (i = 0; i < idx; i++)
 		if (desc->sections[i].kind == VFIO_MIG_SECTION_ITERATIVE)
-			base += chunks_of(desc->sections[i].size);
+			base += vfio_mig_chunks_of(desc->sections[i].size);
 	return base;
 }
 
 /* Checks that need only the record header, before any payload arrives. */
-static int check_rec(struct vfio_mig_dec *dec)
+static int vfio_mig_dec_check_rec(struct vfio_mig_dec *dec)
 {
 	const struct vfio_mig_rec *rec = &dec->rec;
 	u16 type = le16_to_cpu(rec->type);
 	u32 len = le32_to_cpu(rec->len);
 
 	if (le32_to_cpu(rec->magic) != VFIO_MIG_REC_MAGIC)
-		return dec_fail(dec, VFIO_MIG_DEC_BAD_RECORD, -EBADMSG);
+		return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_BAD_RECORD, -EBADMSG);
 	if (le32_to_cpu(rec->seq) != dec->seq)
-		return dec_fail(dec, VFIO_MIG_DEC_BAD_SEQ, -EBADMSG);
+		return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_BAD_SEQ, -EBADMSG);
 	bool is_header = type == VFIO_MIG_REC_HEADER;
 
 	if (is_header == dec->started)
-		return dec_fail(dec, VFIO_MIG_DEC_BAD_RECORD, -EBADMSG);
+		return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_BAD_RECORD, -EBADMSG);
 
 	switch (type) {
 	case VFIO_MIG_REC_HEADER:
 		if (len != sizeof(struct vfio_mig_stream_hdr) ||
 		    rec->section || rec->offset)
-			return dec_fail(dec, VFIO_MIG_DEC_BAD_RECORD, -EBADMSG);
+			return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_BAD_RECORD, -EBADMSG);
 		break;
 	case VFIO_MIG_REC_DATA:
 		if (!len || len > VFIO_MIG_MAX_PAYLOAD)
-			return dec_fail(dec, VFIO_MIG_DEC_BAD_RECORD, -EBADMSG);
+			return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_BAD_RECORD, -EBADMSG);
 		break;
 	case VFIO_MIG_REC_END:
 		if (len != sizeof(struct vfio_mig_stream_end) ||
 		    rec->section || rec->offset)
-			return dec_fail(dec, VFIO_MIG_DEC_BAD_RECORD, -EBADMSG);
+			return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_BAD_RECORD, -EBADMSG);
 		break;
 	default:
-		return dec_fail(dec, VFIO_MIG_DEC_BAD_RECORD, -EBADMSG);
+		return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_BAD_RECORD, -EBADMSG);
 	}
 	return 0;
 }
 
-static int take_header(struct vfio_mig_dec *dec, const void *payload)
+static int vfio_mig_dec_take_header(struct vfio_mig_dec *dec,
+				    const void *payload)
 {
 	const struct vfio_mig_desc *desc = dec->desc;
 	char type[VFIO_MIG_TYPE_LEN] = { 0 };
@@ -336,38 +342,39 @@ static int take_header(struct vfio_mig_dec *dec, const void *payload)
 	memcpy(&h, payload, sizeof(h));
 
 	if (le64_to_cpu(hdr->magic) != VFIO_MIG_STREAM_MAGIC)
-		return dec_fail(dec, VFIO_MIG_DEC_BAD_MAGIC, -EBADMSG);
+		return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_BAD_MAGIC, -EBADMSG);
 	if (le32_to_cpu(hdr->version) != VFIO_MIG_STREAM_VERSION)
-		return dec_fail(dec, VFIO_MIG_DEC_BAD_VERSION,
+		return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_BAD_VERSION,
 				-EPROTONOSUPPORT);
 	memcpy(type, desc->device_type,
 	       strnlen(desc->device_type, VFIO_MIG_TYPE_LEN - 1));
 	if (memcmp(type, hdr->device_type, VFIO_MIG_TYPE_LEN))
-		return dec_fail(dec, VFIO_MIG_DEC_BAD_TYPE, -EINVAL);
+		return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_BAD_TYPE, -EINVAL);
 
 	n = le32_to_cpu(hdr->nr_sections);
 	if (n != desc->nr_sections)
-		return dec_fail(dec, VFIO_MIG_DEC_BAD_GEOMETRY, -EINVAL);
+		return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_BAD_GEOMETRY, -EINVAL);
 	for (i = 0; i < VFIO_MIG_MAX_SECTIONS; i++) {
 		const struct vfio_mig_section_desc *s = &hdr->sections[i];
 
 		if (i >= n) {
 			if (s->id || s->kind || s->size)
-				return dec_fail(dec, VFIO_MIG_DEC_BAD_GEOMETRY,
+				return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_BAD_GEOMETRY,
 						-EINVAL);
 			continue;
 		}
 		if (le32_to_cpu(s->id) != desc->sections[i].id ||
 		    le32_to_cpu(s->kind) != desc->sections[i].kind ||
 		    le64_to_cpu(s->size) != desc->sections[i].size)
-			return dec_fail(dec, VFIO_MIG_DEC_BAD_GEOMETRY, -EINVAL);
+			return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_BAD_GEOMETRY, -EINVAL);
 	}
 	dec->started = true;
 	return 0;
 }
 
-static int take_data(struct vfio_mig_dec *dec, const void *payload,
-		     const struct vfio_mig_dec_sink *sink)
+static int vfio_mig_dec_take_data(struct vfio_mig_dec *dec,
+				  const void *payload,
+				  const struct vfio_mig_dec_sink *sink)
 {
 	const struct vfio_mig_desc *desc = dec->desc;
 	u32 id = le16_to_cpu(dec->rec.section);
@@ -377,33 +384,33 @@ static int take_data(struct vfio_mig_dec *dec, const void *payload,
 	u64 end, size;
 	int idx, ret;
 
-	idx = find_section(desc, id);
+	idx = vfio_mig_find_section(desc, id);
 	if (idx < 0)
-		return dec_fail(dec, VFIO_MIG_DEC_BAD_BOUNDS, -EINVAL);
+		return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_BAD_BOUNDS, -EINVAL);
 	size = desc->sections[idx].size;
 	if (check_add_overflow(off, (u64)len, &end) || end > size)
-		return dec_fail(dec, VFIO_MIG_DEC_BAD_BOUNDS, -EINVAL);
+		return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_BAD_BOUNDS, -EINVAL);
 
 	if (desc->sections[idx].kind == VFIO_MIG_SECTION_ONCE) {
 		if (off)
-			return dec_fail(dec, VFIO_MIG_DEC_BAD_BOUNDS, -EINVAL);
+			return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_BAD_BOUNDS, -EINVAL);
 		if (dec->once_seen & BIT(idx))
-			return dec_fail(dec, VFIO_MIG_DEC_DUPLICATE, -EBADMSG);
+			return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_DUPLICATE, -EBADMSG);
 	} else if ((off & (VFIO_MIG_CHUNK_SIZE - 1)) ||
 		   ((len & (VFIO_MIG_CHUNK_SIZE - 1)) && end != size)) {
-		return dec_fail(dec, VFIO_MIG_DEC_BAD_BOUNDS, -EINVAL);
+		return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_BAD_BOUNDS, -EINVAL);
 	}
 
 	ret = sink->data(sink->priv, id, off, payload, len);
 	if (ret)
-		return dec_fail(dec, VFIO_MIG_DEC_SINK, ret);
+		return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_SINK, ret);
 
 	if (desc->sections[idx].kind == VFIO_MIG_SECTION_ONCE) {
 		dec->once_seen |= BIT(idx);
 	} else {
-		base = coverage_base(desc, idx);
+		base = vfio_mig_dec_coverage_base(desc, idx);
 		first = off >> VFIO_MIG_CHUNK_SHIFT;
-		last = chunks_of(end);
+		last = vfio_mig_chunks_of(end);
 		for (bit = first; bit < last; bit++)
 			test_and_set_bit(base + bit, dec->coverage);
 	}
@@ -411,35 +418,37 @@ static int take_data(struct vfio_mig_dec *dec, const void *payload,
 	return 0;
 }
 
-static int take_end(struct vfio_mig_dec *dec, const void *payload)
+static int vfio_mig_dec_take_end(struct vfio_mig_dec *dec,
+				 const void *payload)
 {
 	struct vfio_mig_stream_end end;
 
 	memcpy(&end, payload, sizeof(end));
 	if (le64_to_cpu(end.records) != dec->seq ||
 	    le64_to_cpu(end.payload_bytes) != dec->payload_bytes)
-		return dec_fail(dec, VFIO_MIG_DEC_BAD_RECORD, -EBADMSG);
+		return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_BAD_RECORD, -EBADMSG);
 	dec->ended = true;
 	return 0;
 }
 
-static int take_record(struct vfio_mig_dec *dec, const void *payload,
-		       const struct vfio_mig_dec_sink *sink)
+static int vfio_mig_dec_take_record(struct vfio_mig_dec *dec,
+				    const void *payload,
+				    const struct vfio_mig_dec_sink *sink)
 {
 	int ret;
 
-	if (rec_csum(&dec->rec, payload) != le64_to_cpu(dec->rec.csum))
-		return dec_fail(dec, VFIO_MIG_DEC_BAD_CSUM, -EBADMSG);
+	if (vfio_mig_rec_csum(&dec->rec, payload) != le64_to_cpu(dec->rec.csum))
+		return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_BAD_CSUM, -EBADMSG);
 
 	switch (le16_to_cpu(dec->rec.type)) {
 	case VFIO_MIG_REC_HEADER:
-		ret = take_header(dec, payload);
+		ret = vfio_mig_dec_take_header(dec, payload);
 		break;
 	case VFIO_MIG_REC_DATA:
-		ret = take_data(dec, payload, sink);
+		ret = vfio_mig_dec_take_data(dec, payload, sink);
 		break;
 	default:
-		ret = take_end(dec, payload);
+		ret = vfio_mig_dec_take_end(dec, payload);
 		break;
 	}
 	if (ret)
@@ -474,17 +483,17 @@ int vfio_mig_dec_feed(struct vfio_mig_dec *dec, const void *buf, size_t len,
 		return dec->error;
 	while (len) {
 		if (dec->ended)
-			return dec_fail(dec, VFIO_MIG_DEC_TRAILING, -EBADMSG);
+			return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_TRAILING, -EBADMSG);
 
 		if (dec->rec_have < sizeof(dec->rec)) {
-			n = min_size(len, sizeof(dec->rec) - dec->rec_have);
+			n = vfio_mig_min_size(len, sizeof(dec->rec) - dec->rec_have);
 			memcpy((u8 *)&dec->rec + dec->rec_have, p, n);
 			dec->rec_have += n;
 			p += n;
 			len -= n;
 			if (dec->rec_have < sizeof(dec->rec))
 				return 0;
-			ret = check_rec(dec);
+			ret = vfio_mig_dec_check_rec(dec);
 			if (ret)
 				return ret;
 		}
@@ -496,13 +505,13 @@ int vfio_mig_dec_feed(struct vfio_mig_dec *dec, const void *buf, size_t len,
 		 * the sink gets.
 		 */
 		need = le32_to_cpu(dec->rec.len) - dec->stage_have;
-		n = min_size(len, need);
+		n = vfio_mig_min_size(len, need);
 		memcpy(dec->stage + dec->stage_have, p, n);
 		dec->stage_have += n;
 		p += n;
 		len -= n;
 		if (n == need) {
-			ret = take_record(dec, dec->stage, sink);
+			ret = vfio_mig_dec_take_record(dec, dec->stage, sink);
 			if (ret)
 				return ret;
 		}
@@ -527,18 +536,18 @@ int vfio_mig_dec_finish(struct vfio_mig_dec *dec)
 	if (dec->error)
 		return dec->error;
 	if (!dec->ended)
-		return dec_fail(dec, VFIO_MIG_DEC_TRUNCATED, -ENODATA);
+		return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_TRUNCATED, -ENODATA);
 	for (i = 0; i < desc->nr_sections; i++) {
 		if (desc->sections[i].kind == VFIO_MIG_SECTION_ONCE) {
 			if (!(dec->once_seen & BIT(i)))
-				return dec_fail(dec, VFIO_MIG_DEC_INCOMPLETE,
+				return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_INCOMPLETE,
 						-ENODATA);
 			continue;
 		}
-		nchunks = chunks_of(desc->sections[i].size);
+		nchunks = vfio_mig_chunks_of(desc->sections[i].size);
 		for (bit = 0; bit < nchunks; bit++)
 			if (!test_bit(base + bit, dec->coverage))
-				return dec_fail(dec, VFIO_MIG_DEC_INCOMPLETE,
+				return vfio_mig_dec_fail(dec, VFIO_MIG_DEC_INCOMPLETE,
 						-ENODATA);
 		base += nchunks;
 	}

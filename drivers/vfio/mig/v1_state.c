@@ -37,7 +37,7 @@ static const u8 allowed[8] = {
 	[S_RESUMING]	= BIT(S_STOP) | BIT(S_RUNNING) | BIT(S_RESUMING),
 };
 
-static bool settable(u32 state)
+static bool vfio_mig_v1_settable(u32 state)
 {
 	u32 base = state & VFIO_MIG_V1_BASE_MASK;
 
@@ -80,7 +80,7 @@ int vfio_mig_v1_arc(u32 from, u32 to, struct vfio_mig_v1_arc *arc)
 	enum vfio_mig_run_level lf, lt;
 	u32 act = 0;
 
-	if (!settable(from) || !settable(to))
+	if (!vfio_mig_v1_settable(from) || !vfio_mig_v1_settable(to))
 		return -EINVAL;
 	if (!(allowed[fb] & BIT(tb)))
 		return -EINVAL;
