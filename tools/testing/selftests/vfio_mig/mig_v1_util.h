@@ -429,19 +429,20 @@ static inline int mig_reopen(struct mdma *m)
 }
 
 /*
- * The stream format, as far as the bad-stream tests rewrite it (the
- * authority is drivers/vfio/mig/stream.h): a stream starts with a 32-byte
- * record header followed by the stream header payload: u64 magic, u32
- * version, u32 nr_sections, char type[32], then {u32 id, u32 kind, u64
- * size} per section. mdma's second section is its memory. A record's
- * checksum is recomputed and checked with the project's own codec
- * (libvfiomig, the same stream.c the module runs).
+ * Where the tests find and rewrite parts of a stream, from the structures
+ * of <uapi/linux/vfio_mig_stream.h>: a stream starts with a record header
+ * and the stream header payload; mdma's second section is its memory. A
+ * rewritten record's checksum is made right again with the project's own
+ * codec (libvfiomig, the stream.c the module runs).
  */
-#define STREAM_REC_LEN		32
-#define STREAM_REC_PAYLOAD_LEN	16
-#define STREAM_HDR_VERSION	8
-#define STREAM_HDR_TYPE		16
-#define STREAM_HDR_SECTION(i)	(48 + 16 * (i))
-#define STREAM_SEC_SIZE		8
+#define STREAM_REC_LEN		sizeof(struct vfio_mig_rec)
+#define STREAM_REC_PAYLOAD_LEN	offsetof(struct vfio_mig_rec, len)
+#define STREAM_HDR_VERSION	offsetof(struct vfio_mig_stream_hdr, version)
+#define STREAM_HDR_TYPE		offsetof(struct vfio_mig_stream_hdr, device_type)
+#define STREAM_HDR_SECTION(i)	offsetof(struct vfio_mig_stream_hdr, sections[i])
+#define STREAM_SEC_SIZE		offsetof(struct vfio_mig_section_desc, size)
+/* The header record and the end record, with their payloads. */
+#define STREAM_HDR_REC_LEN	(STREAM_REC_LEN + sizeof(struct vfio_mig_stream_hdr))
+#define STREAM_END_REC_LEN	(STREAM_REC_LEN + sizeof(struct vfio_mig_stream_end))
 
 #endif /* _MIG_V1_UTIL_H */

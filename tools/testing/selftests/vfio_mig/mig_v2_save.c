@@ -217,15 +217,15 @@ TEST_F_TIMEOUT(mig, stop_copy_size, 300)
 		TH_LOG("%s", vfio_errmsg());
 	TH_LOG("estimate %llu bytes, memory %llu", (unsigned long long)est,
 	       (unsigned long long)mem);
-	EXPECT_GE(est, mem + HDR_REC_LEN + END_REC_LEN);
-	EXPECT_LE(est, mem + HDR_REC_LEN + END_REC_LEN + REC_MAX_PAYLOAD);
+	EXPECT_GE(est, mem + STREAM_HDR_REC_LEN + STREAM_END_REC_LEN);
+	EXPECT_LE(est, mem + STREAM_HDR_REC_LEN + STREAM_END_REC_LEN + VFIO_MIG_MAX_PAYLOAD);
 
 	ASSERT_EQ(0, v2_save_all(&self->src.dev, &self->b))
 		TH_LOG("%s", vfio_errmsg());
 	/* A record per 64 KiB, one more per 1 MiB read, the config one. */
-	slack = REC_LEN * (est / REC_MAX_PAYLOAD + est / WORK_SIZE + 2);
+	slack = STREAM_REC_LEN * (est / VFIO_MIG_MAX_PAYLOAD + est / WORK_SIZE + 2);
 	EXPECT_LE(self->b.len, est + slack);
-	EXPECT_GE(self->b.len + REC_MAX_PAYLOAD, est);
+	EXPECT_GE(self->b.len + VFIO_MIG_MAX_PAYLOAD, est);
 	/* And stopped after the save: the same estimate again. */
 	ASSERT_EQ(0, vfio_mig_v2_stop_copy_size(&self->src.dev, &mem));
 	EXPECT_EQ(est, mem);
@@ -257,7 +257,7 @@ static int keep_busy(struct mdma *m, unsigned int depth, unsigned int *n)
  */
 static uint64_t overhead(uint64_t payload, uint64_t runs, uint64_t got)
 {
-	return REC_LEN * (payload / REC_MAX_PAYLOAD + runs + got / WORK_SIZE +
+	return STREAM_REC_LEN * (payload / VFIO_MIG_MAX_PAYLOAD + runs + got / WORK_SIZE +
 			  2);
 }
 
@@ -337,7 +337,7 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 	/* The initial data: all of memory and the stream header. */
 	ASSERT_EQ(0, vfio_mig_v2_precopy_info(self->fd, &init, &dirty))
 		TH_LOG("%s", vfio_errmsg());
-	EXPECT_EQ(src->mem_size + HDR_REC_LEN, init);
+	EXPECT_EQ(src->mem_size + STREAM_HDR_REC_LEN, init);
 	EXPECT_EQ(0, dirty);
 	total = drain(_metadata, self, true);
 	EXPECT_GE(total, init);
@@ -406,8 +406,8 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 	EXPECT_EQ(tail_chunks * 4096, dirty);
 	ASSERT_EQ(0, vfio_mig_v2_stop_copy_size(&src->dev, &est));
 	/* The dirty chunks, the config section, the end record. */
-	EXPECT_GE(est, tail_chunks * 4096 + END_REC_LEN);
-	EXPECT_LE(est, tail_chunks * 4096 + END_REC_LEN + REC_MAX_PAYLOAD);
+	EXPECT_GE(est, tail_chunks * 4096 + STREAM_END_REC_LEN);
+	EXPECT_LE(est, tail_chunks * 4096 + STREAM_END_REC_LEN + VFIO_MIG_MAX_PAYLOAD);
 
 	ASSERT_EQ(0, v2_set(&src->dev, V2_STOP_COPY, &fd2))
 		TH_LOG("%s", vfio_errmsg());
@@ -420,7 +420,7 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 	TH_LOG("stop-copy: %llu bytes (estimate %llu) of %llu of memory",
 	       (unsigned long long)final_len, (unsigned long long)est,
 	       (unsigned long long)src->mem_size);
-	EXPECT_GE(final_len, tail_chunks * 4096 + END_REC_LEN);
+	EXPECT_GE(final_len, tail_chunks * 4096 + STREAM_END_REC_LEN);
 	EXPECT_LE(final_len, est + overhead(est, 2, 0));
 	EXPECT_LT(final_len * 16, src->mem_size);
 	/* The permanent end: 0 again, never ENOMSG. */

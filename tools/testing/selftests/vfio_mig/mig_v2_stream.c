@@ -111,7 +111,7 @@ static ssize_t feed(struct __test_metadata *_metadata,
  */
 TEST_F_TIMEOUT(bad, truncated, 300)
 {
-	size_t cuts[] = { 0, 100, HDR_REC_LEN, 0 };
+	size_t cuts[] = { 0, 100, STREAM_HDR_REC_LEN, 0 };
 	unsigned int i;
 
 	save_source(_metadata, self);
@@ -119,7 +119,7 @@ TEST_F_TIMEOUT(bad, truncated, 300)
 	for (i = 0; i < ARRAY_SIZE(cuts) + 2; i++) {
 		size_t cut = i < ARRAY_SIZE(cuts) ? cuts[i] :
 			     self->b.len - (i == ARRAY_SIZE(cuts) ?
-					    END_REC_LEN : 1);
+					    STREAM_END_REC_LEN : 1);
 
 		EXPECT_EQ((ssize_t)cut, feed(_metadata, self, self->b.data,
 					     cut)) TH_LOG("cut at %zu", cut);
@@ -135,13 +135,13 @@ TEST_F_TIMEOUT(bad, truncated, 300)
 /* One bit flipped anywhere: the write fails with EBADMSG, ERROR. */
 TEST_F_TIMEOUT(bad, bit_flipped, 300)
 {
-	size_t at[] = { 0, 20, STREAM_REC_LEN + 3, HDR_REC_LEN + 5,
+	size_t at[] = { 0, 20, STREAM_REC_LEN + 3, STREAM_HDR_REC_LEN + 5,
 			0, 0, 0 };
 	unsigned int i;
 
 	save_source(_metadata, self);
 	at[4] = self->b.len / 2;
-	at[5] = self->b.len - END_REC_LEN + 2;
+	at[5] = self->b.len - STREAM_END_REC_LEN + 2;
 	at[6] = self->b.len - 1;
 	for (i = 0; i < ARRAY_SIZE(at); i++) {
 		memcpy(self->copy, self->b.data, self->b.len);

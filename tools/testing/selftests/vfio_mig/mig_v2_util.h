@@ -26,13 +26,6 @@
 #define V2_PRE_COPY	VFIO_DEVICE_STATE_PRE_COPY
 #define V2_PRE_COPY_P2P	VFIO_DEVICE_STATE_PRE_COPY_P2P
 
-/* Bytes of the stream's record header, and of its largest payload. */
-#define REC_LEN		32
-#define REC_MAX_PAYLOAD	(64UL << 10)
-/* The header record (with its payload) and the end record. */
-#define HDR_REC_LEN	(REC_LEN + 176)
-#define END_REC_LEN	(REC_LEN + 16)
-
 #define NO_STATE	0xdeadbeefU
 
 /*
