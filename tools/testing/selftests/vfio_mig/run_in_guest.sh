@@ -166,16 +166,22 @@ kmemleak_scan()
 		return
 	fi
 	[ -z "$report" ] ||
-		grep -E '^unreferenced object|comm "|\[<' <<<"$report" |
+		grep -Ev '^  hex dump|^    [0-9a-f][0-9a-f] ' <<<"$report" |
 			head -n 60 | sed 's/^/#   /'
 	echo clear >"$km"
 	result 0 "$name"
 }
 
+# A frame in vfio_mig or mdma, and a frame that is a bare address: it is
+# "    0xffffffffc0123456" on 6.12, "    [<...>] 0xffffffffc0123456" on
+# 6.1 (awk regexes, their escapes read by awk -v).
+ours_re='\\[(vfio_mig|mdma)\\]'
+bare_re='\n *(\\[<[0-9a-f]+>\\] *)?0x[0-9a-f]+\n'
+
 # Before the rmmods, while the modules' symbols resolve. A frame printed
 # as a bare address is in code freed since (a module's init functions),
 # which no symbol can attribute: it counts as ours too.
-kmemleak_scan kmemleak '\\[(vfio_mig|mdma)\\]|\\] 0x[0-9a-f]+\n' \
+kmemleak_scan kmemleak "$ours_re|$bare_re" \
 	"leaks from vfio_mig or mdma, or from code no longer there"
 
 for m in mdma vfio_mig; do
@@ -188,7 +194,7 @@ done
 
 # After them: kmemleak prints a frame whose module is gone as a bare
 # address, and vfio_mig and mdma are the only modules unloaded here.
-kmemleak_scan "kmemleak after unload" '\\] 0x[0-9a-f]+\n' \
+kmemleak_scan "kmemleak after unload" "$bare_re" \
 	"left behind by an unloaded module"
 
 echo "# $failed failed"
