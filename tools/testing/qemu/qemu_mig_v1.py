@@ -495,6 +495,26 @@ FILL_GPA = 0x4000000
 FILL_LEN = 16 << 20
 
 
+def fill_bytes(pattern):
+    """What a FILL of pattern leaves in [FILL_GPA, FILL_GPA + FILL_LEN)."""
+    return pattern.to_bytes(4, "little") * (FILL_LEN // 4)
+
+
+def run_migrated_fill(pair, ddev, pattern):
+    """Let the destination run until the migrated FILL is done; it must
+    have left its pattern on the whole range."""
+    pair.dst.cmd("cont")
+    wait_for("the migrated FILL to finish on the destination",
+             lambda: ddev.state()["dma_queued"] == "0", timeout=120)
+    check(ddev.state()["dma_error"] == "0", "the migrated FILL failed")
+    want = fill_bytes(pattern)
+    got = pair.dst.ram(FILL_GPA, FILL_LEN)
+    if got != want:
+        first = next(j for j in range(FILL_LEN) if got[j] != want[j])
+        raise Fail("the migrated FILL left guest RAM wrong from GPA %#x"
+                   % (FILL_GPA + first))
+
+
 def t_idle():
     pair = Pair()
     try:
@@ -504,16 +524,7 @@ def t_idle():
                                      fill=(FILL_GPA, FILL_LEN, pattern)))
         # The destination takes over, finishes the FILL, and works.
         ddev = pair.dst_devs[0]
-        pair.dst.cmd("cont")
-        wait_for("the migrated FILL to finish on the destination",
-                 lambda: ddev.state()["dma_queued"] == "0", timeout=120)
-        check(ddev.state()["dma_error"] == "0", "the migrated FILL failed")
-        want = pattern.to_bytes(4, "little") * (FILL_LEN // 4)
-        got = pair.dst.ram(FILL_GPA, FILL_LEN)
-        if got != want:
-            first = next(j for j in range(FILL_LEN) if got[j] != want[j])
-            raise Fail("the migrated FILL left guest RAM wrong from GPA %#x"
-                       % (FILL_GPA + first))
+        run_migrated_fill(pair, ddev, pattern)
         note("the FILL of %d MiB started on the source before the "
              "migration is whole on the destination (pattern %#010x)"
              % (FILL_LEN >> 20, pattern))
@@ -532,7 +543,6 @@ def t_queued():
         dev = pair.src_devs[0]
         round_trip(pair.src, dev)
         pattern = int.from_bytes(os.urandom(4), "little") | 0x01010101
-        want = pattern.to_bytes(4, "little") * (FILL_LEN // 4)
         pair.src.cmd("stop")
         dev.workload("fill %#x %d %#x" % (FILL_GPA, FILL_LEN, pattern))
         check(dev.state()["dma_queued"] == "1", "the FILL was not queued")
@@ -549,17 +559,9 @@ def t_queued():
         ddev = pair.dst_devs[0]
         check(ddev.state()["dma_queued"] == "1",
               "the queued FILL is not on the destination")
-        check(pair.dst.ram(FILL_GPA, FILL_LEN) != want,
+        check(pair.dst.ram(FILL_GPA, FILL_LEN) != fill_bytes(pattern),
               "guest RAM holds the pattern before the FILL ran")
-        pair.dst.cmd("cont")
-        wait_for("the migrated FILL to run on the destination",
-                 lambda: ddev.state()["dma_queued"] == "0", timeout=120)
-        check(ddev.state()["dma_error"] == "0", "the migrated FILL failed")
-        got = pair.dst.ram(FILL_GPA, FILL_LEN)
-        if got != want:
-            first = next(j for j in range(FILL_LEN) if got[j] != want[j])
-            raise Fail("the migrated FILL left guest RAM wrong from GPA %#x"
-                       % (FILL_GPA + first))
+        run_migrated_fill(pair, ddev, pattern)
         note("the FILL queued on the paused source ran on the destination "
              "(%d MiB of pattern %#010x)" % (FILL_LEN >> 20, pattern))
     finally:
