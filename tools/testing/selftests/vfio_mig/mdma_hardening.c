@@ -740,9 +740,12 @@ static void stall_engine(struct __test_metadata *_metadata,
 	EXPECT_TRUE(mdma_reg(m, MDMA_REG_STATUS) & MDMA_STATUS_BUSY);
 }
 
-/* Serve the fault: the reader and the chunk move on. */
+/*
+ * Serve the fault: the reader and the chunk move on, and so does @child
+ * (a task expect_waits_killably() could not reap, or 0), which is reaped.
+ */
 static void unstall_engine(struct __test_metadata *_metadata,
-			   struct stall *st)
+			   struct stall *st, pid_t child)
 {
 	struct uffdio_zeropage zero = { .mode = 0 };
 
@@ -753,6 +756,8 @@ static void unstall_engine(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, st->br.ret);
 	close(st->uffd);
 	munmap(st->br.bitmap, 4096);
+	if (child)
+		waitpid(child, NULL, 0);
 }
 
 /*
@@ -833,9 +838,7 @@ TEST_F_TIMEOUT(hard, stop_is_killable, 120)
 	stall_engine(_metadata, self, &st);
 	child = expect_waits_killably(_metadata, v1_stop, &self->m, &mv,
 				      "a stop");
-	unstall_engine(_metadata, &st);
-	if (child)
-		waitpid(child, NULL, 0);
+	unstall_engine(_metadata, &st, child);
 	vfio_mig_v1_close(&mv);
 	expect_recovers(_metadata, self);
 }
@@ -859,9 +862,7 @@ TEST_F_TIMEOUT(hard, reset_is_killable, 120)
 				      "VFIO_DEVICE_RESET");
 	if (!child)
 		EXPECT_EQ(ST_ERROR, mig_state(&mv));
-	unstall_engine(_metadata, &st);
-	if (child)
-		waitpid(child, NULL, 0);
+	unstall_engine(_metadata, &st, child);
 	vfio_mig_v1_close(&mv);
 	expect_recovers(_metadata, self);
 }
@@ -877,9 +878,7 @@ TEST_F_TIMEOUT(hard, soft_reset_is_killable, 120)
 	stall_engine(_metadata, self, &st);
 	child = expect_waits_killably(_metadata, soft_reset, &self->m, NULL,
 				      "CTRL.RESET");
-	unstall_engine(_metadata, &st);
-	if (child)
-		waitpid(child, NULL, 0);
+	unstall_engine(_metadata, &st, child);
 	expect_recovers(_metadata, self);
 }
 
