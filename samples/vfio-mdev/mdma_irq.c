@@ -18,9 +18,9 @@
  */
 #include <linux/eventfd.h>
 #include <linux/vfio.h>
-#include <linux/vfio_mig_compat.h>
 
 #include "mdma.h"
+#include "mdma_compat.h"
 
 static bool mdma_irq_pending(struct mdma_state *s)
 {
@@ -34,13 +34,13 @@ static void mdma_irq_assert(struct mdma_state *s)
 		return;
 	if (mdma_pci_msi_enabled(s)) {
 		if (s->msi_trigger)
-			vfio_mig_eventfd_signal(s->msi_trigger);
+			mdma_eventfd_signal(s->msi_trigger);
 		return;
 	}
 	if (mdma_pci_intx_disabled(s) || !s->intx_trigger || s->intx_masked)
 		return;
 	s->intx_masked = true;
-	vfio_mig_eventfd_signal(s->intx_trigger);
+	mdma_eventfd_signal(s->intx_trigger);
 }
 
 /* Set IRQ_STATUS bits and interrupt if any of them is enabled. */
@@ -149,7 +149,7 @@ static int mdma_irq_trigger(struct mdma_state *s, struct vfio_irq_set *hdr,
 	if (mdma_irq_data_true(hdr, data)) {
 		mutex_lock(&s->lock);
 		if (*trigger)
-			vfio_mig_eventfd_signal(*trigger);
+			mdma_eventfd_signal(*trigger);
 		mutex_unlock(&s->lock);
 	}
 	return 0;

@@ -13,10 +13,10 @@
 #include <linux/slab.h>
 #include <linux/sizes.h>
 #include <linux/vfio.h>
-#include <linux/vfio_mig_compat.h>
 #include <linux/vmalloc.h>
 
 #include "mdma.h"
+#include "mdma_compat.h"
 
 static unsigned int mem_budget_mb = 256;
 module_param(mem_budget_mb, uint, 0444);
@@ -206,7 +206,7 @@ void mdma_release_dev(struct vfio_device *vdev)
 	kfree(s->pages);
 	vfree(s->mem);
 	mdma_budget_release(s->mem_size);
-	vfio_mig_release_free(vdev);
+	mdma_release_free(vdev);
 }
 
 static int mdma_probe(struct mdev_device *mdev)
@@ -300,7 +300,7 @@ static int __init mdma_init(void)
 	if (ret)
 		goto err_wq;
 
-	mdma_class = vfio_mig_class_create(MDMA_NAME);
+	mdma_class = mdma_class_create(MDMA_NAME);
 	if (IS_ERR(mdma_class)) {
 		ret = PTR_ERR(mdma_class);
 		goto err_driver;

@@ -34,10 +34,10 @@
 #include <linux/pseudo_fs.h>
 #include <linux/sched.h>
 #include <linux/uaccess.h>
-#include <linux/vfio_mig_compat.h>
 #include <linux/vmalloc.h>
 
 #include "mdma.h"
+#include "mdma_compat.h"
 
 #define MDMA_FS_MAGIC		0x6d646d61	/* "mdma" */
 #define MDMA_RW_CHUNK		SZ_1M
@@ -246,7 +246,7 @@ int mdma_mem_mmap(struct mdma_state *s, struct vm_area_struct *vma)
 
 	vma->vm_private_data = get_file(vma->vm_file);
 	vma_set_file(vma, mem_file);
-	vfio_mig_vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	mdma_vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &mdma_mem_vm_ops;
 	return 0;
 }

@@ -13,9 +13,9 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
-#include <linux/vfio_mig_compat.h>
 
 #include "mdma.h"
+#include "mdma_compat.h"
 
 /*
  * Every open starts from the power-on state. Close only stops the engine
@@ -305,5 +305,5 @@ const struct vfio_device_ops mdma_dev_ops = {
 	.mmap = mdma_mmap,
 	.ioctl = mdma_ioctl,
 	.dma_unmap = mdma_dma_unmap,
-	VFIO_MIG_EMULATED_IOMMUFD_OPS
+	MDMA_EMULATED_IOMMUFD_OPS
 };

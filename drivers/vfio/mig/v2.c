@@ -26,9 +26,9 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/vfio_mig_compat.h>
 #include <uapi/linux/vfio_mig.h>
 
+#include "compat.h"
 #include "mig.h"
 
 struct vfio_mig_file {

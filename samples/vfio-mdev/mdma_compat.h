@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Differences between the kernel releases vfio-mig builds against.
- *
- * Every kernel version test of the project lives in this file; the
- * rest of the code calls the helpers below and reads the same on every
- * supported kernel.
+ * mdma: the differences between the kernel releases it builds against.
+ * Every kernel version test of the sample lives here; the rest of it
+ * calls the helpers below and reads the same on every supported kernel.
  */
-#ifndef _LINUX_VFIO_MIG_COMPAT_H
-#define _LINUX_VFIO_MIG_COMPAT_H
+#ifndef _MDMA_COMPAT_H
+#define _MDMA_COMPAT_H
 
 #include <linux/device.h>
 #include <linux/eventfd.h>
@@ -20,16 +18,16 @@
  * parts. Out of tree a version test is the point of this header, and
  * checkpatch reserves its LINUX_VERSION_CODE warning for in-tree code.
  */
-#define VFIO_MIG_KERNEL		KERNEL_VERSION(LINUX_VERSION_MAJOR,	\
+#define MDMA_KERNEL		KERNEL_VERSION(LINUX_VERSION_MAJOR,	\
 					       LINUX_VERSION_PATCHLEVEL, \
 					       LINUX_VERSION_SUBLEVEL)
 /* True on kernel a.b and later. */
-#define VFIO_MIG_KERNEL_GE(a, b)	(KERNEL_VERSION(a, b, 0) <= VFIO_MIG_KERNEL)
+#define MDMA_KERNEL_GE(a, b)	(KERNEL_VERSION(a, b, 0) <= MDMA_KERNEL)
 
 /* eventfd_signal() lost its count argument in 6.8. */
-static inline void vfio_mig_eventfd_signal(struct eventfd_ctx *ctx)
+static inline void mdma_eventfd_signal(struct eventfd_ctx *ctx)
 {
-#if VFIO_MIG_KERNEL_GE(6, 8)
+#if MDMA_KERNEL_GE(6, 8)
 	eventfd_signal(ctx);
 #else
 	eventfd_signal(ctx, 1);
@@ -37,9 +35,9 @@ static inline void vfio_mig_eventfd_signal(struct eventfd_ctx *ctx)
 }
 
 /* class_create() lost its owner argument in 6.4. */
-static inline struct class *vfio_mig_class_create(const char *name)
+static inline struct class *mdma_class_create(const char *name)
 {
-#if VFIO_MIG_KERNEL_GE(6, 4)
+#if MDMA_KERNEL_GE(6, 4)
 	return class_create(name);
 #else
 	return class_create(THIS_MODULE, name);
@@ -47,10 +45,10 @@ static inline struct class *vfio_mig_class_create(const char *name)
 }
 
 /* vma->vm_flags became read-only behind accessors in 6.3. */
-static inline void vfio_mig_vm_flags_set(struct vm_area_struct *vma,
-					 vm_flags_t flags)
+static inline void mdma_vm_flags_set(struct vm_area_struct *vma,
+				     vm_flags_t flags)
 {
-#if VFIO_MIG_KERNEL_GE(6, 3)
+#if MDMA_KERNEL_GE(6, 3)
 	vm_flags_set(vma, flags);
 #else
 	vma->vm_flags |= flags;
@@ -61,25 +59,25 @@ static inline void vfio_mig_vm_flags_set(struct vm_area_struct *vma,
  * With CONFIG_IOMMUFD a device that uses an emulated IOMMU must provide
  * the iommufd callbacks (6.2 added bind/unbind/attach_ioas, 6.6 added
  * detach_ioas); vfio supplies ready-made ones for such devices. Put
- * VFIO_MIG_EMULATED_IOMMUFD_OPS into a struct vfio_device_ops initializer.
+ * MDMA_EMULATED_IOMMUFD_OPS into a struct vfio_device_ops initializer.
  * Without iommufd the legacy container is the only way in and the fields
  * stay NULL.
  */
 #if IS_ENABLED(CONFIG_IOMMUFD) && \
-	VFIO_MIG_KERNEL_GE(6, 6)
-#define VFIO_MIG_EMULATED_IOMMUFD_OPS				\
+	MDMA_KERNEL_GE(6, 6)
+#define MDMA_EMULATED_IOMMUFD_OPS				\
 	.bind_iommufd	= vfio_iommufd_emulated_bind,		\
 	.unbind_iommufd	= vfio_iommufd_emulated_unbind,		\
 	.attach_ioas	= vfio_iommufd_emulated_attach_ioas,	\
 	.detach_ioas	= vfio_iommufd_emulated_detach_ioas,
 #elif IS_ENABLED(CONFIG_IOMMUFD) && \
-	VFIO_MIG_KERNEL_GE(6, 2)
-#define VFIO_MIG_EMULATED_IOMMUFD_OPS				\
+	MDMA_KERNEL_GE(6, 2)
+#define MDMA_EMULATED_IOMMUFD_OPS				\
 	.bind_iommufd	= vfio_iommufd_emulated_bind,		\
 	.unbind_iommufd	= vfio_iommufd_emulated_unbind,		\
 	.attach_ioas	= vfio_iommufd_emulated_attach_ioas,
 #else
-#define VFIO_MIG_EMULATED_IOMMUFD_OPS
+#define MDMA_EMULATED_IOMMUFD_OPS
 #endif
 
 /*
@@ -88,26 +86,11 @@ static inline void vfio_mig_vm_flags_set(struct vm_area_struct *vma,
  * frees the device itself once .release returns. Call this last in a
  * .release.
  */
-static inline void vfio_mig_release_free(struct vfio_device *vdev)
+static inline void mdma_release_free(struct vfio_device *vdev)
 {
-#if !VFIO_MIG_KERNEL_GE(6, 2)
+#if !MDMA_KERNEL_GE(6, 2)
 	vfio_free_device(vdev);
 #endif
 }
 
-/*
- * Protocol v2 pre-copy came in 6.2: the PRE_COPY states and their arcs in
- * the vfio core, VFIO_MIG_GET_PRECOPY_INFO and the mandatory
- * migration_get_data_size callback, which vfio_mig implements as
- * vfio_mig_v2_get_data_size(). Put VFIO_MIG_V2_DATA_SIZE_OP into its
- * struct vfio_migration_ops initializer.
- */
-#define VFIO_MIG_HAVE_PRECOPY		VFIO_MIG_KERNEL_GE(6, 2)
-#if VFIO_MIG_HAVE_PRECOPY
-#define VFIO_MIG_V2_DATA_SIZE_OP	\
-	.migration_get_data_size = vfio_mig_v2_get_data_size,
-#else
-#define VFIO_MIG_V2_DATA_SIZE_OP
-#endif
-
-#endif /* _LINUX_VFIO_MIG_COMPAT_H */
+#endif /* _MDMA_COMPAT_H */
