@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The environment of the pure parts of vfio_mig (state table, stream codec,
- * dirty bookkeeping) and of mdma (its saved CONFIG section). In the kernel
- * it is the kernel's own headers; built into host-native tests
- * (tools/testing/unit/) it is a small set of equivalents, so the same .c
- * files are tested in user space.
+ * dirty bookkeeping) and of mdma (its saved CONFIG section): the kernel's
+ * own headers. User-space builds of the same .c files (the host-native
+ * tests, libvfiomig) include tools/testing/unit/vfio_mig_pure_user.h
+ * first, which has this header's include guard and user-space
+ * equivalents of what is used here.
  */
 #ifndef _VFIO_MIG_PURE_H
 #define _VFIO_MIG_PURE_H
 
-#ifdef __KERNEL__
+#ifndef __KERNEL__
+#error "user space: include tools/testing/unit/vfio_mig_pure_user.h first"
+#endif
 
 #include <linux/bitops.h>
 #include <linux/bitmap.h>
@@ -23,130 +26,6 @@
 #include <linux/types.h>
 #include <linux/xxhash.h>
 #include <asm/byteorder.h>
-
-#else /* host-native build */
-
-#include <assert.h>
-#include <errno.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <string.h>
-
-typedef unsigned char u8;
-typedef unsigned short u16;
-typedef unsigned int u32;
-typedef unsigned long long u64;
-typedef int s32;
-typedef u16 __le16;
-typedef u32 __le32;
-typedef u64 __le64;
-
-#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "the host-native build assumes a little-endian machine"
-#endif
-#define cpu_to_le16(x)	((__le16)(x))
-#define cpu_to_le32(x)	((__le32)(x))
-#define cpu_to_le64(x)	((__le64)(x))
-#define le16_to_cpu(x)	((u16)(x))
-#define le32_to_cpu(x)	((u32)(x))
-#define le64_to_cpu(x)	((u64)(x))
-
-/* Test harnesses may have defined some of these already. */
-#ifndef BIT
-#define BIT(n)			(1UL << (n))
-#endif
-#ifndef BITS_PER_LONG
-#define BITS_PER_LONG		(8 * sizeof(long))
-#endif
-#ifndef BITS_TO_LONGS
-#define BITS_TO_LONGS(n)	(((n) + BITS_PER_LONG - 1) / BITS_PER_LONG)
-#endif
-#ifndef ARRAY_SIZE
-#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
-#endif
-#define check_add_overflow(a, b, d)	__builtin_add_overflow(a, b, d)
-#define check_mul_overflow(a, b, d)	__builtin_mul_overflow(a, b, d)
-
-#ifndef EBADMSG
-#define EBADMSG 74
-#endif
-
-#ifndef BUILD_BUG_ON
-#define BUILD_BUG_ON(c)		static_assert(!(c), #c)
-#endif
-#ifndef PAGE_SIZE
-#define PAGE_SIZE		4096UL
-#endif
-#define PAGE_ALIGNED(x)		(((x) & (PAGE_SIZE - 1)) == 0)
-
-static inline void *memchr_inv(const void *p, int c, size_t n)
-{
-	const unsigned char *b = p;
-
-	for (; n; n--, b++)
-		if (*b != (unsigned char)c)
-			return (void *)b;
-	return NULL;
-}
-
-/* tools/lib/vfio_mig/xxhash.c: the kernel's xxh64(), in user space. */
-u64 xxh64(const void *input, size_t len, u64 seed);
-
-static inline bool test_and_set_bit(unsigned long nr, unsigned long *map)
-{
-	unsigned long m = 1UL << (nr % BITS_PER_LONG);
-
-	return __atomic_fetch_or(&map[nr / BITS_PER_LONG], m,
-				 __ATOMIC_SEQ_CST) & m;
-}
-
-static inline bool test_and_clear_bit(unsigned long nr, unsigned long *map)
-{
-	unsigned long m = 1UL << (nr % BITS_PER_LONG);
-
-	return __atomic_fetch_and(&map[nr / BITS_PER_LONG], ~m,
-				  __ATOMIC_SEQ_CST) & m;
-}
-
-static inline bool test_bit(unsigned long nr, const unsigned long *map)
-{
-	return (__atomic_load_n(&map[nr / BITS_PER_LONG], __ATOMIC_RELAXED) >>
-		(nr % BITS_PER_LONG)) & 1;
-}
-
-static inline unsigned long find_next_bit(const unsigned long *map,
-					  unsigned long size,
-					  unsigned long bit)
-{
-	unsigned long w;
-
-	while (bit < size) {
-		w = __atomic_load_n(&map[bit / BITS_PER_LONG],
-				    __ATOMIC_RELAXED) >> (bit % BITS_PER_LONG);
-		if (w) {
-			bit += __builtin_ctzl(w);
-			return bit < size ? bit : size;
-		}
-		bit = (bit / BITS_PER_LONG + 1) * BITS_PER_LONG;
-	}
-	return size;
-}
-
-static inline void set_bit(unsigned long nr, unsigned long *map)
-{
-	__atomic_fetch_or(&map[nr / BITS_PER_LONG], 1UL << (nr % BITS_PER_LONG),
-			  __ATOMIC_SEQ_CST);
-}
-
-static inline unsigned int hweight_long(unsigned long w)
-{
-	return __builtin_popcountl(w);
-}
-
-#define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
-#define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
-
-#endif /* __KERNEL__ */
 
 #include <linux/vfio_mig_defs.h>
 

@@ -7,6 +7,7 @@
 #ifndef _VFIO_MIG_STREAM_LIB_H
 #define _VFIO_MIG_STREAM_LIB_H
 
+#include "../../testing/unit/vfio_mig_pure_user.h"
 #include "../../../drivers/vfio/mig/stream.h"
 
 #endif /* _VFIO_MIG_STREAM_LIB_H */

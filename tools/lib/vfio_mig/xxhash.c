@@ -4,7 +4,7 @@
  * calling convention (lib/xxhash.c): the 64-bit xxHash of @len bytes at
  * @input with @seed, as the algorithm's specification defines it.
  */
-#include "../../../drivers/vfio/mig/pure.h"
+#include "../../testing/unit/vfio_mig_pure_user.h"
 
 #define PRIME1	0x9e3779b185ebca87ULL
 #define PRIME2	0xc2b2ae3d27d4eb4fULL

@@ -7,7 +7,7 @@
 #define _VFIO_MIG_FUZZ_ENTRY_H
 
 #include <stddef.h>
-#include "../../../drivers/vfio/mig/pure.h"
+#include "vfio_mig_pure_user.h"
 
 /* Run one input. */
 int fuzz_one_input(const u8 *data, size_t size);
