@@ -142,7 +142,7 @@ TEST_F(chan, mgmt_session_blocks_v1_data_path)
 	EXPECT_EQ(-EBUSY, mig_wr(&self->v1, win, page, sizeof(page)));
 	EXPECT_EQ(-EBUSY, mig_set(&self->v1, ST_RUNNING));
 	EXPECT_EQ(-EBUSY, mig_set(&self->v1, ST_RESUMING));
-	EXPECT_EQ(-EBUSY, v2_set(&self->src.dev, V2_RUNNING, &fd));
+	EXPECT_EQ(-EBUSY, v2_set(&self->src.dev, VFIO_DEVICE_STATE_RUNNING, &fd));
 	EXPECT_EQ(0, mig_rd(&self->v1, HDR_STATE, &v32, 4));
 	EXPECT_EQ(ST_STOP_COPY, v32);
 
@@ -233,7 +233,7 @@ TEST_F(chan, mgmt_select_after_removal)
 
 	memcpy(uuid, self->src.uuid, sizeof(uuid));
 	vfio_mig_v1_close(&self->v1);
-	ASSERT_EQ(0, v2_set(&self->src.dev, V2_STOP_COPY, &fd));
+	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd));
 	ASSERT_LE(0, fd);
 	mdma_destroy(&self->src);
 	ASSERT_FALSE(vfio_mdev_exists(uuid));
@@ -260,8 +260,11 @@ TEST_F(chan, mgmt_select_after_removal)
  */
 TEST_F(chan, v2_set_state_during_mgmt_precopy)
 {
-	const uint32_t targets[] = { V2_STOP, V2_RUNNING, V2_STOP_COPY,
-				     V2_RESUMING, V2_RUNNING_P2P };
+	const uint32_t targets[] = {
+		VFIO_DEVICE_STATE_STOP, VFIO_DEVICE_STATE_RUNNING,
+		VFIO_DEVICE_STATE_STOP_COPY, VFIO_DEVICE_STATE_RESUMING,
+		VFIO_DEVICE_STATE_RUNNING_P2P,
+	};
 	uint32_t st;
 	unsigned int i;
 	int fd;
@@ -275,7 +278,8 @@ TEST_F(chan, v2_set_state_during_mgmt_precopy)
 		close_fd(&fd);
 	}
 	st = v2_state(&self->src.dev);
-	EXPECT_EQ(kernel_has_precopy() ? V2_PRE_COPY : V2_RUNNING, st);
+	EXPECT_EQ(kernel_has_precopy() ? VFIO_DEVICE_STATE_PRE_COPY :
+				       VFIO_DEVICE_STATE_RUNNING, st);
 	EXPECT_EQ(ST_PRE_COPY, mgmt_get(self->mgmt));
 	EXPECT_EQ(0, mgmt_set(self->mgmt, ST_RUNNING));
 }
@@ -295,7 +299,7 @@ TEST_F(chan, v2_fd_poll_at_temporary_end)
 	if (!kernel_has_precopy())
 		SKIP(return, "no PRE_COPY before Linux 6.2");
 	vfio_mig_v1_close(&self->v1);
-	ASSERT_EQ(0, v2_set(&self->src.dev, V2_PRE_COPY, &fd));
+	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_PRE_COPY, &fd));
 	p.fd = fd;
 	EXPECT_EQ(1, poll(&p, 1, 0));
 	EXPECT_TRUE(p.revents & POLLIN);
@@ -313,11 +317,11 @@ TEST_F(chan, v2_fd_poll_at_temporary_end)
 	EXPECT_TRUE(p.revents & POLLIN);
 	EXPECT_LT(0, fd_read(fd, buf, sizeof(buf)));
 
-	ASSERT_EQ(0, v2_set(&self->src.dev, V2_STOP_COPY, NULL));
+	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP_COPY, NULL));
 	p.revents = 0;
 	EXPECT_EQ(1, poll(&p, 1, 0));
 	EXPECT_TRUE(p.revents & POLLIN);
-	ASSERT_EQ(0, v2_set(&self->src.dev, V2_STOP, NULL));
+	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP, NULL));
 	p.revents = 0;
 	EXPECT_EQ(1, poll(&p, 1, 0));
 	EXPECT_TRUE(p.revents & (POLLERR | POLLHUP));
@@ -386,7 +390,7 @@ TEST_F_TIMEOUT(chan, reset_serialised_with_state_changes, 300)
 
 	ASSERT_EQ(0, vfio_device_reset(&self->src.dev));
 	EXPECT_EQ(ST_RUNNING, mig_state(&self->v1));
-	EXPECT_EQ(V2_RUNNING, v2_state(&self->src.dev));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->src.dev));
 	ASSERT_EQ(0, vfio_pci_config_write(&self->src.dev, PCI_COMMAND, 2,
 					   PCI_COMMAND_MEMORY |
 					   PCI_COMMAND_MASTER));
@@ -717,16 +721,16 @@ TEST_F(chan, user_copy_outside_lock)
 	stalled_copy_check(_metadata, &self->src.dev, &self->v1,
 			   self->src.dev.fd,
 			   self->v1.region.offset + self->v1.data_offset,
-			   V2_STOP_COPY);
+			   VFIO_DEVICE_STATE_STOP_COPY);
 	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP));
 	ASSERT_EQ(0, mig_set(&self->v1, ST_RUNNING));
 
 	/* A v2 data fd. */
-	ASSERT_EQ(0, v2_set(&self->src.dev, V2_STOP_COPY, &fd));
+	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd));
 	stalled_copy_check(_metadata, &self->src.dev, &self->v1, fd, -1,
-			   V2_STOP_COPY);
+			   VFIO_DEVICE_STATE_STOP_COPY);
 	close_fd(&fd);
-	ASSERT_EQ(0, v2_set(&self->src.dev, V2_STOP, NULL));
+	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP, NULL));
 }
 
 /*

@@ -124,7 +124,7 @@ static void round_trip(struct __test_metadata *_metadata,
 				  &self->sbuf)) TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, v2_save_all(&self->src.dev, &self->b))
 		TH_LOG("%s", vfio_errmsg());
-	EXPECT_EQ(V2_STOP, v2_state(&self->src.dev));
+	EXPECT_EQ(VFIO_DEVICE_STATE_STOP, v2_state(&self->src.dev));
 	EXPECT_GT(self->b.len, self->src.mem_size);
 	ASSERT_GT(self->b.len, STREAM_REC_LEN + STREAM_HDR_TYPE + 32);
 	EXPECT_STREQ(type, (char *)self->b.data + STREAM_REC_LEN +
@@ -132,7 +132,7 @@ static void round_trip(struct __test_metadata *_metadata,
 
 	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
 				 piece)) TH_LOG("%s", vfio_errmsg());
-	EXPECT_EQ(V2_RUNNING, v2_state(&self->dst.dev));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->dst.dev));
 	check_digests(_metadata, self);
 	EXPECT_EQ(mdma_reg(&self->src, MDMA_REG_SCRATCH),
 		  mdma_reg(&self->dst, MDMA_REG_SCRATCH));
@@ -166,7 +166,7 @@ TEST_F_TIMEOUT(mig, v2_save_v1_load, 300)
 		TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->md, ST_RUNNING))
 		TH_LOG("%s", vfio_errmsg());
-	EXPECT_EQ(V2_RUNNING, v2_state(&self->dst.dev));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->dst.dev));
 	check_digests(_metadata, self);
 	run_parked(_metadata, self);
 }
@@ -183,7 +183,7 @@ TEST_F_TIMEOUT(mig, v1_save_v2_load, 300)
 		TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, mig_save_all(&self->ms, &self->s))
 		TH_LOG("%s", vfio_errmsg());
-	EXPECT_EQ(V2_STOP, v2_state(&self->src.dev));
+	EXPECT_EQ(VFIO_DEVICE_STATE_STOP, v2_state(&self->src.dev));
 
 	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->s.buf, self->s.len,
 				 0)) TH_LOG("%s", vfio_errmsg());
@@ -330,7 +330,7 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 	ASSERT_EQ(0, mdma_wr(src, MDMA_REG_CTRL, MDMA_CTRL_ENABLE));
 	ASSERT_EQ(0, mdma_wr(src, MDMA_REG_IRQ_STATUS, MDMA_IRQ_ALL));
 
-	ASSERT_EQ(0, v2_set(&src->dev, V2_PRE_COPY, &self->fd))
+	ASSERT_EQ(0, v2_set(&src->dev, VFIO_DEVICE_STATE_PRE_COPY, &self->fd))
 		TH_LOG("%s", vfio_errmsg());
 	ASSERT_LE(0, self->fd);
 
@@ -398,7 +398,7 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 	EXPECT_EQ(0, init);
 	EXPECT_EQ(tail_chunks * 4096, dirty);
 
-	ASSERT_EQ(0, v2_set(&src->dev, V2_PRE_COPY_P2P, &fd2))
+	ASSERT_EQ(0, v2_set(&src->dev, VFIO_DEVICE_STATE_PRE_COPY_P2P, &fd2))
 		TH_LOG("%s", vfio_errmsg());
 	EXPECT_EQ(-1, fd2);
 	ASSERT_EQ(0, vfio_mig_v2_precopy_info(self->fd, &init, &dirty));
@@ -409,7 +409,7 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 	EXPECT_GE(est, tail_chunks * 4096 + STREAM_END_REC_LEN);
 	EXPECT_LE(est, tail_chunks * 4096 + STREAM_END_REC_LEN + VFIO_MIG_MAX_PAYLOAD);
 
-	ASSERT_EQ(0, v2_set(&src->dev, V2_STOP_COPY, &fd2))
+	ASSERT_EQ(0, v2_set(&src->dev, VFIO_DEVICE_STATE_STOP_COPY, &fd2))
 		TH_LOG("%s", vfio_errmsg());
 	EXPECT_EQ(-1, fd2);
 	total = self->b.len;
@@ -425,7 +425,7 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 	EXPECT_LT(final_len * 16, src->mem_size);
 	/* The permanent end: 0 again, never ENOMSG. */
 	EXPECT_EQ(0, fd_read(self->fd, &b1, 1));
-	ASSERT_EQ(0, v2_set(&src->dev, V2_STOP, NULL));
+	ASSERT_EQ(0, v2_set(&src->dev, VFIO_DEVICE_STATE_STOP, NULL));
 	EXPECT_EQ(-ENODEV, fd_read(self->fd, &b1, 1));
 
 	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,

@@ -9,8 +9,10 @@
 #include "mig_v2_util.h"
 
 static const uint32_t targets[] = {
-	V2_ERROR, V2_STOP, V2_RUNNING, V2_STOP_COPY, V2_RESUMING,
-	V2_RUNNING_P2P, V2_PRE_COPY, V2_PRE_COPY_P2P, 8, 100,
+	VFIO_DEVICE_STATE_ERROR, VFIO_DEVICE_STATE_STOP,
+	VFIO_DEVICE_STATE_RUNNING, VFIO_DEVICE_STATE_STOP_COPY,
+	VFIO_DEVICE_STATE_RESUMING, VFIO_DEVICE_STATE_RUNNING_P2P,
+	VFIO_DEVICE_STATE_PRE_COPY, VFIO_DEVICE_STATE_PRE_COPY_P2P, 8, 100,
 };
 
 FIXTURE(v2) {
@@ -44,9 +46,10 @@ FIXTURE_TEARDOWN(v2)
 /* The states a user can reach on this kernel. */
 static bool settable(uint32_t st, bool precopy)
 {
-	if (st >= V2_STOP && st <= V2_RUNNING_P2P)
+	if (st >= VFIO_DEVICE_STATE_STOP && st <= VFIO_DEVICE_STATE_RUNNING_P2P)
 		return true;
-	return precopy && (st == V2_PRE_COPY || st == V2_PRE_COPY_P2P);
+	return precopy && (st == VFIO_DEVICE_STATE_PRE_COPY ||
+			   st == VFIO_DEVICE_STATE_PRE_COPY_P2P);
 }
 
 /* What uapi allows from @from to @to (both maybe invalid). */
@@ -54,8 +57,8 @@ static bool arc_allowed(uint32_t from, uint32_t to, bool precopy)
 {
 	if (!settable(to, precopy))
 		return false;
-	return !(from == V2_STOP_COPY &&
-		 (to == V2_PRE_COPY || to == V2_PRE_COPY_P2P));
+	return !(from == VFIO_DEVICE_STATE_STOP_COPY &&
+		 (to == VFIO_DEVICE_STATE_PRE_COPY || to == VFIO_DEVICE_STATE_PRE_COPY_P2P));
 }
 
 /* Does an allowed arc return a data fd? */
@@ -63,7 +66,7 @@ static bool arc_fd(uint32_t from, uint32_t to)
 {
 	if (from == to)
 		return false;
-	return (v2_saving(to) && !v2_saving(from)) || to == V2_RESUMING;
+	return (v2_saving(to) && !v2_saving(from)) || to == VFIO_DEVICE_STATE_RESUMING;
 }
 
 /* The v1 device_state is the equivalent of @v2. */
@@ -84,7 +87,7 @@ static void save_stream(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, v2_save_all(&self->m.dev, &self->stream))
 		TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, vfio_device_reset(&self->m.dev));
-	ASSERT_EQ(V2_RUNNING, v2_state(&self->m.dev));
+	ASSERT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->m.dev));
 }
 
 /*
@@ -96,13 +99,13 @@ static void reach(struct __test_metadata *_metadata, struct _test_data_v2 *self,
 		  uint32_t st, int *fd)
 {
 	ASSERT_EQ(0, vfio_device_reset(&self->m.dev));
-	ASSERT_EQ(V2_RUNNING, v2_state(&self->m.dev));
+	ASSERT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->m.dev));
 	ASSERT_EQ(0, v2_set(&self->m.dev, st, fd))
 		TH_LOG("RUNNING -> %s: %s", vfio_mig_v2_state_name(st),
 		       vfio_errmsg());
-	ASSERT_EQ(arc_fd(V2_RUNNING, st), *fd >= 0);
+	ASSERT_EQ(arc_fd(VFIO_DEVICE_STATE_RUNNING, st), *fd >= 0);
 	ASSERT_EQ(st, v2_state(&self->m.dev));
-	if (st == V2_RESUMING)
+	if (st == VFIO_DEVICE_STATE_RESUMING)
 		ASSERT_EQ(0, vfio_mig_v2_write_all(*fd, self->stream.data,
 						   self->stream.len, 0))
 			TH_LOG("%s", vfio_errmsg());
@@ -122,8 +125,8 @@ TEST_F(v2, feature_flags)
 				      (unsigned long long)want);
 	/* The v1 region is index 9. A fresh device is RUNNING in both. */
 	EXPECT_EQ(9, self->v1.region.index);
-	EXPECT_EQ(V2_RUNNING, v2_state(&self->m.dev));
-	check_v1(_metadata, self, V2_RUNNING);
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->m.dev));
+	check_v1(_metadata, self, VFIO_DEVICE_STATE_RUNNING);
 }
 
 /*
@@ -210,24 +213,24 @@ TEST_F_TIMEOUT(v2, multi_step_paths, 300)
 		uint32_t from, to;
 		bool precopy;
 	} paths[] = {
-		{ V2_RUNNING, V2_STOP_COPY, false },
-		{ V2_RUNNING, V2_RESUMING, false },
-		{ V2_STOP_COPY, V2_RUNNING_P2P, false },
-		{ V2_STOP_COPY, V2_RUNNING, false },
-		{ V2_STOP_COPY, V2_RESUMING, false },
-		{ V2_RESUMING, V2_RUNNING, false },
-		{ V2_RESUMING, V2_STOP_COPY, false },
-		{ V2_RUNNING_P2P, V2_STOP_COPY, false },
-		{ V2_RUNNING_P2P, V2_RESUMING, false },
-		{ V2_PRE_COPY, V2_STOP_COPY, true },
-		{ V2_PRE_COPY, V2_RUNNING_P2P, true },
-		{ V2_PRE_COPY, V2_STOP, true },
-		{ V2_PRE_COPY, V2_RESUMING, true },
-		{ V2_PRE_COPY_P2P, V2_RUNNING, true },
-		{ V2_PRE_COPY_P2P, V2_RESUMING, true },
-		{ V2_RESUMING, V2_PRE_COPY, true },
-		{ V2_RESUMING, V2_PRE_COPY_P2P, true },
-		{ V2_STOP, V2_PRE_COPY, true },
+		{ VFIO_DEVICE_STATE_RUNNING, VFIO_DEVICE_STATE_STOP_COPY, false },
+		{ VFIO_DEVICE_STATE_RUNNING, VFIO_DEVICE_STATE_RESUMING, false },
+		{ VFIO_DEVICE_STATE_STOP_COPY, VFIO_DEVICE_STATE_RUNNING_P2P, false },
+		{ VFIO_DEVICE_STATE_STOP_COPY, VFIO_DEVICE_STATE_RUNNING, false },
+		{ VFIO_DEVICE_STATE_STOP_COPY, VFIO_DEVICE_STATE_RESUMING, false },
+		{ VFIO_DEVICE_STATE_RESUMING, VFIO_DEVICE_STATE_RUNNING, false },
+		{ VFIO_DEVICE_STATE_RESUMING, VFIO_DEVICE_STATE_STOP_COPY, false },
+		{ VFIO_DEVICE_STATE_RUNNING_P2P, VFIO_DEVICE_STATE_STOP_COPY, false },
+		{ VFIO_DEVICE_STATE_RUNNING_P2P, VFIO_DEVICE_STATE_RESUMING, false },
+		{ VFIO_DEVICE_STATE_PRE_COPY, VFIO_DEVICE_STATE_STOP_COPY, true },
+		{ VFIO_DEVICE_STATE_PRE_COPY, VFIO_DEVICE_STATE_RUNNING_P2P, true },
+		{ VFIO_DEVICE_STATE_PRE_COPY, VFIO_DEVICE_STATE_STOP, true },
+		{ VFIO_DEVICE_STATE_PRE_COPY, VFIO_DEVICE_STATE_RESUMING, true },
+		{ VFIO_DEVICE_STATE_PRE_COPY_P2P, VFIO_DEVICE_STATE_RUNNING, true },
+		{ VFIO_DEVICE_STATE_PRE_COPY_P2P, VFIO_DEVICE_STATE_RESUMING, true },
+		{ VFIO_DEVICE_STATE_RESUMING, VFIO_DEVICE_STATE_PRE_COPY, true },
+		{ VFIO_DEVICE_STATE_RESUMING, VFIO_DEVICE_STATE_PRE_COPY_P2P, true },
+		{ VFIO_DEVICE_STATE_STOP, VFIO_DEVICE_STATE_PRE_COPY, true },
 	};
 	struct vfio_mig_v2_buf b = { 0 };
 	unsigned int i, n = 0;
@@ -248,7 +251,7 @@ TEST_F_TIMEOUT(v2, multi_step_paths, 300)
 		check_v1(_metadata, self, paths[i].to);
 		EXPECT_EQ(arc_fd(paths[i].from, paths[i].to), fd_to >= 0);
 		/* A stop-copy reached by a path gives the whole stream. */
-		if (paths[i].to == V2_STOP_COPY) {
+		if (paths[i].to == VFIO_DEVICE_STATE_STOP_COPY) {
 			int fd = fd_to >= 0 ? fd_to : fd_from;
 
 			b.len = 0;
@@ -259,14 +262,14 @@ TEST_F_TIMEOUT(v2, multi_step_paths, 300)
 				EXPECT_EQ(self->stream.len, b.len);
 		}
 		/* A RESUMING one takes a whole stream and commits it. */
-		if (paths[i].to == V2_RESUMING) {
+		if (paths[i].to == VFIO_DEVICE_STATE_RESUMING) {
 			ASSERT_LE(0, fd_to);
 			ASSERT_EQ(0, vfio_mig_v2_write_all(fd_to,
 							   self->stream.data,
 							   self->stream.len,
 							   65536))
 				TH_LOG("%s", vfio_errmsg());
-			EXPECT_EQ(0, v2_set(&self->m.dev, V2_RUNNING, NULL))
+			EXPECT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_RUNNING, NULL))
 				TH_LOG("%s", vfio_errmsg());
 		}
 		close_fd(&fd_from);
@@ -290,13 +293,13 @@ TEST_F_TIMEOUT(v2, error_state, 300)
 
 	save_stream(_metadata, self);
 	ASSERT_EQ(0, mdma_digest_read(self->m.uuid, &before));
-	ASSERT_EQ(0, v2_set(&self->m.dev, V2_RESUMING, &fd));
+	ASSERT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_RESUMING, &fd));
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, vfio_mig_v2_write_all(fd, self->stream.data,
 					   self->stream.len / 2, 0));
-	EXPECT_EQ(-ENODATA, v2_set(&self->m.dev, V2_RUNNING, NULL));
-	EXPECT_EQ(V2_ERROR, v2_state(&self->m.dev));
-	check_v1(_metadata, self, V2_ERROR);
+	EXPECT_EQ(-ENODATA, v2_set(&self->m.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
+	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, v2_state(&self->m.dev));
+	check_v1(_metadata, self, VFIO_DEVICE_STATE_ERROR);
 	EXPECT_EQ(-ENODEV, fd_poke(fd));
 
 	for (i = 0; i < ARRAY_SIZE(targets); i++) {
@@ -305,15 +308,15 @@ TEST_F_TIMEOUT(v2, error_state, 300)
 			       vfio_mig_v2_state_name(targets[i]));
 		EXPECT_EQ(-1, fd2);
 		close_fd(&fd2);
-		EXPECT_EQ(V2_ERROR, v2_state(&self->m.dev));
+		EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, v2_state(&self->m.dev));
 	}
 	/* Nor does v1 lead out. */
 	EXPECT_EQ(-EINVAL, mig_set(&self->v1, ST_RUNNING));
-	EXPECT_EQ(V2_ERROR, v2_state(&self->m.dev));
+	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, v2_state(&self->m.dev));
 
 	ASSERT_EQ(0, vfio_device_reset(&self->m.dev));
-	EXPECT_EQ(V2_RUNNING, v2_state(&self->m.dev));
-	check_v1(_metadata, self, V2_RUNNING);
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->m.dev));
+	check_v1(_metadata, self, VFIO_DEVICE_STATE_RUNNING);
 	EXPECT_EQ(-ENODEV, fd_poke(fd));
 	close_fd(&fd);
 
@@ -332,10 +335,10 @@ static uint32_t v2_as_told(uint32_t v2, bool precopy)
 {
 	if (precopy)
 		return v2;
-	if (v2 == V2_PRE_COPY)
-		return V2_RUNNING;
-	if (v2 == V2_PRE_COPY_P2P)
-		return V2_RUNNING_P2P;
+	if (v2 == VFIO_DEVICE_STATE_PRE_COPY)
+		return VFIO_DEVICE_STATE_RUNNING;
+	if (v2 == VFIO_DEVICE_STATE_PRE_COPY_P2P)
+		return VFIO_DEVICE_STATE_RUNNING_P2P;
 	return v2;
 }
 
@@ -344,7 +347,7 @@ static uint32_t v2_of_v1(uint32_t v1)
 {
 	uint32_t v2;
 
-	for (v2 = V2_STOP; v2 <= V2_PRE_COPY_P2P; v2++)
+	for (v2 = VFIO_DEVICE_STATE_STOP; v2 <= VFIO_DEVICE_STATE_PRE_COPY_P2P; v2++)
 		if (v1_of(v2) == v1)
 			return v2;
 	return NO_STATE;
@@ -362,8 +365,10 @@ TEST_F(v2, v2_follows_v1)
 		ST_RUNNING | ST_NDMA, ST_PRE_COPY | ST_NDMA,
 	};
 	static const uint32_t v2s[] = {
-		V2_STOP, V2_RUNNING, V2_STOP_COPY, V2_PRE_COPY, V2_RESUMING,
-		V2_RUNNING_P2P, V2_PRE_COPY_P2P,
+		VFIO_DEVICE_STATE_STOP, VFIO_DEVICE_STATE_RUNNING,
+		VFIO_DEVICE_STATE_STOP_COPY, VFIO_DEVICE_STATE_PRE_COPY,
+		VFIO_DEVICE_STATE_RESUMING, VFIO_DEVICE_STATE_RUNNING_P2P,
+		VFIO_DEVICE_STATE_PRE_COPY_P2P,
 	};
 	static const uint32_t walk[] = {
 		ST_RUNNING | ST_NDMA, ST_PRE_COPY | ST_NDMA, ST_PRE_COPY,
@@ -427,11 +432,11 @@ TEST_F(v2, v1_session_excludes_v2)
 	ASSERT_EQ(0, vfio_device_reset(&self->m.dev));
 	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP_COPY));
 	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP));
-	EXPECT_EQ(0, v2_set(&self->m.dev, V2_STOP_COPY, &fd))
+	EXPECT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd))
 		TH_LOG("%s", vfio_errmsg());
 	EXPECT_LE(0, fd);
 	close_fd(&fd);
-	EXPECT_EQ(0, v2_set(&self->m.dev, V2_RUNNING, NULL));
+	EXPECT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
 }
 
 /*
@@ -442,8 +447,10 @@ TEST_F(v2, v1_session_excludes_v2)
  */
 TEST_F(v2, v2_session_excludes_v1)
 {
-	uint32_t states[] = { V2_STOP_COPY, V2_RESUMING, V2_PRE_COPY,
-			      V2_PRE_COPY_P2P };
+	uint32_t states[] = { VFIO_DEVICE_STATE_STOP_COPY,
+			      VFIO_DEVICE_STATE_RESUMING,
+			      VFIO_DEVICE_STATE_PRE_COPY,
+			      VFIO_DEVICE_STATE_PRE_COPY_P2P };
 	const uint32_t writes[] = { ST_STOP, ST_RUNNING, ST_STOP_COPY,
 				    ST_PRE_COPY, ST_RESUMING };
 	uint64_t win = self->v1.data_offset, v64 = 0;
@@ -483,15 +490,15 @@ TEST_F(v2, v2_session_excludes_v1)
 		ASSERT_EQ(0, vfio_device_reset(&self->m.dev));
 	}
 	/* No session: v1 works. */
-	ASSERT_EQ(0, v2_set(&self->m.dev, V2_STOP_COPY, &fd));
-	ASSERT_EQ(0, v2_set(&self->m.dev, V2_STOP, NULL));
+	ASSERT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd));
+	ASSERT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP, NULL));
 	EXPECT_EQ(-ENODEV, fd_poke(fd));
 	close_fd(&fd);
 	EXPECT_EQ(0, mig_set(&self->v1, ST_STOP_COPY));
 	EXPECT_EQ(0, mig_rd(&self->v1, HDR_DATA_OFFSET, &v64, 8));
 	EXPECT_EQ(win, v64);
 	EXPECT_EQ(0, mig_set(&self->v1, ST_RUNNING));
-	EXPECT_EQ(V2_RUNNING, v2_state(&self->m.dev));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->m.dev));
 }
 
 /*
@@ -504,14 +511,14 @@ TEST_F(v2, precopy_info_outside_precopy)
 	uint64_t init, dirty;
 	int fd;
 
-	ASSERT_EQ(0, v2_set(&self->m.dev, V2_STOP_COPY, &fd));
+	ASSERT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd));
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-EINVAL, vfio_mig_v2_precopy_info(fd, &init, &dirty));
-	ASSERT_EQ(0, v2_set(&self->m.dev, V2_STOP, NULL));
+	ASSERT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP, NULL));
 	EXPECT_EQ(-EINVAL, vfio_mig_v2_precopy_info(fd, &init, &dirty));
 	close_fd(&fd);
 
-	ASSERT_EQ(0, v2_set(&self->m.dev, V2_RESUMING, &fd));
+	ASSERT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_RESUMING, &fd));
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-EINVAL, vfio_mig_v2_precopy_info(fd, &init, &dirty));
 	close_fd(&fd);
@@ -520,17 +527,17 @@ TEST_F(v2, precopy_info_outside_precopy)
 	if (!self->precopy)
 		return;
 	/* The same fd, once PRE_COPY became STOP_COPY. */
-	ASSERT_EQ(0, v2_set(&self->m.dev, V2_PRE_COPY, &fd));
+	ASSERT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_PRE_COPY, &fd));
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(0, vfio_mig_v2_precopy_info(fd, &init, &dirty))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, v2_set(&self->m.dev, V2_PRE_COPY_P2P, NULL));
+	ASSERT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_PRE_COPY_P2P, NULL));
 	EXPECT_EQ(0, vfio_mig_v2_precopy_info(fd, &init, &dirty))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, v2_set(&self->m.dev, V2_STOP_COPY, NULL));
+	ASSERT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP_COPY, NULL));
 	EXPECT_EQ(-EINVAL, vfio_mig_v2_precopy_info(fd, &init, &dirty));
 	close_fd(&fd);
-	ASSERT_EQ(0, v2_set(&self->m.dev, V2_STOP, NULL));
+	ASSERT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP, NULL));
 }
 
 TEST_HARNESS_MAIN

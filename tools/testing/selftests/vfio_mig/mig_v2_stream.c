@@ -80,15 +80,15 @@ static void check_error_and_reset(struct __test_metadata *_metadata,
 {
 	int fd2;
 
-	EXPECT_EQ(V2_ERROR, v2_state(&self->dst.dev)) TH_LOG("%s", what);
+	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, v2_state(&self->dst.dev)) TH_LOG("%s", what);
 	EXPECT_EQ(ST_ERROR, mig_state(&self->md)) TH_LOG("%s", what);
 	EXPECT_EQ(-ENODEV, fd_poke(self->fd)) TH_LOG("%s", what);
-	EXPECT_EQ(-EINVAL, v2_set(&self->dst.dev, V2_RUNNING, &fd2))
+	EXPECT_EQ(-EINVAL, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_RUNNING, &fd2))
 		TH_LOG("%s", what);
 	close_fd(&fd2);
 	close_fd(&self->fd);
 	ASSERT_EQ(0, vfio_device_reset(&self->dst.dev));
-	EXPECT_EQ(V2_RUNNING, v2_state(&self->dst.dev));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->dst.dev));
 }
 
 /* RESUMING, @len bytes of @buf in one write(): its result. */
@@ -97,7 +97,7 @@ static ssize_t feed(struct __test_metadata *_metadata,
 {
 	ssize_t n;
 
-	EXPECT_EQ(0, v2_set(&self->dst.dev, V2_RESUMING, &self->fd))
+	EXPECT_EQ(0, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_RESUMING, &self->fd))
 		TH_LOG("%s", vfio_errmsg());
 	if (self->fd < 0)
 		return -EBADF;
@@ -123,7 +123,7 @@ TEST_F_TIMEOUT(bad, truncated, 300)
 
 		EXPECT_EQ((ssize_t)cut, feed(_metadata, self, self->b.data,
 					     cut)) TH_LOG("cut at %zu", cut);
-		EXPECT_EQ(-ENODATA, v2_set(&self->dst.dev, V2_STOP, NULL))
+		EXPECT_EQ(-ENODATA, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_STOP, NULL))
 			TH_LOG("cut at %zu", cut);
 		check_error_and_reset(_metadata, self, "truncated");
 	}
@@ -256,33 +256,33 @@ TEST_F_TIMEOUT(bad, close_early_saving, 300)
 	ASSERT_EQ(0, mig_populate(&self->src, 0x99aa, 3, &self->sbuf))
 		TH_LOG("%s", vfio_errmsg());
 	if (kernel_has_precopy()) {
-		ASSERT_EQ(0, v2_set(&self->src.dev, V2_PRE_COPY, &self->fd));
+		ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_PRE_COPY, &self->fd));
 		ASSERT_EQ(sizeof(buf), fd_read(self->fd, buf, sizeof(buf)));
 		close_fd(&self->fd);
-		EXPECT_EQ(V2_PRE_COPY, v2_state(&self->src.dev));
+		EXPECT_EQ(VFIO_DEVICE_STATE_PRE_COPY, v2_state(&self->src.dev));
 		/* Inside the saving group: no new fd. */
-		EXPECT_EQ(0, v2_set(&self->src.dev, V2_STOP_COPY, &fd2))
+		EXPECT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd2))
 			TH_LOG("%s", vfio_errmsg());
 		EXPECT_EQ(-1, fd2);
 		close_fd(&fd2);
-		EXPECT_EQ(V2_STOP_COPY, v2_state(&self->src.dev));
-		EXPECT_EQ(0, v2_set(&self->src.dev, V2_RUNNING, NULL));
+		EXPECT_EQ(VFIO_DEVICE_STATE_STOP_COPY, v2_state(&self->src.dev));
+		EXPECT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
 		migrate_again(_metadata, self);
-		ASSERT_EQ(0, v2_set(&self->src.dev, V2_RUNNING, NULL));
+		ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
 
-		ASSERT_EQ(0, v2_set(&self->src.dev, V2_PRE_COPY, &self->fd));
+		ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_PRE_COPY, &self->fd));
 		close_fd(&self->fd);
-		EXPECT_EQ(0, v2_set(&self->src.dev, V2_RUNNING, NULL));
+		EXPECT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
 		migrate_again(_metadata, self);
-		ASSERT_EQ(0, v2_set(&self->src.dev, V2_RUNNING, NULL));
+		ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
 	}
-	ASSERT_EQ(0, v2_set(&self->src.dev, V2_STOP_COPY, &self->fd));
+	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP_COPY, &self->fd));
 	ASSERT_EQ(sizeof(buf), fd_read(self->fd, buf, sizeof(buf)));
 	close_fd(&self->fd);
-	EXPECT_EQ(V2_STOP_COPY, v2_state(&self->src.dev));
+	EXPECT_EQ(VFIO_DEVICE_STATE_STOP_COPY, v2_state(&self->src.dev));
 	EXPECT_EQ(ST_STOP_COPY, v1_of(v2_state(&self->src.dev)));
-	EXPECT_EQ(0, v2_set(&self->src.dev, V2_RUNNING, NULL));
-	EXPECT_EQ(V2_RUNNING, v2_state(&self->src.dev));
+	EXPECT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->src.dev));
 	migrate_again(_metadata, self);
 }
 
@@ -297,8 +297,8 @@ TEST_F_TIMEOUT(bad, close_early_resuming, 300)
 	EXPECT_EQ((ssize_t)self->b.len, feed(_metadata, self, self->b.data,
 					     self->b.len));
 	close_fd(&self->fd);
-	EXPECT_EQ(V2_RESUMING, v2_state(&self->dst.dev));
-	EXPECT_EQ(0, v2_set(&self->dst.dev, V2_RUNNING, NULL))
+	EXPECT_EQ(VFIO_DEVICE_STATE_RESUMING, v2_state(&self->dst.dev));
+	EXPECT_EQ(0, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_RUNNING, NULL))
 		TH_LOG("%s", vfio_errmsg());
 	check_loaded(_metadata, self);
 
@@ -306,14 +306,14 @@ TEST_F_TIMEOUT(bad, close_early_resuming, 300)
 	EXPECT_EQ((ssize_t)self->b.len / 2,
 		  feed(_metadata, self, self->b.data, self->b.len / 2));
 	close_fd(&self->fd);
-	EXPECT_EQ(V2_RESUMING, v2_state(&self->dst.dev));
-	EXPECT_EQ(-ENODATA, v2_set(&self->dst.dev, V2_RUNNING, NULL));
-	EXPECT_EQ(V2_ERROR, v2_state(&self->dst.dev));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RESUMING, v2_state(&self->dst.dev));
+	EXPECT_EQ(-ENODATA, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
+	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, v2_state(&self->dst.dev));
 	ASSERT_EQ(0, vfio_device_reset(&self->dst.dev));
 
-	ASSERT_EQ(0, v2_set(&self->dst.dev, V2_RESUMING, &self->fd));
+	ASSERT_EQ(0, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_RESUMING, &self->fd));
 	close_fd(&self->fd);
-	EXPECT_EQ(-ENODATA, v2_set(&self->dst.dev, V2_STOP, NULL));
+	EXPECT_EQ(-ENODATA, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_STOP, NULL));
 	ASSERT_EQ(0, vfio_device_reset(&self->dst.dev));
 	migrate_again(_metadata, self);
 }
@@ -332,30 +332,30 @@ TEST_F_TIMEOUT(bad, ended_session_enodev, 300)
 	save_source(_metadata, self);
 
 	/* After STOP, and after RESUMING -> RUNNING. */
-	ASSERT_EQ(0, v2_set(&self->src.dev, V2_STOP_COPY, &self->fd));
-	ASSERT_EQ(0, v2_set(&self->src.dev, V2_STOP, NULL));
+	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP_COPY, &self->fd));
+	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP, NULL));
 	EXPECT_EQ(-ENODEV, fd_read(self->fd, &byte, 1));
 	EXPECT_EQ(-EINVAL, vfio_mig_v2_precopy_info(self->fd, &init, &dirty));
 	close_fd(&self->fd);
 	EXPECT_EQ((ssize_t)self->b.len, feed(_metadata, self, self->b.data,
 					     self->b.len));
-	ASSERT_EQ(0, v2_set(&self->dst.dev, V2_RUNNING, NULL));
+	ASSERT_EQ(0, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
 	EXPECT_EQ(-ENODEV, fd_write(self->fd, &byte, 1));
 	close_fd(&self->fd);
 
 	/* After a reset, saving and resuming. */
-	ASSERT_EQ(0, v2_set(&self->src.dev, V2_STOP_COPY, &self->fd));
+	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP_COPY, &self->fd));
 	ASSERT_EQ(0, vfio_device_reset(&self->src.dev));
 	EXPECT_EQ(-ENODEV, fd_read(self->fd, &byte, 1));
-	EXPECT_EQ(V2_RUNNING, v2_state(&self->src.dev));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->src.dev));
 	close_fd(&self->fd);
-	ASSERT_EQ(0, v2_set(&self->dst.dev, V2_RESUMING, &self->fd));
+	ASSERT_EQ(0, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_RESUMING, &self->fd));
 	ASSERT_EQ(0, vfio_device_reset(&self->dst.dev));
 	EXPECT_EQ(-ENODEV, fd_write(self->fd, self->b.data, 64));
-	EXPECT_EQ(V2_RUNNING, v2_state(&self->dst.dev));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->dst.dev));
 	close_fd(&self->fd);
 	if (kernel_has_precopy()) {
-		ASSERT_EQ(0, v2_set(&self->src.dev, V2_PRE_COPY, &self->fd));
+		ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_PRE_COPY, &self->fd));
 		ASSERT_EQ(0, vfio_device_reset(&self->src.dev));
 		EXPECT_EQ(-ENODEV, fd_read(self->fd, &byte, 1));
 		EXPECT_EQ(-EINVAL, vfio_mig_v2_precopy_info(self->fd, &init,
@@ -364,11 +364,11 @@ TEST_F_TIMEOUT(bad, ended_session_enodev, 300)
 	}
 
 	/* After the device fd was closed (then opened again). */
-	ASSERT_EQ(0, v2_set(&self->dst.dev, V2_RESUMING, &self->fd));
+	ASSERT_EQ(0, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_RESUMING, &self->fd));
 	vfio_mig_v1_close(&self->md);
 	ASSERT_EQ(0, mig_reopen(&self->dst)) TH_LOG("%s", vfio_errmsg());
 	EXPECT_EQ(-ENODEV, fd_write(self->fd, self->b.data, 64));
-	EXPECT_EQ(V2_RUNNING, v2_state(&self->dst.dev));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->dst.dev));
 	close_fd(&self->fd);
 	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
 				 0)) TH_LOG("%s", vfio_errmsg());
@@ -388,9 +388,9 @@ TEST_F_TIMEOUT(bad, data_fd_outlives_device, 300)
 
 	ASSERT_EQ(0, mig_populate(&self->src, 0xabcd, 3, &self->sbuf))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, v2_set(&self->src.dev, V2_STOP_COPY, &self->fd));
+	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP_COPY, &self->fd));
 	ASSERT_EQ(sizeof(buf), fd_read(self->fd, buf, sizeof(buf)));
-	ASSERT_EQ(0, v2_set(&self->dst.dev, V2_RESUMING, &fd2));
+	ASSERT_EQ(0, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_RESUMING, &fd2));
 	ASSERT_EQ(sizeof(buf), fd_write(fd2, buf, sizeof(buf)));
 
 	/* The device fds go first (a BAR2 mapping would hold one open). */

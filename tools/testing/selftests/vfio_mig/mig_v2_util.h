@@ -16,16 +16,7 @@
 
 #include "mig_v1_util.h"
 
-/* v2 states by short name; the PRE_COPY ones come from vfio_mig.h on 6.1. */
-#define V2_ERROR	VFIO_DEVICE_STATE_ERROR
-#define V2_STOP		VFIO_DEVICE_STATE_STOP
-#define V2_RUNNING	VFIO_DEVICE_STATE_RUNNING
-#define V2_STOP_COPY	VFIO_DEVICE_STATE_STOP_COPY
-#define V2_RESUMING	VFIO_DEVICE_STATE_RESUMING
-#define V2_RUNNING_P2P	VFIO_DEVICE_STATE_RUNNING_P2P
-#define V2_PRE_COPY	VFIO_DEVICE_STATE_PRE_COPY
-#define V2_PRE_COPY_P2P	VFIO_DEVICE_STATE_PRE_COPY_P2P
-
+/* The PRE_COPY states come from vfio_mig.h where <linux/vfio.h> lacks them. */
 #define NO_STATE	0xdeadbeefU
 
 /*
@@ -47,21 +38,21 @@ static inline bool kernel_has_precopy(void)
 static inline uint32_t v1_of(uint32_t v2)
 {
 	switch (v2) {
-	case V2_STOP:
+	case VFIO_DEVICE_STATE_STOP:
 		return ST_STOP;
-	case V2_RUNNING:
+	case VFIO_DEVICE_STATE_RUNNING:
 		return ST_RUNNING;
-	case V2_STOP_COPY:
+	case VFIO_DEVICE_STATE_STOP_COPY:
 		return ST_STOP_COPY;
-	case V2_RESUMING:
+	case VFIO_DEVICE_STATE_RESUMING:
 		return ST_RESUMING;
-	case V2_RUNNING_P2P:
+	case VFIO_DEVICE_STATE_RUNNING_P2P:
 		return ST_RUNNING | ST_NDMA;
-	case V2_PRE_COPY:
+	case VFIO_DEVICE_STATE_PRE_COPY:
 		return ST_PRE_COPY;
-	case V2_PRE_COPY_P2P:
+	case VFIO_DEVICE_STATE_PRE_COPY_P2P:
 		return ST_PRE_COPY | ST_NDMA;
-	case V2_ERROR:
+	case VFIO_DEVICE_STATE_ERROR:
 		return ST_ERROR;
 	}
 	return NO_STATE;
@@ -69,12 +60,14 @@ static inline uint32_t v1_of(uint32_t v2)
 
 static inline bool v2_saving(uint32_t s)
 {
-	return s == V2_STOP_COPY || s == V2_PRE_COPY || s == V2_PRE_COPY_P2P;
+	return s == VFIO_DEVICE_STATE_STOP_COPY ||
+	       s == VFIO_DEVICE_STATE_PRE_COPY ||
+	       s == VFIO_DEVICE_STATE_PRE_COPY_P2P;
 }
 
 static inline bool v2_has_session(uint32_t s)
 {
-	return v2_saving(s) || s == V2_RESUMING;
+	return v2_saving(s) || s == VFIO_DEVICE_STATE_RESUMING;
 }
 
 /* The v2 device_state, or NO_STATE if it cannot be read. */
@@ -135,7 +128,7 @@ static inline int v2_save_all(struct vfio_device *d, struct vfio_mig_v2_buf *b)
 	bool ended;
 	int fd, ret;
 
-	ret = v2_set(d, V2_STOP_COPY, &fd);
+	ret = v2_set(d, VFIO_DEVICE_STATE_STOP_COPY, &fd);
 	if (ret)
 		return ret;
 	if (fd < 0)
@@ -144,7 +137,7 @@ static inline int v2_save_all(struct vfio_device *d, struct vfio_mig_v2_buf *b)
 	if (!ret && !ended)
 		ret = vfio_set_error(-EPROTO, "the stop-copy stream did not end");
 	if (!ret)
-		ret = v2_set(d, V2_STOP, NULL);
+		ret = v2_set(d, VFIO_DEVICE_STATE_STOP, NULL);
 	close(fd);
 	return ret;
 }
@@ -155,14 +148,14 @@ static inline int v2_load_all(struct vfio_device *d, const void *buf,
 {
 	int fd, ret;
 
-	ret = v2_set(d, V2_RESUMING, &fd);
+	ret = v2_set(d, VFIO_DEVICE_STATE_RESUMING, &fd);
 	if (ret)
 		return ret;
 	if (fd < 0)
 		return vfio_set_error(-EPROTO, "RESUMING returned no data fd");
 	ret = vfio_mig_v2_write_all(fd, buf, len, piece);
 	if (!ret)
-		ret = v2_set(d, V2_RUNNING, NULL);
+		ret = v2_set(d, VFIO_DEVICE_STATE_RUNNING, NULL);
 	close(fd);
 	return ret;
 }
