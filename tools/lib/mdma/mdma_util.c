@@ -36,8 +36,7 @@ uint64_t mdma_type_size(const char *type)
 	return 16ULL << 20;
 }
 
-/* Clear @m, with no file open. */
-static void mdma_init(struct mdma *m)
+void mdma_init(struct mdma *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->dev.fd = -1;

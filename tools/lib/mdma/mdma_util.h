@@ -52,6 +52,9 @@ const char *mdma_unavailable(const char *type);
 /* Size of the device memory of an mdma type name. */
 uint64_t mdma_type_size(const char *type);
 
+/* Clear @m, with no file open: mdma_destroy() on it does nothing. */
+void mdma_init(struct mdma *m);
+
 /* Create an instance of @type and open it in a container of its own. */
 int mdma_create(struct mdma *m, const char *type);
 

@@ -34,8 +34,7 @@
 #include <linux/vfio_mig.h>
 
 #include "kselftest_harness.h"
-#include "vfio_migration.h"
-#include "mdma_util.h"
+#include "mig_v1_util.h"
 
 #define FI_DIR		"/sys/kernel/debug"
 #define MAX_NTH		2000
@@ -43,17 +42,6 @@
 #define DMA_LEN		(256u << 10)
 #define INFO_SIZE	4096
 #define MAX_CHUNKS	4096
-
-/* Offsets in struct vfio_device_migration_info. */
-#define MIG_STATE	0
-#define MIG_PENDING	8
-#define MIG_DATA_OFF	16
-#define MIG_DATA_SIZE	24
-
-#define ST_STOP		0
-#define ST_RUNNING	VFIO_DEVICE_STATE_V1_RUNNING
-#define ST_STOP_COPY	VFIO_DEVICE_STATE_V1_SAVING
-#define ST_RESUMING	VFIO_DEVICE_STATE_V1_RESUMING
 
 /* The n-th allocation failure of the current iteration, 0 for none. */
 static int nth_fd = -1;
@@ -228,56 +216,12 @@ static int dma_round_trip(struct mdma *m)
 	return ret;
 }
 
-/* Find the v1 migration region of an open instance. */
-static int mig_region(struct mdma *m, struct vfio_region *r)
-{
-	struct vfio_region_info *info;
-	int ret;
-
-	ret = vfio_region_find_type(&m->dev, VFIO_REGION_TYPE_MIGRATION,
-				    VFIO_REGION_SUBTYPE_MIGRATION, &info);
-	if (ret)
-		return ret;
-	r->index = info->index;
-	r->flags = info->flags;
-	r->size = info->size;
-	r->offset = info->offset;
-	free(info);
-	return 0;
-}
-
-static int mig_rd(struct mdma *m, const struct vfio_region *r, uint64_t off,
-		  void *val, size_t len)
-{
-	return pread(m->dev.fd, val, len, r->offset + off) == (ssize_t)len ?
-	       0 : -errno;
-}
-
-static int mig_wr(struct mdma *m, const struct vfio_region *r, uint64_t off,
-		  const void *val, size_t len)
-{
-	return pwrite(m->dev.fd, val, len, r->offset + off) == (ssize_t)len ?
-	       0 : -errno;
-}
-
-static int set_state(struct mdma *m, const struct vfio_region *r,
-		     uint32_t state)
-{
-	return mig_wr(m, r, MIG_STATE, &state, sizeof(state));
-}
-
 /* Bring a device back to RUNNING, through a reset if need be. */
-static int recover(struct mdma *m, const struct vfio_region *r)
+static int recover(struct vfio_mig_v1 *v)
 {
-	uint32_t state;
-
-	if (set_state(m, r, ST_RUNNING)) {
-		if (vfio_device_reset(&m->dev))
-			return -EIO;
-	}
-	if (mig_rd(m, r, MIG_STATE, &state, sizeof(state)))
+	if (mig_set(v, ST_RUNNING) && vfio_device_reset(v->dev))
 		return -EIO;
-	return state == ST_RUNNING ? 0 : -EIO;
+	return mig_state(v) == ST_RUNNING ? 0 : -EIO;
 }
 
 /* A saved stream, chunk by chunk as the device staged it. */
@@ -289,49 +233,47 @@ struct stream {
 	size_t chunk[MAX_CHUNKS];
 };
 
-/* STOP_COPY and read every chunk; the caller arms around it. */
-static int save(struct mdma *m, const struct vfio_region *r, struct stream *s)
+/*
+ * STOP_COPY and read every chunk into @s, whose memory is already
+ * faulted in (a page fault while armed would fail, not the path); the
+ * caller arms around it.
+ */
+static int save(struct vfio_mig_v1 *v, struct stream *s)
 {
 	uint64_t pending, off, size;
 	int ret;
 
 	s->len = 0;
 	s->nr = 0;
-	ret = set_state(m, r, ST_STOP_COPY);
+	ret = mig_set(v, ST_STOP_COPY);
 	do {
-		ret = ret ?: mig_rd(m, r, MIG_DATA_OFF, &off, sizeof(off));
-		ret = ret ?: mig_rd(m, r, MIG_DATA_SIZE, &size, sizeof(size));
+		ret = ret ?: mig_rd(v, HDR_DATA_OFFSET, &off, sizeof(off));
+		ret = ret ?: mig_rd(v, HDR_DATA_SIZE, &size, sizeof(size));
 		if (!ret && (size > s->cap - s->len || s->nr == MAX_CHUNKS))
 			ret = -E2BIG;
-		ret = ret ?: mig_rd(m, r, off, s->data + s->len, size);
+		ret = ret ?: mig_rd(v, off, s->data + s->len, size);
 		if (!ret) {
 			s->chunk[s->nr++] = size;
 			s->len += size;
 		}
-		ret = ret ?: mig_rd(m, r, MIG_PENDING, &pending,
-				    sizeof(pending));
+		ret = ret ?: mig_rd(v, HDR_PENDING, &pending, sizeof(pending));
 	} while (!ret && pending);
 	return ret;
 }
 
 /* RESUMING, write every chunk, RUNNING; the caller arms around it. */
-static int load(struct mdma *m, const struct vfio_region *r,
-		const struct stream *s)
+static int load(struct vfio_mig_v1 *v, const struct stream *s)
 {
-	uint64_t off, size;
 	size_t pos = 0;
 	unsigned int i;
 	int ret;
 
-	ret = set_state(m, r, ST_RESUMING);
+	ret = mig_set(v, ST_RESUMING);
 	for (i = 0; !ret && i < s->nr; i++) {
-		size = s->chunk[i];
-		ret = mig_rd(m, r, MIG_DATA_OFF, &off, sizeof(off));
-		ret = ret ?: mig_wr(m, r, off, s->data + pos, size);
-		ret = ret ?: mig_wr(m, r, MIG_DATA_SIZE, &size, sizeof(size));
-		pos += size;
+		ret = mig_feed_raw(v, s->data + pos, s->chunk[i]);
+		pos += s->chunk[i];
 	}
-	return ret ?: set_state(m, r, ST_RUNNING);
+	return ret ?: mig_set(v, ST_RUNNING);
 }
 
 static int stream_init(struct stream *s, size_t cap)
@@ -359,6 +301,8 @@ static void stream_fini(struct stream *s)
 FIXTURE(nth) {
 	struct mdma a;
 	struct mdma b;
+	struct vfio_mig_v1 va;
+	struct vfio_mig_v1 vb;
 	struct stream st;
 	uint8_t *mem;
 };
@@ -367,10 +311,8 @@ FIXTURE_SETUP(nth)
 {
 	const char *why = mdma_unavailable(MDMA_TYPE_16M);
 
-	self->a.dev.fd = -1;
-	self->a.dev.group_fd = -1;
-	self->a.container.fd = -1;
-	self->b = self->a;
+	mdma_init(&self->a);
+	mdma_init(&self->b);
 	nth_cur = 0;
 	if (!why)
 		why = fault_injection_setup();
@@ -501,18 +443,18 @@ TEST_F_TIMEOUT(nth, region_info, 900)
 	const uint16_t sparse = VFIO_REGION_INFO_CAP_SPARSE_MMAP;
 	struct sweep sw = { .name = "region info" };
 	struct vfio_region_info *info;
-	struct vfio_region r;
+	struct vfio_region *r = &self->va.region;
 	bool fired, end = false;
 	int ret;
 
 	ASSERT_EQ(0, mdma_create(&self->a, MDMA_TYPE_16M));
-	ASSERT_EQ(0, mig_region(&self->a, &r));
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->va, &self->a.dev, false));
 	info = calloc(1, INFO_SIZE);
 	ASSERT_NE(NULL, info);
 	for (nth_cur = 1; !end && nth_cur < MAX_NTH; nth_cur++) {
 		memset(info, 0, INFO_SIZE);
 		info->argsz = INFO_SIZE;
-		info->index = r.index;
+		info->index = r->index;
 		arm();
 		ret = ioctl(self->a.dev.fd, VFIO_DEVICE_GET_REGION_INFO,
 			    info) ? -errno : 0;
@@ -520,7 +462,7 @@ TEST_F_TIMEOUT(nth, region_info, 900)
 		end = nth_outcome(_metadata, &sw, fired, ret);
 		/* Absorbed: the answer is whole, capabilities and all. */
 		if (fired && !ret) {
-			EXPECT_EQ(r.size, info->size) TH_LOG("n=%u", nth_cur);
+			EXPECT_EQ(r->size, info->size) TH_LOG("n=%u", nth_cur);
 			EXPECT_NE(NULL, vfio_region_cap_find(info, sparse));
 		}
 	}
@@ -656,16 +598,15 @@ static int v2_save(struct mdma *m, struct stream *s, size_t piece)
 TEST_F_TIMEOUT(nth, v2_save, 1800)
 {
 	struct sweep sw = { .name = "v2 save" };
-	struct vfio_region ra, rb;
 	bool fired, end = false;
 	size_t piece;
 	int ret;
 
 	ASSERT_EQ(0, mdma_create(&self->a, MDMA_TYPE_16M));
 	ASSERT_EQ(0, mdma_create(&self->b, MDMA_TYPE_16M));
-	ASSERT_EQ(0, mig_region(&self->a, &ra));
-	ASSERT_EQ(0, mig_region(&self->b, &rb));
-	piece = ra.size - 4096;		/* the v1 window */
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->va, &self->a.dev, false));
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->vb, &self->b.dev, false));
+	piece = self->va.data_size;	/* the v1 window */
 	ASSERT_EQ(0, stream_init(&self->st, 2 * self->a.mem_size));
 	ASSERT_EQ(0, fill_device(&self->a, &self->mem));
 	for (nth_cur = 1; !end && nth_cur < MAX_NTH; nth_cur++) {
@@ -673,7 +614,7 @@ TEST_F_TIMEOUT(nth, v2_save, 1800)
 		ret = v2_save(&self->a, &self->st, piece);
 		fired = disarm();
 		end = nth_outcome(_metadata, &sw, fired, ret);
-		ASSERT_EQ(0, recover(&self->a, &ra));
+		ASSERT_EQ(0, recover(&self->va));
 		/* A failed save may need a reset, which clears the memory. */
 		if (ret)
 			ASSERT_EQ(0, vfio_region_write(&self->a.dev,
@@ -682,11 +623,11 @@ TEST_F_TIMEOUT(nth, v2_save, 1800)
 						       self->a.mem_size));
 		/* Absorbed: the stream it made loads, and is the device. */
 		if (fired && !ret) {
-			EXPECT_EQ(0, load(&self->b, &rb, &self->st))
+			EXPECT_EQ(0, load(&self->vb, &self->st))
 				TH_LOG("n=%u", nth_cur);
 			EXPECT_EQ(0, check_device(&self->b, self->mem))
 				TH_LOG("n=%u", nth_cur);
-			ASSERT_EQ(0, recover(&self->b, &rb));
+			ASSERT_EQ(0, recover(&self->vb));
 		}
 	}
 	nth_cur = 0;
@@ -694,7 +635,7 @@ TEST_F_TIMEOUT(nth, v2_save, 1800)
 	ASSERT_TRUE(end);
 	ASSERT_LT(0, sw.points);
 	/* The last, undisturbed stream is a good one. */
-	ASSERT_EQ(0, load(&self->b, &rb, &self->st));
+	ASSERT_EQ(0, load(&self->vb, &self->st));
 	ASSERT_EQ(0, check_device(&self->b, self->mem));
 	ASSERT_EQ(0, check_device(&self->a, self->mem));
 	ASSERT_EQ(0, dma_round_trip(&self->a));
@@ -704,21 +645,20 @@ TEST_F_TIMEOUT(nth, v2_save, 1800)
 TEST_F_TIMEOUT(nth, load, 1800)
 {
 	struct sweep sw = { .name = "v1 load" };
-	struct vfio_region ra, rb;
 	bool fired, end = false;
 	int ret;
 
 	ASSERT_EQ(0, mdma_create(&self->a, MDMA_TYPE_16M));
 	ASSERT_EQ(0, mdma_create(&self->b, MDMA_TYPE_16M));
-	ASSERT_EQ(0, mig_region(&self->a, &ra));
-	ASSERT_EQ(0, mig_region(&self->b, &rb));
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->va, &self->a.dev, false));
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->vb, &self->b.dev, false));
 	ASSERT_EQ(0, stream_init(&self->st, 2 * self->a.mem_size));
 	ASSERT_EQ(0, fill_device(&self->a, &self->mem));
-	ASSERT_EQ(0, save(&self->a, &ra, &self->st));
-	ASSERT_EQ(0, recover(&self->a, &ra));
+	ASSERT_EQ(0, save(&self->va, &self->st));
+	ASSERT_EQ(0, recover(&self->va));
 	for (nth_cur = 1; !end && nth_cur < MAX_NTH; nth_cur++) {
 		arm();
-		ret = load(&self->b, &rb, &self->st);
+		ret = load(&self->vb, &self->st);
 		fired = disarm();
 		end = nth_outcome(_metadata, &sw, fired, ret);
 		/* Absorbed: the device holds what was saved. */
@@ -726,7 +666,7 @@ TEST_F_TIMEOUT(nth, load, 1800)
 			EXPECT_EQ(0, check_device(&self->b, self->mem))
 				TH_LOG("n=%u", nth_cur);
 		if (ret)
-			ASSERT_EQ(0, recover(&self->b, &rb));
+			ASSERT_EQ(0, recover(&self->vb));
 	}
 	nth_cur = 0;
 	sweep_report(&sw);

@@ -25,33 +25,13 @@ FIXTURE(dma) {
 	int efd;
 };
 
-FIXTURE_VARIANT(dma) {
-	const char *type;
-};
-
-FIXTURE_VARIANT_ADD(dma, m16) {
-	.type = MDMA_TYPE_16M,
-};
-
-FIXTURE_VARIANT_ADD(dma, m64) {
-	.type = MDMA_TYPE_64M,
-};
+MDMA_FIXTURE_VARIANTS(dma);
 
 FIXTURE_SETUP(dma)
 {
-	int ret;
-
 	self->efd = -1;
-	if (!mdma_fixture_create(_metadata, &self->m, variant->type))
-		return;
-	/* What a guest driver does first: decode memory, master DMA. */
-	ret = vfio_pci_config_write(&self->m.dev, PCI_COMMAND, 2,
-				    PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-	if (!ret)
-		ret = mdma_map_bar2(&self->m);
-	if (ret)
-		mdma_destroy(&self->m);
-	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
+	mdma_fixture_create(_metadata, &self->m, variant->type,
+			    MDMA_SETUP_ENABLE | MDMA_SETUP_BAR2);
 }
 
 FIXTURE_TEARDOWN(dma)
@@ -59,8 +39,7 @@ FIXTURE_TEARDOWN(dma)
 	if (self->efd >= 0)
 		close(self->efd);
 	/* Closing the container unmaps; the memory is ours to free. */
-	if (self->buf.vaddr)
-		munmap(self->buf.vaddr, self->buf.size);
+	vfio_dma_free(NULL, &self->buf);
 	mdma_destroy(&self->m);
 }
 

@@ -40,22 +40,14 @@ FIXTURE(hard) {
 
 FIXTURE_SETUP(hard)
 {
-	int ret;
-
-	if (!mdma_fixture_create(_metadata, &self->m, MDMA_TYPE_16M))
-		return;
-	ret = vfio_pci_config_write(&self->m.dev, PCI_COMMAND, 2,
-				    PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-	if (ret)
-		mdma_destroy(&self->m);
-	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
+	mdma_fixture_create(_metadata, &self->m, MDMA_TYPE_16M,
+			    MDMA_SETUP_ENABLE);
 }
 
 FIXTURE_TEARDOWN(hard)
 {
 	mdma_destroy(&self->m);
-	if (self->buf.vaddr)
-		munmap(self->buf.vaddr, self->buf.size);
+	vfio_dma_free(NULL, &self->buf);
 }
 
 static uint64_t debugfs_val(struct mdma *m, const char *key)

@@ -12,6 +12,7 @@
 
 #include "kselftest_harness.h"
 #include "mdma_util.h"
+#include "mdma_fixture.h"
 
 #define IOVA_BASE	0x40000000ULL
 #define IOVA_ONLY_B	0x90000000ULL
@@ -25,45 +26,26 @@ FIXTURE(life) {
 	struct vfio_dma_buf bonly;
 };
 
-FIXTURE_VARIANT(life) {
-	const char *type;
-};
-
-FIXTURE_VARIANT_ADD(life, m16) {
-	.type = MDMA_TYPE_16M,
-};
-
-FIXTURE_VARIANT_ADD(life, m64) {
-	.type = MDMA_TYPE_64M,
-};
+MDMA_FIXTURE_VARIANTS(life);
 
 FIXTURE_SETUP(life)
 {
 	const char *why = mdma_unavailable(variant->type);
 
-	self->a.dev.fd = -1;
-	self->b.dev.fd = -1;
-	self->a.container.fd = -1;
-	self->b.container.fd = -1;
+	mdma_init(&self->a);
+	mdma_init(&self->b);
 	if (why)
 		SKIP(return, "%s", why);
-}
-
-static void buf_put(struct vfio_dma_buf *buf)
-{
-	/* The containers are closed by now, which unmapped the IOVAs. */
-	if (buf->vaddr)
-		munmap(buf->vaddr, buf->size);
-	memset(buf, 0, sizeof(*buf));
 }
 
 FIXTURE_TEARDOWN(life)
 {
 	mdma_destroy(&self->a);
 	mdma_destroy(&self->b);
-	buf_put(&self->abuf);
-	buf_put(&self->bbuf);
-	buf_put(&self->bonly);
+	/* The containers are closed by now, which unmapped the IOVAs. */
+	vfio_dma_free(NULL, &self->abuf);
+	vfio_dma_free(NULL, &self->bbuf);
+	vfio_dma_free(NULL, &self->bonly);
 }
 
 static int start_dev_to_guest(struct mdma *m, uint64_t iova)

@@ -21,21 +21,11 @@ FIXTURE(mdma) {
 	struct mdma m;
 };
 
-FIXTURE_VARIANT(mdma) {
-	const char *type;
-};
-
-FIXTURE_VARIANT_ADD(mdma, m16) {
-	.type = MDMA_TYPE_16M,
-};
-
-FIXTURE_VARIANT_ADD(mdma, m64) {
-	.type = MDMA_TYPE_64M,
-};
+MDMA_FIXTURE_VARIANTS(mdma);
 
 FIXTURE_SETUP(mdma)
 {
-	mdma_fixture_create(_metadata, &self->m, variant->type);
+	mdma_fixture_create(_metadata, &self->m, variant->type, 0);
 }
 
 FIXTURE_TEARDOWN(mdma)

@@ -19,6 +19,7 @@
 
 #include "kselftest_harness.h"
 #include "mig_v2_util.h"
+#include "mdma_fixture.h"
 
 #define MDMA_TYPE_16M_OOB	"mdma-16m-oob"
 #define MGMT_DEV		"/dev/vfio-mig"
@@ -81,19 +82,14 @@ FIXTURE(chan) {
 
 FIXTURE_SETUP(chan)
 {
-	const char *why = mdma_unavailable(MDMA_TYPE_16M);
-
-	self->src.dev.fd = -1;
-	self->dst.dev.fd = -1;
 	self->mgmt = -1;
 	self->mgmt2 = -1;
-	if (why)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, mdma_create(&self->src, MDMA_TYPE_16M))
-		TH_LOG("%s", vfio_errmsg());
+	mdma_init(&self->dst);
+	if (!mdma_fixture_create(_metadata, &self->src, MDMA_TYPE_16M,
+				 MDMA_SETUP_BAR2))
+		return;
 	ASSERT_EQ(0, vfio_mig_v1_open(&self->v1, &self->src.dev, false))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mdma_map_bar2(&self->src)) TH_LOG("%s", vfio_errmsg());
 	mdma_pattern(self->src.map, self->src.mem_size, 0x1234);
 }
 

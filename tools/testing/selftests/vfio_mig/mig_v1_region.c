@@ -14,23 +14,13 @@ FIXTURE(region) {
 	struct vfio_mig_v1 mig;
 };
 
-FIXTURE_VARIANT(region) {
-	const char *type;
-};
-
-FIXTURE_VARIANT_ADD(region, m16) {
-	.type = MDMA_TYPE_16M,
-};
-
-FIXTURE_VARIANT_ADD(region, m64) {
-	.type = MDMA_TYPE_64M,
-};
+MDMA_FIXTURE_VARIANTS(region);
 
 FIXTURE_SETUP(region)
 {
 	int ret;
 
-	if (!mdma_fixture_create(_metadata, &self->m, variant->type))
+	if (!mdma_fixture_create(_metadata, &self->m, variant->type, 0))
 		return;
 	ret = vfio_mig_v1_open(&self->mig, &self->m.dev, false);
 	if (ret)

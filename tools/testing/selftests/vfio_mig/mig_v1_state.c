@@ -16,28 +16,16 @@ FIXTURE(state) {
 	struct vfio_dma_buf buf;
 };
 
-FIXTURE_VARIANT(state) {
-	const char *type;
-};
-
-FIXTURE_VARIANT_ADD(state, m16) {
-	.type = MDMA_TYPE_16M,
-};
-
-FIXTURE_VARIANT_ADD(state, m64) {
-	.type = MDMA_TYPE_64M,
-};
+MDMA_FIXTURE_VARIANTS(state);
 
 FIXTURE_SETUP(state)
 {
 	int ret;
 
-	if (!mdma_fixture_create(_metadata, &self->m, variant->type))
+	if (!mdma_fixture_create(_metadata, &self->m, variant->type,
+				 MDMA_SETUP_ENABLE))
 		return;
-	ret = vfio_pci_config_write(&self->m.dev, PCI_COMMAND, 2,
-				    PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-	if (!ret)
-		ret = vfio_mig_v1_open(&self->mig, &self->m.dev, true);
+	ret = vfio_mig_v1_open(&self->mig, &self->m.dev, true);
 	if (ret)
 		mdma_destroy(&self->m);
 	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
@@ -46,8 +34,7 @@ FIXTURE_SETUP(state)
 FIXTURE_TEARDOWN(state)
 {
 	vfio_mig_v1_close(&self->mig);
-	if (self->buf.vaddr)
-		munmap(self->buf.vaddr, self->buf.size);
+	vfio_dma_free(NULL, &self->buf);
 	mdma_destroy(&self->m);
 }
 

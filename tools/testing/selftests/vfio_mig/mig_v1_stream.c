@@ -39,12 +39,11 @@ FIXTURE_SETUP(bad)
 {
 	int ret;
 
-	self->dst.dev.fd = -1;
-	self->other.dev.fd = -1;
-	if (!mdma_fixture_create(_metadata, &self->src, variant->type))
+	mdma_init(&self->other);
+	if (!mdma_fixture_pair(_metadata, &self->src, &self->dst,
+			       variant->type))
 		return;
-	ret = mdma_create(&self->dst, variant->type);
-	ret = ret ?: mig_populate(&self->src, 0xbad, 3, &self->sbuf);
+	ret = mig_populate(&self->src, 0xbad, 3, &self->sbuf);
 	ret = ret ?: vfio_mig_v1_open(&self->ms, &self->src.dev, true);
 	ret = ret ?: vfio_mig_v1_open(&self->md, &self->dst.dev, false);
 	ret = ret ?: mig_save_all(&self->ms, &self->s);
@@ -62,8 +61,7 @@ FIXTURE_TEARDOWN(bad)
 	mdma_destroy(&self->src);
 	mdma_destroy(&self->dst);
 	mdma_destroy(&self->other);
-	if (self->sbuf.vaddr)
-		munmap(self->sbuf.vaddr, self->sbuf.size);
+	vfio_dma_free(NULL, &self->sbuf);
 	mig_stream_free(&self->s);
 	free(self->before);
 }

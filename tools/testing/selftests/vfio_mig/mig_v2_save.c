@@ -25,37 +25,12 @@ FIXTURE(mig) {
 	int fd;
 };
 
-FIXTURE_VARIANT(mig) {
-	const char *type;
-};
-
-FIXTURE_VARIANT_ADD(mig, m16) {
-	.type = MDMA_TYPE_16M,
-};
-
-FIXTURE_VARIANT_ADD(mig, m64) {
-	.type = MDMA_TYPE_64M,
-};
+MDMA_FIXTURE_VARIANTS(mig);
 
 FIXTURE_SETUP(mig)
 {
-	int ret;
-
 	self->fd = -1;
-	self->dst.dev.fd = -1;
-	if (!mdma_fixture_create(_metadata, &self->src, variant->type))
-		return;
-	ret = mdma_create(&self->dst, variant->type);
-	if (ret)
-		mdma_destroy(&self->src);
-	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
-}
-
-static void buf_free(struct vfio_dma_buf *b)
-{
-	if (b->vaddr)
-		munmap(b->vaddr, b->size);
-	memset(b, 0, sizeof(*b));
+	mdma_fixture_pair(_metadata, &self->src, &self->dst, variant->type);
 }
 
 FIXTURE_TEARDOWN(mig)
@@ -65,9 +40,9 @@ FIXTURE_TEARDOWN(mig)
 	vfio_mig_v1_close(&self->md);
 	mdma_destroy(&self->src);
 	mdma_destroy(&self->dst);
-	buf_free(&self->sbuf);
-	buf_free(&self->dbuf);
-	buf_free(&self->wbuf);
+	vfio_dma_free(NULL, &self->sbuf);
+	vfio_dma_free(NULL, &self->dbuf);
+	vfio_dma_free(NULL, &self->wbuf);
 	vfio_mig_v2_buf_free(&self->b);
 	mig_stream_free(&self->s);
 }

@@ -7,6 +7,7 @@
  */
 #include "kselftest_harness.h"
 #include "mig_v2_util.h"
+#include "mdma_fixture.h"
 
 static const uint32_t targets[] = {
 	VFIO_DEVICE_STATE_ERROR, VFIO_DEVICE_STATE_STOP,
@@ -24,14 +25,9 @@ FIXTURE(v2) {
 
 FIXTURE_SETUP(v2)
 {
-	const char *why = mdma_unavailable(MDMA_TYPE_16M);
-
-	self->m.dev.fd = -1;
-	if (why)
-		SKIP(return, "%s", why);
 	self->precopy = kernel_has_precopy();
-	ASSERT_EQ(0, mdma_create(&self->m, MDMA_TYPE_16M))
-		TH_LOG("%s", vfio_errmsg());
+	if (!mdma_fixture_create(_metadata, &self->m, MDMA_TYPE_16M, 0))
+		return;
 	ASSERT_EQ(0, vfio_mig_v1_open(&self->v1, &self->m.dev, false))
 		TH_LOG("%s", vfio_errmsg());
 }

@@ -23,16 +23,10 @@ FIXTURE(bad) {
 
 FIXTURE_SETUP(bad)
 {
-	int ret;
-
 	self->fd = -1;
-	self->dst.dev.fd = -1;
-	if (!mdma_fixture_create(_metadata, &self->src, MDMA_TYPE_16M))
+	if (!mdma_fixture_pair(_metadata, &self->src, &self->dst,
+			       MDMA_TYPE_16M))
 		return;
-	ret = mdma_create(&self->dst, MDMA_TYPE_16M);
-	if (ret)
-		mdma_destroy(&self->src);
-	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &self->dst.dev, false))
 		TH_LOG("%s", vfio_errmsg());
 }
@@ -43,8 +37,7 @@ FIXTURE_TEARDOWN(bad)
 	vfio_mig_v1_close(&self->md);
 	mdma_destroy(&self->src);
 	mdma_destroy(&self->dst);
-	if (self->sbuf.vaddr)
-		munmap(self->sbuf.vaddr, self->sbuf.size);
+	vfio_dma_free(NULL, &self->sbuf);
 	vfio_mig_v2_buf_free(&self->b);
 	free(self->copy);
 	free(self->before);
