@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -36,6 +35,7 @@
 
 #include "agent.h"
 #include "b64.h"
+#include "vfio_mig_chan.h"
 
 #define AGENT_MAX_CONNS		64
 #define AGENT_MAX_HANDLES	16	/* per connection */
@@ -49,7 +49,8 @@ struct conn {
 	char *buf;		/* AGENT_MAX_LINE + 1 */
 	size_t len;
 	bool discarding;	/* the rest of an oversized line */
-	int handles[AGENT_MAX_HANDLES];	/* channel fds; handle = index + 1 */
+	/* Management channels; handle = index + 1, free without ops. */
+	struct vfio_mig_chan handles[AGENT_MAX_HANDLES];
 	unsigned char *chunk;	/* AGENT_MAX_CHUNK */
 	char *b64;		/* b64_encoded_len(AGENT_MAX_CHUNK) + 1 */
 };
@@ -61,7 +62,6 @@ struct rpc_err {
 	int err;		/* errno of the channel, for AGENT_ERR_CHANNEL */
 };
 
-static const char *mgmt_path = "/dev/vfio-mig";
 static char token[AGENT_TOKEN_MAX + 1];
 static atomic_int nr_conns;
 static atomic_int stopping;
@@ -82,12 +82,13 @@ static struct rpc_err rpc_fail(int code, const char *msg)
 	return (struct rpc_err){ .code = code, .msg = msg };
 }
 
+/* A channel's failure, @err a negative errno of libvfio. */
 static struct rpc_err chan_fail(int err)
 {
 	return (struct rpc_err){
 		.code = AGENT_ERR_CHANNEL,
 		.msg = "the management channel refused the request",
-		.err = err,
+		.err = -err,
 	};
 }
 
@@ -121,9 +122,9 @@ static int param_u64(struct json_object *params, const char *key,
 	return 0;
 }
 
-/* The channel fd of params.handle. */
+/* The channel of params.handle. */
 static struct rpc_err get_handle(struct conn *c, struct json_object *params,
-				 int *fd)
+				 struct vfio_mig_chan **ch)
 {
 	uint64_t h;
 	int ret;
@@ -132,10 +133,10 @@ static struct rpc_err get_handle(struct conn *c, struct json_object *params,
 	if (ret)
 		return rpc_fail(RPC_INVALID_PARAMS,
 				"params.handle must be a non-negative integer");
-	if (h < 1 || h > AGENT_MAX_HANDLES || c->handles[h - 1] < 0)
+	if (h < 1 || h > AGENT_MAX_HANDLES || !c->handles[h - 1].ops)
 		return rpc_fail(AGENT_ERR_NO_HANDLE,
 				"no such handle on this connection");
-	*fd = c->handles[h - 1];
+	*ch = &c->handles[h - 1];
 	return (struct rpc_err){ 0 };
 }
 
@@ -156,10 +157,9 @@ static bool device_name_ok(const char *s, size_t len)
 static struct rpc_err m_open(struct conn *c, struct json_object *params,
 			     struct json_object **res)
 {
-	struct vfio_mig_mgmt_select sel = { .argsz = sizeof(sel) };
 	struct json_object *o;
 	const char *name;
-	int i, fd, len;
+	int i, len, ret;
 
 	if (!json_object_object_get_ex(params, "device", &o) ||
 	    !json_object_is_type(o, json_type_string))
@@ -170,25 +170,17 @@ static struct rpc_err m_open(struct conn *c, struct json_object *params,
 	if (!device_name_ok(name, len))
 		return rpc_fail(RPC_INVALID_PARAMS,
 				"params.device must be a device name (an mdev UUID)");
-	for (i = 0; i < AGENT_MAX_HANDLES && c->handles[i] >= 0; i++)
+	for (i = 0; i < AGENT_MAX_HANDLES && c->handles[i].ops; i++)
 		;
 	if (i == AGENT_MAX_HANDLES)
 		return rpc_fail(AGENT_ERR_TOO_MANY,
 				"too many handles open on this connection");
-	fd = open(mgmt_path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return chan_fail(errno);
-	memcpy(sel.name, name, len);
-	if (ioctl(fd, VFIO_MIG_MGMT_SELECT, &sel)) {
-		int err = errno;
-
-		close(fd);
-		if (err == ENODEV)
-			return rpc_fail(AGENT_ERR_NO_DEVICE,
-					"no such device (or it is not migratable)");
-		return chan_fail(err);
-	}
-	c->handles[i] = fd;
+	ret = vfio_mig_chan_mgmt(&c->handles[i], name);
+	if (ret == -ENODEV)
+		return rpc_fail(AGENT_ERR_NO_DEVICE,
+				"no such device (or it is not migratable)");
+	if (ret)
+		return chan_fail(ret);
 	*res = json_object_new_object();
 	json_object_object_add(*res, "handle", json_object_new_int(i + 1));
 	return (struct rpc_err){ 0 };
@@ -197,80 +189,92 @@ static struct rpc_err m_open(struct conn *c, struct json_object *params,
 static struct rpc_err m_close(struct conn *c, struct json_object *params,
 			      struct json_object **res)
 {
+	struct vfio_mig_chan *ch;
 	struct rpc_err e;
-	uint64_t h;
-	int fd;
 
-	e = get_handle(c, params, &fd);
+	e = get_handle(c, params, &ch);
 	if (e.code)
 		return e;
-	param_u64(params, "handle", 1, AGENT_MAX_HANDLES, &h);
-	close(fd);
-	c->handles[h - 1] = -1;
+	vfio_mig_chan_close(ch);
 	*res = json_object_new_boolean(1);
 	return e;
+}
+
+/*
+ * The wire speaks the v1 device_state values of the plugin ABI; the
+ * channel speaks enum vfio_device_mig_state. A value without a channel
+ * state (an invalid encoding, reserved bits) is refused as the kernel
+ * refuses it.
+ */
+static int state_from_wire(uint64_t v1, uint32_t *state)
+{
+	uint32_t back;
+
+	*state = vfio_mig_chan_from_v1(v1);
+	if (vfio_mig_chan_v1_state(*state, &back) || back != v1)
+		return -EINVAL;
+	return 0;
 }
 
 static struct rpc_err m_get_state(struct conn *c, struct json_object *params,
 				  struct json_object **res)
 {
-	struct vfio_mig_mgmt_state st = { .argsz = sizeof(st) };
+	struct vfio_mig_chan *ch;
 	struct rpc_err e;
-	int fd;
+	uint32_t state, v1;
+	int ret;
 
-	e = get_handle(c, params, &fd);
+	e = get_handle(c, params, &ch);
 	if (e.code)
 		return e;
-	if (ioctl(fd, VFIO_MIG_MGMT_GET_STATE, &st))
-		return chan_fail(errno);
+	ret = vfio_mig_chan_get_state(ch, &state);
+	if (ret)
+		return chan_fail(ret);
+	if (vfio_mig_chan_v1_state(state, &v1))
+		v1 = VFIO_DEVICE_STATE_V1_SAVING | VFIO_DEVICE_STATE_V1_RESUMING;
 	*res = json_object_new_object();
-	json_object_object_add(*res, "state",
-			       json_object_new_int64(st.device_state));
+	json_object_object_add(*res, "state", json_object_new_int64(v1));
 	return e;
 }
 
 static struct rpc_err m_set_state(struct conn *c, struct json_object *params,
 				  struct json_object **res)
 {
-	struct vfio_mig_mgmt_state st = { .argsz = sizeof(st) };
+	struct vfio_mig_chan *ch;
 	struct rpc_err e;
+	uint32_t state;
 	uint64_t v;
-	int fd;
+	int ret;
 
-	e = get_handle(c, params, &fd);
+	e = get_handle(c, params, &ch);
 	if (e.code)
 		return e;
 	if (param_u64(params, "state", 0, UINT32_MAX, &v))
 		return rpc_fail(RPC_INVALID_PARAMS,
 				"params.state must be a 32-bit device_state value");
-	st.device_state = v;
-	if (ioctl(fd, VFIO_MIG_MGMT_SET_STATE, &st))
-		return chan_fail(errno);
+	ret = state_from_wire(v, &state);
+	ret = ret ?: vfio_mig_chan_set_state(ch, state);
+	if (ret)
+		return chan_fail(ret);
 	*res = json_object_new_object();
 	json_object_object_add(*res, "state", json_object_new_int64(v));
 	return e;
-}
-
-static int mgmt_info(int fd, struct vfio_mig_mgmt_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	info->argsz = sizeof(*info);
-	return ioctl(fd, VFIO_MIG_MGMT_INFO, info) ? errno : 0;
 }
 
 static struct rpc_err m_info(struct conn *c, struct json_object *params,
 			     struct json_object **res)
 {
 	struct vfio_mig_mgmt_info info;
+	struct vfio_mig_chan *ch;
 	struct rpc_err e;
-	int fd, err;
+	int ret;
 
-	e = get_handle(c, params, &fd);
+	e = get_handle(c, params, &ch);
 	if (e.code)
 		return e;
-	err = mgmt_info(fd, &info);
-	if (err)
-		return chan_fail(err);
+	ret = vfio_mig_chan_mgmt_info(ch, &info);
+	if (ret)
+		return chan_fail(ret);
 	info.device_type[sizeof(info.device_type) - 1] = '\0';
 	*res = json_object_new_object();
 	json_object_object_add(*res, "pending",
@@ -288,41 +292,40 @@ static struct rpc_err m_info(struct conn *c, struct json_object *params,
 static struct rpc_err m_pending(struct conn *c, struct json_object *params,
 				struct json_object **res)
 {
-	struct vfio_mig_mgmt_info info;
+	struct vfio_mig_chan *ch;
 	struct rpc_err e;
-	int fd, err;
+	uint64_t pending;
+	int ret;
 
-	e = get_handle(c, params, &fd);
+	e = get_handle(c, params, &ch);
 	if (e.code)
 		return e;
-	err = mgmt_info(fd, &info);
-	if (err)
-		return chan_fail(err);
+	ret = vfio_mig_chan_pending(ch, &pending);
+	if (ret)
+		return chan_fail(ret);
 	*res = json_object_new_object();
 	json_object_object_add(*res, "pending",
-			       json_object_new_int64(info.pending_bytes));
+			       json_object_new_int64(pending));
 	return e;
 }
 
 static struct rpc_err m_save(struct conn *c, struct json_object *params,
 			     struct json_object **res)
 {
-	struct rpc_err e;
 	uint64_t max = AGENT_MAX_CHUNK;
+	struct vfio_mig_chan *ch;
+	struct rpc_err e;
 	ssize_t n;
-	int fd;
 
-	e = get_handle(c, params, &fd);
+	e = get_handle(c, params, &ch);
 	if (e.code)
 		return e;
 	if (param_u64(params, "max", 1, AGENT_MAX_CHUNK, &max) == -2)
 		return rpc_fail(RPC_INVALID_PARAMS,
 				"params.max must be an integer from 1 to 1048576");
-	do {
-		n = read(fd, c->chunk, max);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0 && errno != ENOMSG)
-		return chan_fail(errno);
+	n = vfio_mig_chan_read(ch, c->chunk, max);
+	if (n < 0 && n != -ENOMSG)
+		return chan_fail(n);
 	b64_encode(c->chunk, n > 0 ? n : 0, c->b64);
 	*res = json_object_new_object();
 	json_object_object_add(*res, "data",
@@ -335,14 +338,13 @@ static struct rpc_err m_save(struct conn *c, struct json_object *params,
 static struct rpc_err m_load(struct conn *c, struct json_object *params,
 			     struct json_object **res)
 {
+	struct vfio_mig_chan *ch;
 	struct json_object *o;
 	struct rpc_err e;
-	size_t done = 0;
 	long len;
-	ssize_t n;
-	int fd;
+	int ret;
 
-	e = get_handle(c, params, &fd);
+	e = get_handle(c, params, &ch);
 	if (e.code)
 		return e;
 	if (!json_object_object_get_ex(params, "data", &o) ||
@@ -355,14 +357,9 @@ static struct rpc_err m_load(struct conn *c, struct json_object *params,
 	if (len < 0)
 		return rpc_fail(RPC_INVALID_PARAMS,
 				"params.data is not padded base64 of at most 1048576 bytes");
-	while (done < (size_t)len) {
-		n = write(fd, c->chunk + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return chan_fail(n < 0 ? errno : EIO);
-		done += n;
-	}
+	ret = vfio_mig_chan_write(ch, c->chunk, len);
+	if (ret)
+		return chan_fail(ret);
 	*res = json_object_new_object();
 	json_object_object_add(*res, "written", json_object_new_int64(len));
 	return e;
@@ -570,8 +567,7 @@ static void *conn_thread(void *arg)
 
 	serve(c);
 	for (i = 0; i < AGENT_MAX_HANDLES; i++)
-		if (c->handles[i] >= 0)
-			close(c->handles[i]);
+		vfio_mig_chan_close(&c->handles[i]);
 	close(c->fd);
 	free(c->buf);
 	free(c->chunk);
@@ -604,8 +600,6 @@ static void start_conn(int fd)
 	if (!c || !c->buf || !c->chunk || !c->b64)
 		goto fail;
 	c->fd = fd;
-	for (i = 0; i < AGENT_MAX_HANDLES; i++)
-		c->handles[i] = -1;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	i = pthread_create(&t, &attr, conn_thread, c);

@@ -8,21 +8,12 @@
  * owns the device (its DMA, registers and memory), but its state moves
  * through the plugin, with the v1 device_state values.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vfio-migrate.h"
-#include "vfio_lm_plugin.h"
-
-struct vm_plugin {
-	void *dl;
-	const struct vfio_lm_plugin_ops *ops;
-	int version;
-	char name[300];
-};
 
 struct vm_backend vm_backend;
 
@@ -89,176 +80,62 @@ static void not_migratable(const char *uuid, const char *why)
 		uuid, why);
 }
 
-/* dlopen() the plugin and check its version and ops; NULL if refused. */
-static struct vm_plugin *plugin_load(const char *path, const char *uuid)
+/* The device's own channel: its v1 region or its v2 feature. */
+static int open_local(struct vm_dev *d, bool trapped, enum vm_proto proto)
 {
-	const struct vfio_lm_plugin_ops *(*get_ops)(void);
-	int (*get_version)(void);
-	struct vm_plugin *p;
-	const char *why;
+	int ret;
 
-	p = calloc(1, sizeof(*p));
-	if (!p) {
-		vm_err("out of memory");
-		return NULL;
-	}
-	p->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (!p->dl) {
-		vm_err("plugin %s cannot be loaded: %s", path, dlerror());
-		why = "its migration plugin is missing or not loadable";
-		goto fail;
-	}
-	*(void **)&get_version = dlsym(p->dl, VFIO_LM_GET_PLUGIN_VERSION);
-	*(void **)&get_ops = dlsym(p->dl, VFIO_LM_GET_PLUGIN_OPS);
-	if (!get_version || !get_ops) {
-		vm_err("plugin %s lacks the symbol %s()", path,
-		       get_version ? VFIO_LM_GET_PLUGIN_OPS :
-		       VFIO_LM_GET_PLUGIN_VERSION);
-		why = "its migration plugin is incomplete";
-		goto fail;
-	}
-	p->version = get_version();
-	if (p->version != VFIO_LM_PLUGIN_VERSION) {
-		vm_err("plugin %s implements plugin ABI version %d; vfio-migrate speaks version %d",
-		       path, p->version, VFIO_LM_PLUGIN_VERSION);
-		why = "its migration plugin is of another ABI version";
-		goto fail;
-	}
-	p->ops = get_ops();
-	if (!p->ops || !p->ops->init || !p->ops->save || !p->ops->load ||
-	    !p->ops->update_pending || !p->ops->set_state ||
-	    !p->ops->get_state || !p->ops->cleanup) {
-		vm_err("plugin %s returned an incomplete vfio_lm_plugin_ops table",
-		       path);
-		why = "its migration plugin is incomplete";
-		goto fail;
-	}
-	snprintf(p->name, sizeof(p->name), "%s (ABI version %d)", path,
-		 p->version);
-	return p;
-fail:
-	not_migratable(uuid, why);
-	if (p->dl)
-		dlclose(p->dl);
-	free(p);
-	return NULL;
+	if (proto == VM_PROTO_V2)
+		ret = vfio_mig_chan_v2(&d->chan, &d->m.dev);
+	else
+		ret = vfio_mig_chan_v1(&d->chan, &d->m.dev, !trapped);
+	if (!ret)
+		return 0;
+	vm_explain(proto == VM_PROTO_V2 ? "open the v2 migration feature" :
+		   "open the migration region", ret);
+	if (proto == VM_PROTO_V2 && ret == -ENOTTY)
+		vm_cont("  hint: the device offers no protocol v2; try --protocol v1\n");
+	else if (proto != VM_PROTO_V2 && ret != -ENOENT)
+		vm_cont("  hint: --trapped avoids mapping the data window\n");
+	if ((ret == -ENOENT || ret == -ENOTTY) &&
+	    vfio_mdev_exists(d->m.uuid))
+		vm_cont("  %s (%s) offers no in-band migration (no migration region, no VFIO_DEVICE_FEATURE_MIGRATION): it is not migratable in band; it may be out of band, with --backend plugin\n",
+			d->m.uuid, d->type);
+	return ret;
 }
 
 int vm_dev_open_backend(struct vm_dev *d, const char *uuid, bool trapped,
 			enum vm_proto proto, const char *arg)
 {
-	struct vm_plugin *p;
 	int ret;
 
-	if (!vm_backend.plugin) {
-		ret = vm_dev_open(d, uuid, trapped, proto);
-		if ((ret == -ENOENT || ret == -ENOTTY) &&
-		    vfio_mdev_exists(uuid))
-			vm_cont("  %s (%s) offers no in-band migration (no migration region, no VFIO_DEVICE_FEATURE_MIGRATION): it is not migratable in band; it may be out of band, with --backend plugin\n",
-				uuid, d->type);
+	ret = vm_dev_open(d, uuid);
+	if (ret)
 		return ret;
+	if (vm_backend.plugin) {
+		d->proto = VM_PROTO_PLUGIN;
+		ret = vfio_mig_chan_plugin(&d->chan, vm_backend.path, uuid,
+					   arg ?: vm_backend.arg);
+		if (ret) {
+			vm_err("%s", vfio_errmsg());
+			not_migratable(uuid, ret == -ENOEXEC ?
+				       "its migration plugin cannot be used" :
+				       "its migration plugin cannot reach it");
+		}
+	} else {
+		d->proto = proto;
+		ret = open_local(d, trapped, proto);
 	}
-	p = plugin_load(vm_backend.path, uuid);
-	if (!p)
-		return -ENOEXEC;
-	ret = vm_dev_open(d, uuid, trapped, VM_PROTO_PLUGIN);
-	if (ret) {
-		dlclose(p->dl);
-		free(p);
-		return ret;
+	if (!ret) {
+		d->chunk_size = d->chan.piece;
+		d->chunk = malloc(d->chunk_size);
+		if (!d->chunk) {
+			vm_err("open %s: no memory for a %zu-byte buffer", uuid,
+			       d->chunk_size);
+			ret = -ENOMEM;
+		}
 	}
-	if (!arg)
-		arg = vm_backend.arg;
-	d->ph = p->ops->init(uuid, arg);
-	if (!d->ph) {
-		ret = errno ? -errno : -EIO;
-		vm_err("plugin %s: init of %s with \"%s\" failed: %s", p->name,
-		       uuid, arg, strerror(-ret));
-		not_migratable(uuid, "its migration plugin cannot reach it");
-		dlclose(p->dl);
-		free(p);
+	if (ret)
 		vm_dev_close(d);
-		return ret;
-	}
-	d->plugin = p;
-	return 0;
-}
-
-void vm_plugin_close(struct vm_dev *d)
-{
-	if (!d->plugin)
-		return;
-	if (d->ph)
-		d->plugin->ops->cleanup(d->ph);
-	d->ph = NULL;
-	dlclose(d->plugin->dl);
-	free(d->plugin);
-	d->plugin = NULL;
-}
-
-const char *vm_plugin_name(const struct vm_dev *d)
-{
-	return d->plugin ? d->plugin->name : "none";
-}
-
-/* A plugin's error, recorded for vm_explain(). */
-static int plugin_err(const char *op, int ret)
-{
-	return vfio_set_error(ret < 0 ? ret : -EIO, "plugin %s: %s", op,
-			      strerror(ret < 0 ? -ret : EIO));
-}
-
-int vm_v1_set_state(struct vm_dev *d, uint32_t state)
-{
-	int ret;
-
-	if (!d->plugin)
-		return vfio_mig_v1_set_state(&d->mig, state);
-	ret = d->plugin->ops->set_state(d->ph, state);
-	return ret ? plugin_err("set_state", ret) : 0;
-}
-
-int vm_v1_get_state(struct vm_dev *d, uint32_t *state)
-{
-	int ret;
-
-	if (!d->plugin)
-		return vfio_mig_v1_get_state(&d->mig, state);
-	ret = d->plugin->ops->get_state(d->ph, state);
-	return ret ? plugin_err("get_state", ret) : 0;
-}
-
-int vm_v1_pending(struct vm_dev *d, uint64_t *pending)
-{
-	int ret;
-
-	if (!d->plugin)
-		return vfio_mig_v1_pending(&d->mig, pending);
-	ret = d->plugin->ops->update_pending(d->ph, pending);
-	return ret ? plugin_err("update_pending", ret) : 0;
-}
-
-int vm_v1_save_chunk(struct vm_dev *d, void *buf, size_t size,
-		     uint64_t *len)
-{
-	size_t n = 0;
-	int ret;
-
-	if (!d->plugin)
-		return vfio_mig_v1_save_chunk(&d->mig, buf, size, len);
-	ret = d->plugin->ops->save(d->ph, buf, size, &n);
-	*len = n;
-	if (ret == -ENOMSG)	/* nothing now, in pre-copy */
-		return 0;
-	return ret ? plugin_err("save", ret) : 0;
-}
-
-int vm_v1_load_chunk(struct vm_dev *d, const void *buf, uint64_t len)
-{
-	int ret;
-
-	if (!d->plugin)
-		return vfio_mig_v1_load_chunk(&d->mig, buf, len);
-	ret = d->plugin->ops->load(d->ph, buf, len);
-	return ret ? plugin_err("load", ret) : 0;
+	return ret;
 }

@@ -21,6 +21,8 @@
 
 #define BENCH_DEFAULT_TYPES	MDMA_TYPE_16M "," MDMA_TYPE_64M
 #define BENCH_DEFAULT_REPS	3
+/* The v2 data fd is read in pieces of this size, as QEMU does. */
+#define BENCH_V2_PIECE		(1024UL * 1024)
 
 struct bench_opts {
 	bool v1;
@@ -147,96 +149,50 @@ static bool in_list(const char *list, long kb)
 	return false;
 }
 
-/* One whole stop-and-copy save; returns its seconds or a negative errno. */
-static int save_once(struct vm_dev *d, uint64_t *bytes, double *secs)
+/* Whole stop-and-copy saves through @d->chan: the best time of @reps. */
+static int measure_save(struct vm_dev *d, unsigned int reps, uint64_t *bytes,
+			double *best)
 {
-	uint64_t chunks;
-	double t;
-	int ret;
-
-	ret = vfio_mig_v1_set_state(&d->mig, VFIO_MIG_V1_STOP_COPY);
-	if (ret)
-		return ret;
-	t = vm_now();
-	ret = vm_save_stopcopy(d, -1, bytes, &chunks);
-	*secs = vm_now() - t;
-	if (ret) {
-		vfio_mig_v1_set_state(&d->mig, VFIO_MIG_V1_RUNNING);
-		return ret;
-	}
-	return vfio_mig_v1_set_state(&d->mig, VFIO_MIG_V1_RUNNING);
-}
-
-static int measure_save(struct vm_dev *d, bool trapped, unsigned int reps,
-			uint64_t *bytes, double *best)
-{
+	uint64_t reads;
 	unsigned int i;
-	double secs;
-	int ret;
+	double t;
+	int ret = 0;
 
-	ret = vfio_mig_v1_open(&d->mig, &d->m.dev, !trapped);
-	if (ret)
-		return ret;
 	*best = 0;
-	for (i = 0; i < reps; i++) {
-		ret = save_once(d, bytes, &secs);
+	for (i = 0; i < reps && !ret; i++) {
+		ret = vm_set_state(d, VFIO_DEVICE_STATE_STOP_COPY);
 		if (ret)
 			break;
-		if (!*best || secs < *best)
-			*best = secs;
+		t = vm_now();
+		ret = vm_save_stopcopy(d, -1, bytes, &reads);
+		t = vm_now() - t;
+		if (!*best || t < *best)
+			*best = t;
+		if (ret)
+			vm_set_state(d, VFIO_DEVICE_STATE_RUNNING);
+		else
+			ret = vm_set_state(d, VFIO_DEVICE_STATE_RUNNING);
 	}
-	vfio_mig_v1_close(&d->mig);
 	return ret;
 }
 
-/* One whole v2 save: RUNNING -> STOP_COPY, the data fd to its end. */
-static int save_once_v2(struct vm_dev *d, uint64_t *bytes, double *secs)
+/* One column: open the channel @proto (@mapped window), measure, close. */
+static int measure(struct vm_dev *d, enum vm_proto proto, bool mapped,
+		   unsigned int reps, uint64_t *bytes, double *best)
 {
-	uint64_t chunks;
-	double t;
 	int ret;
 
-	ret = vm_set_state(d, VM_STOP_COPY);
+	if (proto == VM_PROTO_V2)
+		ret = vfio_mig_chan_v2(&d->chan, &d->m.dev);
+	else
+		ret = vfio_mig_chan_v1(&d->chan, &d->m.dev, mapped);
 	if (ret)
 		return ret;
-	t = vm_now();
-	ret = vm_save_stopcopy(d, -1, bytes, &chunks);
-	*secs = vm_now() - t;
-	if (ret) {
-		vm_set_state(d, VM_RUNNING);
-		return ret;
-	}
-	return vm_set_state(d, VM_RUNNING);
-}
-
-/* The v2 column: the same device, through the data fd. */
-static int measure_save_v2(struct vm_dev *d, unsigned int reps,
-			   uint64_t *bytes, double *best)
-{
-	size_t window = d->chunk_size;
-	unsigned int i;
-	double secs;
-	int ret;
-
-	ret = vfio_mig_v2_flags(&d->m.dev, &d->v2_flags);
-	if (ret)
-		return ret;
-	d->proto = VM_PROTO_V2;
-	d->data_fd = -1;
-	d->chunk_size = VM_V2_PIECE;
-	*best = 0;
-	for (i = 0; i < reps; i++) {
-		ret = save_once_v2(d, bytes, &secs);
-		if (ret)
-			break;
-		if (!*best || secs < *best)
-			*best = secs;
-	}
-	if (d->data_fd >= 0)
-		close(d->data_fd);
-	d->data_fd = -1;
-	d->proto = VM_PROTO_V1;
-	d->chunk_size = window;
+	if (d->chan.piece > d->chunk_size)
+		ret = vfio_set_error(-ENOSPC, "a %zu-byte piece in a %zu-byte buffer",
+				     d->chan.piece, d->chunk_size);
+	ret = ret ?: measure_save(d, reps, bytes, best);
+	vfio_mig_chan_close(&d->chan);
 	return ret;
 }
 
@@ -272,6 +228,7 @@ static int bench_type(const char *type, const struct bench_opts *o,
 {
 	struct vm_dev d;
 	uint64_t bytes2;
+	size_t window;
 	void *src;
 	int ret;
 
@@ -289,16 +246,16 @@ static int bench_type(const char *type, const struct bench_opts *o,
 	}
 	vm_fill(d.m.map, d.m.mem_size, 0xbe4c0001);
 
-	ret = vfio_mig_v1_open(&d.mig, &d.m.dev, false);
+	/* The v1 window is the piece memcpy() is compared in. */
+	ret = vfio_mig_chan_v1(&d.chan, &d.m.dev, false);
 	if (ret) {
 		vm_explain("open the migration region", ret);
 		goto out;
 	}
-	d.chunk_size = d.mig.data_size ? d.mig.data_size : d.mig.region.size;
-	vfio_mig_v1_close(&d.mig);
-	/* Room for a window (v1) and for a 1 MiB read (v2). */
-	d.chunk = malloc(d.chunk_size > VM_V2_PIECE ? d.chunk_size :
-			 VM_V2_PIECE);
+	window = d.chan.piece;
+	vfio_mig_chan_close(&d.chan);
+	d.chunk_size = window > BENCH_V2_PIECE ? window : BENCH_V2_PIECE;
+	d.chunk = malloc(d.chunk_size);
 	src = malloc(d.m.mem_size);
 	if (!d.chunk || !src) {
 		free(src);
@@ -309,22 +266,22 @@ static int bench_type(const char *type, const struct bench_opts *o,
 	vm_fill(src, d.m.mem_size, 0xbe4c0002);
 
 	if (o->v1) {
-		ret = measure_save(&d, false, o->reps, &row->bytes,
-				   &row->mmap_secs);
+		ret = measure(&d, VM_PROTO_V1, true, o->reps, &row->bytes,
+			      &row->mmap_secs);
 		if (ret) {
 			vm_explain("save through the mapped window", ret);
 			goto free;
 		}
-		ret = measure_save(&d, true, o->reps, &bytes2,
-				   &row->trap_secs);
+		ret = measure(&d, VM_PROTO_V1, false, o->reps, &bytes2,
+			      &row->trap_secs);
 		if (ret) {
 			vm_explain("save through trapped reads", ret);
 			goto free;
 		}
 	}
 	if (o->v2) {
-		ret = measure_save_v2(&d, o->reps, &row->v2_bytes,
-				      &row->v2_secs);
+		ret = measure(&d, VM_PROTO_V2, false, o->reps, &row->v2_bytes,
+			      &row->v2_secs);
 		if (ret) {
 			vm_explain("save through the v2 data fd", ret);
 			goto free;
@@ -339,8 +296,8 @@ static int bench_type(const char *type, const struct bench_opts *o,
 		if (!o->v1)
 			row->bytes = row->v2_bytes;
 	}
-	row->memcpy_secs = measure_memcpy(d.chunk, src, row->bytes,
-					  d.chunk_size, d.m.mem_size, o->reps);
+	row->memcpy_secs = measure_memcpy(d.chunk, src, row->bytes, window,
+					  d.m.mem_size, o->reps);
 free:
 	free(src);
 out:

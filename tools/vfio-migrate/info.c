@@ -172,8 +172,8 @@ static int info_plugin(const char *uuid)
 {
 	struct mdma_digest dg;
 	struct vm_dev d;
+	uint32_t state, v1 = 0;
 	uint64_t pending;
-	uint32_t state;
 	int ret;
 
 	if (vm_dev_open_backend(&d, uuid, false, VM_PROTO_PLUGIN, NULL))
@@ -181,17 +181,20 @@ static int info_plugin(const char *uuid)
 	printf("device:           %s (%s), IOMMU group %d\n", d.m.uuid,
 	       d.type, d.m.dev.group_id);
 	show_regions(&d);
-	printf("backend:          plugin %s\n", vm_plugin_name(&d));
+	printf("backend:          plugin %s (ABI version %d)\n",
+	       vm_backend.path, d.chan.plugin.version);
 	printf("plugin argument:  %s\n", vm_backend.arg);
-	ret = vm_v1_get_state(&d, &state);
-	ret = ret ?: vm_v1_pending(&d, &pending);
+	ret = vfio_mig_chan_get_state(&d.chan, &state);
+	ret = ret ?: vfio_mig_chan_pending(&d.chan, &pending);
 	if (ret) {
 		vm_explain("ask the plugin", ret);
 		vm_dev_close(&d);
 		return 1;
 	}
-	printf("  device_state:   0x%x %s\n", state,
-	       vfio_mig_v1_state_name(state));
+	/* The plugin speaks the v1 states: show them as it does. */
+	if (vfio_mig_chan_v1_state(state, &v1))
+		v1 = VFIO_DEVICE_STATE_V1_SAVING | VFIO_DEVICE_STATE_V1_RESUMING;
+	printf("  device_state:   0x%x %s\n", v1, vfio_mig_v1_state_name(v1));
 	printf("  pending_bytes:  %llu\n", (unsigned long long)pending);
 	show_v2(&d);
 	if (!mdma_digest_read(d.m.uuid, &dg))
@@ -205,6 +208,7 @@ static int info_plugin(const char *uuid)
 int cmd_info(int argc, char **argv)
 {
 	struct mdma_digest dg;
+	struct vfio_mig_v1 *mig;
 	struct vm_dev d;
 	uint64_t pending;
 	uint32_t state;
@@ -219,6 +223,7 @@ int cmd_info(int argc, char **argv)
 		return info_plugin(argv[optind]);
 	if (vm_dev_open_backend(&d, argv[optind], false, VM_PROTO_V1, NULL))
 		return 1;
+	mig = &d.chan.v1.mig;
 
 	printf("device:           %s (%s), IOMMU group %d\n", d.m.uuid,
 	       d.type, d.m.dev.group_id);
@@ -231,23 +236,23 @@ int cmd_info(int argc, char **argv)
 
 	printf("protocol v1:      the migration region\n");
 	printf("migration region: index %u, %s at device offset 0x%llx\n",
-	       d.mig.region.index, vm_bytes(sz, sizeof(sz), d.mig.region.size),
-	       (unsigned long long)d.mig.region.offset);
-	if (d.mig.data_size)
+	       mig->region.index, vm_bytes(sz, sizeof(sz), mig->region.size),
+	       (unsigned long long)mig->region.offset);
+	if (mig->data_size)
 		printf("  data window:    %s at region offset 0x%llx (sparse mmap)%s\n",
-		       vm_bytes(sz, sizeof(sz), d.mig.data_size),
-		       (unsigned long long)d.mig.data_offset,
-		       d.mig.window ? ", mapped" : "");
+		       vm_bytes(sz, sizeof(sz), mig->data_size),
+		       (unsigned long long)mig->data_offset,
+		       mig->window ? ", mapped" : "");
 	else
 		printf("  data window:    no sparse mmap area (trapped only)\n");
 	kb = vm_window_kb();
 	if (kb > 0)
 		printf("  window_kb:      %ld (vfio_mig module parameter)\n", kb);
-	printf("  NDMA:           %s\n", d.mig.ndma ?
+	printf("  NDMA:           %s\n", mig->ndma ?
 	       "offered (VFIO_REGION_INFO_CAP_MIGRATION_NDMA)" : "not offered");
 
-	ret = vfio_mig_v1_get_state(&d.mig, &state);
-	ret = ret ?: vfio_mig_v1_pending(&d.mig, &pending);
+	ret = vfio_mig_v1_get_state(mig, &state);
+	ret = ret ?: vfio_mig_v1_pending(mig, &pending);
 	if (ret) {
 		vm_explain("read the migration header", ret);
 		vm_dev_close(&d);

@@ -303,30 +303,32 @@ static int live_setup(struct live *l)
 		       l->src.type, l->dst.type);
 		return -1;
 	}
-	if (l->o.proto == VM_PROTO_V2) {
-		kb = vm_window_kb();
-		l->threshold = kb > 0 ? (uint64_t)kb << 10 : VM_V2_PIECE;
-		l->dev_precopy = l->src.v2_flags & VFIO_MIGRATION_PRE_COPY;
+	/* Pre-copy converges once what is left fits in one window. */
+	kb = vm_window_kb();
+	l->threshold = kb > 0 ? (uint64_t)kb << 10 : l->src.chan.piece;
+	l->dev_precopy = l->src.chan.precopy;
+	switch (l->o.proto) {
+	case VM_PROTO_V2:
 		live_info(l, "setup: %s (%s) -> %s, protocol v2, flags %s%s",
 			  l->src.m.uuid, l->src.type, l->dst.m.uuid,
-			  vm_v2_flags_str(fl, sizeof(fl), l->src.v2_flags),
+			  vm_v2_flags_str(fl, sizeof(fl),
+					  l->src.chan.v2.flags),
 			  l->dev_precopy ? "" :
 			  " (no PRE_COPY: only RAM is pre-copied)");
-	} else if (l->o.proto == VM_PROTO_PLUGIN) {
-		l->threshold = l->src.chunk_size;
-		l->dev_precopy = true;
-		live_info(l, "setup: %s (%s) -> %s, plugin backend %s, v1 states, %s chunks",
+		break;
+	case VM_PROTO_PLUGIN:
+		live_info(l, "setup: %s (%s) -> %s, plugin backend %s (ABI version %d), v1 states, %s pieces",
 			  l->src.m.uuid, l->src.type, l->dst.m.uuid,
-			  vm_plugin_name(&l->src),
-			  vm_bytes(sz, sizeof(sz), l->src.chunk_size));
-	} else {
-		l->threshold = l->src.chunk_size;
-		l->dev_precopy = true;
-		live_info(l, "setup: %s (%s) -> %s, protocol v1, %s window%s, NDMA %s",
+			  vm_backend.path, l->src.chan.plugin.version,
+			  vm_bytes(sz, sizeof(sz), l->src.chan.piece));
+		break;
+	case VM_PROTO_V1:
+		live_info(l, "setup: %s (%s) -> %s, protocol v1, %s %s, NDMA %s",
 			  l->src.m.uuid, l->src.type, l->dst.m.uuid,
-			  vm_bytes(sz, sizeof(sz), l->src.chunk_size),
-			  l->src.mig.window ? " mapped" : " trapped",
-			  l->src.mig.ndma ? "offered" : "not offered");
+			  vm_bytes(sz, sizeof(sz), l->src.chan.piece),
+			  l->src.chan.kind,
+			  l->src.chan.v1.mig.ndma ? "offered" : "not offered");
+		break;
 	}
 
 	ret = dirty_pgsize(l);
@@ -414,87 +416,48 @@ static void progress(struct live *l, const char *phase, unsigned int round,
 }
 
 /*
- * Move chunks from the source to the destination until pending_bytes is
- * at most @until, nothing is staged, or @budget bytes moved.
+ * Move up to @max bytes of the stream from the source's channel to the
+ * destination's, until @max, the temporary end of pre-copy (ENOMSG) or
+ * the end of the stream (*ended).
  */
-static int move_chunks(struct live *l, struct live_round *r, uint64_t until,
-		       uint64_t budget, const char *phase, unsigned int round)
+static int move(struct live *l, struct live_round *r, uint64_t max,
+		bool *ended, const char *phase, unsigned int round)
 {
-	uint64_t pending, len;
+	size_t piece = l->src.chunk_size;
+	ssize_t n;
 	int ret;
-
-	for (;;) {
-		ret = vm_v1_pending(&l->src, &pending);
-		if (ret)
-			return ret;
-		progress(l, phase, round, pending, r, false);
-		if (pending <= until || r->dev_bytes >= budget)
-			return 0;
-		ret = vm_v1_save_chunk(&l->src, l->src.chunk, l->src.chunk_size,
-				       &len);
-		if (ret)
-			return ret;
-		if (!len)
-			return 0;
-		ret = vm_v1_load_chunk(&l->dst, l->src.chunk, len);
-		if (ret)
-			return ret;
-		r->dev_bytes += len;
-		r->dev_chunks++;
-		l->dev_total += len;
-	}
-}
-
-/*
- * v2: move up to @max bytes from the source's data fd to the
- * destination's, in reads of up to VM_V2_PIECE, until @max, the temporary
- * end of pre-copy (ENOMSG) or the end of the stream (*ended).
- */
-static int move_v2(struct live *l, struct live_round *r, uint64_t max,
-		   bool *ended, const char *phase, unsigned int round)
-{
-	struct vfio_mig_v2_buf b = {
-		.data = l->src.chunk,
-		.cap = l->src.chunk_size,
-	};
-	uint64_t want;
-	int ret = 0;
 
 	*ended = false;
-	while (max && !*ended) {
-		want = max < l->src.chunk_size ? max : l->src.chunk_size;
-		b.len = 0;
-		ret = vfio_mig_v2_read_all(l->src.data_fd, &b, want, ended);
-		if (ret || !b.len)
-			break;
-		ret = vfio_mig_v2_write_all(l->dst.data_fd, b.data, b.len, 0);
+	while (max) {
+		n = vfio_mig_chan_read(&l->src.chan, l->src.chunk,
+				       max < piece ? max : piece);
+		if (n == -ENOMSG)
+			return 0;
+		if (n < 0)
+			return n;
+		if (!n) {
+			*ended = true;
+			return 0;
+		}
+		ret = vfio_mig_chan_write(&l->dst.chan, l->src.chunk, n);
 		if (ret)
-			break;
-		r->dev_bytes += b.len;
+			return ret;
+		r->dev_bytes += n;
 		r->dev_chunks++;
-		l->dev_total += b.len;
-		max -= b.len;
+		l->dev_total += n;
+		max -= n;
 		progress(l, phase, round, max, r, false);
-		if (!*ended && b.len < want)
-			break;	/* ENOMSG: nothing more for now */
 	}
-	l->src.chunk = b.data;
-	return ret;
+	return 0;
 }
 
-/* v2 pre-copy: what VFIO_MIG_GET_PRECOPY_INFO says is left, or 0. */
+/* Pre-copy: what the source says is left, or 0 without device pre-copy. */
 static int precopy_pending(struct live *l, uint64_t *pending)
 {
-	uint64_t initial, dirty;
-	int ret;
-
 	*pending = 0;
 	if (!l->dev_precopy)
 		return 0;
-	ret = vfio_mig_v2_precopy_info(l->src.data_fd, &initial, &dirty);
-	if (!ret)
-		*pending = initial + dirty;
-	return ret;
+	return vfio_mig_chan_pending(&l->src.chan, pending);
 }
 
 /* One pre-copy round of device data, up to @budget bytes. */
@@ -505,19 +468,14 @@ static int precopy_device(struct live *l, struct live_round *r,
 	bool ended;
 	int ret;
 
-	if (!l->dev_precopy)
-		return 0;
-	if (l->o.proto != VM_PROTO_V2)
-		return move_chunks(l, r, l->threshold, budget, "round",
-				   l->nr_rounds);
 	ret = precopy_pending(l, &pending);
 	if (ret || !pending)
 		return ret;
-	ret = move_v2(l, r, pending < budget ? pending : budget, &ended,
-		      "round", l->nr_rounds);
+	ret = move(l, r, pending < budget ? pending : budget, &ended, "round",
+		   l->nr_rounds);
 	if (!ret && ended)
-		ret = vfio_set_error(-EPROTO,
-				     "the data fd ended during pre-copy");
+		ret = vfio_set_error(-EPROTO, "the %s ended during pre-copy",
+				     l->src.chan.kind);
 	return ret;
 }
 
@@ -540,15 +498,13 @@ static int precopy(struct live *l)
 		  (unsigned long long)l->ram_initial_pages);
 
 	if (l->dev_precopy) {
-		ret = vm_set_state(&l->src, VM_PRE_COPY);
+		ret = vm_set_state(&l->src, VFIO_DEVICE_STATE_PRE_COPY);
 		if (ret) {
-			vm_explain(l->o.proto == VM_PROTO_V2 ?
-				   "source to PRE_COPY" :
-				   "source to pre-copy (running|saving)", ret);
+			vm_explain("source to pre-copy", ret);
 			return ret;
 		}
 	}
-	ret = vm_set_state(&l->dst, VM_RESUMING);
+	ret = vm_set_state(&l->dst, VFIO_DEVICE_STATE_RESUMING);
 	if (ret) {
 		vm_explain("destination to resuming", ret);
 		return ret;
@@ -564,8 +520,8 @@ static int precopy(struct live *l)
 		return ret;
 	}
 	live_info(l, "pre-copy: source %s, destination resuming, workload %s",
-		  !l->dev_precopy ? "running (its state waits for STOP_COPY)" :
-		  l->o.proto == VM_PROTO_V2 ? "PRE_COPY" : "running|saving",
+		  l->dev_precopy ? "in pre-copy" :
+		  "running (its state waits for STOP_COPY)",
 		  vm_workload_name(l->o.workload));
 
 	l->stop_reason = "max rounds reached";
@@ -574,10 +530,7 @@ static int precopy(struct live *l)
 		t = vm_now();
 		ret = precopy_device(l, r, budget);
 		ret = ret ?: ram_sync(l, &r->ram_pages);
-		if (l->o.proto != VM_PROTO_V2)
-			ret = ret ?: vm_v1_pending(&l->src, &r->pending_after);
-		else
-			ret = ret ?: precopy_pending(l, &r->pending_after);
+		ret = ret ?: precopy_pending(l, &r->pending_after);
 		r->secs = vm_now() - t;
 		if (ret) {
 			vm_explain("pre-copy", ret);
@@ -604,25 +557,22 @@ static int stop_and_copy(struct live *l)
 	vm_workload_stop(&l->wl);
 	if (l->wl.err)
 		live_info(l, "workload: ended early: %s", l->wl.errmsg);
+	/* v2's stop-copy size estimate, shown next to what moved. */
 	if (l->o.proto == VM_PROTO_V2)
 		l->est_ret = vfio_mig_v2_stop_copy_size(&l->src.m.dev,
 							&l->est_stop_copy);
 	t = vm_now();
 	l->t_down = t;
-	ret = vm_set_state(&l->src, VM_STOP_COPY);
+	ret = vm_set_state(&l->src, VFIO_DEVICE_STATE_STOP_COPY);
 	if (ret) {
-		vm_explain(l->o.proto == VM_PROTO_V2 ? "source to STOP_COPY" :
-			   "source to stop-copy (saving)", ret);
+		vm_explain("source to stop-copy", ret);
 		return ret;
 	}
-	if (l->o.proto == VM_PROTO_V2) {
-		ret = move_v2(l, r, UINT64_MAX, &ended, "stop-copy", 1);
-		if (!ret && !ended)
-			ret = vfio_set_error(-EPROTO,
-					     "the data fd said ENOMSG in STOP_COPY");
-	} else {
-		ret = move_chunks(l, r, 0, UINT64_MAX, "stop-copy", 1);
-	}
+	ret = move(l, r, UINT64_MAX, &ended, "stop-copy", 1);
+	if (!ret && !ended)
+		ret = vfio_set_error(-EPROTO,
+				     "the %s said ENOMSG in stop-copy",
+				     l->src.chan.kind);
 	if (ret) {
 		vm_explain("stop-and-copy", ret);
 		return ret;
@@ -632,12 +582,12 @@ static int stop_and_copy(struct live *l)
 		vm_explain("final RAM sync", ret);
 		return ret;
 	}
-	ret = vm_set_state(&l->src, VM_STOP);
+	ret = vm_set_state(&l->src, VFIO_DEVICE_STATE_STOP);
 	if (ret) {
 		vm_explain("source to stop", ret);
 		return ret;
 	}
-	ret = vm_set_state(&l->dst, VM_STOP);
+	ret = vm_set_state(&l->dst, VFIO_DEVICE_STATE_STOP);
 	if (ret) {
 		vm_explain("destination resuming -> stop (the device rejects the stream)",
 			   ret);
@@ -721,7 +671,7 @@ static void summary(struct live *l, int ret)
 	printf("\nsummary: %s -> %s (%s), workload %s, protocol %s, %s\n",
 	       l->src.m.uuid, l->dst.m.uuid, l->src.type,
 	       vm_workload_name(l->o.workload), vm_proto_name(l->o.proto),
-	       vm_transport(&l->src));
+	       l->src.chan.kind);
 	printf("  round  device bytes      chunks  RAM pages  pending after       time\n");
 	for (i = 0; i < l->nr_rounds; i++) {
 		const struct live_round *r = &l->rounds[i];
@@ -806,19 +756,12 @@ static bool src_saving(struct live *l)
 {
 	uint32_t state;
 
-	if (l->src.m.dev.fd < 0 || !l->src.proto)
+	if (!l->src.chan.ops || vfio_mig_chan_get_state(&l->src.chan, &state))
 		return false;
-	if (l->o.proto == VM_PROTO_V2)
-		return !vfio_mig_v2_get_state(&l->src.m.dev, &state) &&
-		       (state == VFIO_DEVICE_STATE_PRE_COPY ||
-			state == VFIO_DEVICE_STATE_STOP ||
-			state == VFIO_DEVICE_STATE_PRE_COPY_P2P ||
-			state == VFIO_DEVICE_STATE_STOP_COPY);
-	return (l->src.mig.dev || l->src.plugin) &&
-	       !vm_v1_get_state(&l->src, &state) &&
-	       ((state & VFIO_DEVICE_STATE_V1_SAVING) ||
-		!(state & VFIO_DEVICE_STATE_MASK)) &&
-	       !VFIO_DEVICE_STATE_IS_ERROR(state);
+	return state == VFIO_DEVICE_STATE_PRE_COPY ||
+	       state == VFIO_DEVICE_STATE_PRE_COPY_P2P ||
+	       state == VFIO_DEVICE_STATE_STOP_COPY ||
+	       state == VFIO_DEVICE_STATE_STOP;
 }
 
 /*
@@ -863,14 +806,8 @@ int cmd_live(int argc, char **argv)
 		free(l);
 		return ret < 0 ? 0 : 2;
 	}
-	l->src.m.dev.fd = -1;
-	l->src.m.dev.group_fd = -1;
-	l->src.m.container.fd = -1;
-	l->src.data_fd = -1;
-	l->dst.m.dev.fd = -1;
-	l->dst.m.dev.group_fd = -1;
-	l->dst.m.container.fd = -1;
-	l->dst.data_fd = -1;
+	mdma_init(&l->src.m);
+	mdma_init(&l->dst.m);
 
 	ret = live_setup(l);
 	ret = ret ?: precopy(l);
@@ -878,7 +815,7 @@ int cmd_live(int argc, char **argv)
 	if (!ret) {
 		ret = live_verify(l);
 		if (!ret) {
-			ret = vm_set_state(&l->dst, VM_RUNNING);
+			ret = vm_set_state(&l->dst, VFIO_DEVICE_STATE_RUNNING);
 			l->t_resumed = vm_now();
 			if (ret)
 				vm_explain("destination to running", ret);
@@ -888,7 +825,7 @@ int cmd_live(int argc, char **argv)
 	} else if (src_saving(l)) {
 		/* Cancelled: the source runs on, as QEMU does. */
 		vm_workload_stop(&l->wl);
-		if (!vm_set_state(&l->src, VM_RUNNING))
+		if (!vm_set_state(&l->src, VFIO_DEVICE_STATE_RUNNING))
 			live_info(l, "cancelled: the source runs on");
 	}
 	if (ret && l->rounds && l->src_ram.vaddr)

@@ -2,6 +2,7 @@
 /*
  * vfio-migrate save / load: an instance's state to and from a file.
  */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -33,9 +34,10 @@ static void save_usage(FILE *f)
 		"                  power-on state)\n"
 		VM_BACKEND_USAGE
 		"\n"
-		"FILE format: \"VFMIGSV1\", the type name in 32 bytes, then one frame per\n"
-		"chunk (little-endian u64 length, bytes) and a zero length at the end.\n"
-		"v2 frames are reads of the data fd, up to 1 MiB each.\n");
+		"FILE holds the device's migration stream as the device produced it:\n"
+		"typed, sequenced and checksummed records from a header to an end\n"
+		"record (Documentation/vfio-mig/stream-format.rst). Either protocol\n"
+		"loads it.\n");
 }
 
 static void load_usage(FILE *f)
@@ -46,8 +48,8 @@ static void load_usage(FILE *f)
 		"                         --plugin-path SO --plugin-arg ARG]\n"
 		"\n"
 		"Resume the mdma instance UUID from FILE (written by \"vfio-migrate save\"\n"
-		"from an instance of the same type): device_state -> resuming, write each\n"
-		"chunk (v1: through the data window; v2: to the data fd), -> running.\n"
+		"from an instance of the same type): device_state -> resuming, write the\n"
+		"stream (v1: through the data window; v2: to the data fd), -> running.\n"
 		"Prints the bytes, the time and the instance's debugfs digest afterwards.\n"
 		"\n"
 		"  --protocol P   v1 (default) or v2\n"
@@ -154,102 +156,68 @@ static void show_digest(const char *uuid, const char *when)
 	       dg.queue_crc32, dg.intx_masked, dg.dma_queued);
 }
 
-/* v2: read the data fd in pieces of up to VM_V2_PIECE until its end. */
-static int save_stopcopy_v2(struct vm_dev *d, int fd, uint64_t *bytes,
-			    uint64_t *chunks)
+/* Write all @len bytes at @buf to the file @fd. */
+static int write_file(int fd, const void *buf, size_t len)
 {
-	struct vfio_mig_v2_buf b = {
-		.data = d->chunk,
-		.cap = d->chunk_size,
-	};
-	bool ended = false;
-	int ret = 0;
+	const char *p = buf;
+	ssize_t n;
 
-	while (!ended) {
-		b.len = 0;
-		ret = vfio_mig_v2_read_all(d->data_fd, &b, d->chunk_size,
-					   &ended);
-		if (ret)
-			break;
-		if (!b.len && !ended) {
-			/* ENOMSG: STOP_COPY has no temporary end. */
-			ret = vfio_set_error(-EPROTO,
-					     "the data fd said ENOMSG in STOP_COPY");
-			break;
-		}
-		if (!b.len)
-			break;
-		if (fd >= 0) {
-			ret = vfio_mig_file_write_frame(fd, b.data, b.len);
-			if (ret)
-				break;
-		}
-		*bytes += b.len;
-		(*chunks)++;
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return vfio_set_error(-errno, "write the file");
+		p += n;
+		len -= n;
 	}
-	/* The buffer is d->chunk; read_all never grows it past @max. */
-	d->chunk = b.data;
-	return ret;
+	return 0;
 }
 
 int vm_save_stopcopy(struct vm_dev *d, int fd, uint64_t *bytes,
-		     uint64_t *chunks)
+		     uint64_t *reads)
 {
-	uint64_t pending, len;
+	ssize_t n;
 	int ret;
 
 	*bytes = 0;
-	*chunks = 0;
-	if (d->proto == VM_PROTO_V2)
-		return save_stopcopy_v2(d, fd, bytes, chunks);
+	*reads = 0;
 	for (;;) {
-		ret = vm_v1_pending(d, &pending);
-		if (ret || !pending)
-			return ret;
-		ret = vm_v1_save_chunk(d, d->chunk, d->chunk_size, &len);
-		if (ret)
-			return ret;
-		if (!len)	/* nothing staged although pending: done */
-			return 0;
+		n = vfio_mig_chan_read(&d->chan, d->chunk,
+				       d->chunk_size < d->chan.piece ?
+				       d->chunk_size : d->chan.piece);
+		if (n == -ENOMSG)
+			return vfio_set_error(-EPROTO,
+					      "the %s said ENOMSG in stop-copy, which has no temporary end",
+					      d->chan.kind);
+		if (n <= 0)
+			return n;
 		if (fd >= 0) {
-			ret = vfio_mig_file_write_frame(fd, d->chunk, len);
+			ret = write_file(fd, d->chunk, n);
 			if (ret)
 				return ret;
 		}
-		*bytes += len;
-		(*chunks)++;
+		*bytes += n;
+		(*reads)++;
 	}
 }
 
-/* Save starts from running or stop, in either protocol. */
+/* Save starts from running or stop. */
 static int check_idle(struct vm_dev *d)
 {
 	uint32_t state;
 	int ret;
 
-	if (d->proto == VM_PROTO_V2) {
-		ret = vfio_mig_v2_get_state(&d->m.dev, &state);
-		if (ret) {
-			vm_explain("read the v2 device_state", ret);
-			return ret;
-		}
-		if (state == VFIO_DEVICE_STATE_RUNNING ||
-		    state == VFIO_DEVICE_STATE_STOP)
-			return 0;
-		vm_err("the v2 device_state is %u (%s); save starts from running or stop",
-		       state, vfio_mig_v2_state_name(state));
-		return -EINVAL;
-	}
-	ret = vm_v1_get_state(d, &state);
+	ret = vfio_mig_chan_get_state(&d->chan, &state);
 	if (ret) {
-		vm_explain("read device_state", ret);
+		vm_explain("read the device state", ret);
 		return ret;
 	}
-	if ((state & VFIO_DEVICE_STATE_MASK) == VFIO_MIG_V1_RUNNING ||
-	    (state & VFIO_DEVICE_STATE_MASK) == VFIO_MIG_V1_STOP)
+	if (state == VFIO_DEVICE_STATE_RUNNING ||
+	    state == VFIO_DEVICE_STATE_STOP)
 		return 0;
-	vm_err("device_state is 0x%x (%s); save starts from running or stop",
-	       state, vfio_mig_v1_state_name(state));
+	vm_err("the device is in %s; save starts from running or stop",
+	       vfio_mig_v2_state_name(state));
 	return -EINVAL;
 }
 
@@ -311,7 +279,7 @@ out:
 
 int cmd_save(int argc, char **argv)
 {
-	uint64_t bytes, chunks;
+	uint64_t bytes, reads;
 	bool trapped, pattern;
 	unsigned long seed = 0;
 	enum vm_proto proto;
@@ -346,48 +314,40 @@ int cmd_save(int argc, char **argv)
 		vm_err("create %s: %s", path, strerror(errno));
 		goto close;
 	}
-	ret = vfio_mig_file_write_header(fd, d.type);
-	if (ret) {
-		vm_explain(path, ret);
-		goto fail;
-	}
-
 	t0 = vm_now();
-	ret = vm_set_state(&d, VM_STOP_COPY);
+	ret = vm_set_state(&d, VFIO_DEVICE_STATE_STOP_COPY);
 	if (ret) {
 		vm_explain("enter stop-copy", ret);
 		goto fail;
 	}
-	ret = vm_save_stopcopy(&d, fd, &bytes, &chunks);
+	ret = vm_save_stopcopy(&d, fd, &bytes, &reads);
 	if (ret) {
 		vm_explain("save the device state", ret);
-		vm_set_state(&d, VM_RUNNING);
+		vm_set_state(&d, VFIO_DEVICE_STATE_RUNNING);
 		goto fail;
 	}
-	ret = vm_set_state(&d, VM_STOP);
+	ret = vm_set_state(&d, VFIO_DEVICE_STATE_STOP);
 	t1 = vm_now();
 	if (ret) {
 		vm_explain("enter stop", ret);
 		goto fail;
 	}
 	show_digest(d.m.uuid, "while stopped");
-	ret = vfio_mig_file_write_frame(fd, NULL, 0);
-	if (!ret && fsync(fd))
+	if (fsync(fd)) {
 		ret = vfio_set_error(-errno, "fsync %s", path);
-	if (ret) {
 		vm_explain(path, ret);
-		vm_set_state(&d, VM_RUNNING);
+		vm_set_state(&d, VFIO_DEVICE_STATE_RUNNING);
 		goto fail;
 	}
 	close(fd);
-	ret = vm_set_state(&d, VM_RUNNING);
+	ret = vm_set_state(&d, VFIO_DEVICE_STATE_RUNNING);
 	if (ret)
 		vm_explain("return to running", ret);
-	vm_info("saved %s (%llu bytes) of %s in %llu chunks to %s in %.1f ms (%.1f MiB/s, protocol %s, %s)\n",
+	vm_info("saved %s (%llu bytes) of %s in %llu reads to %s in %.1f ms (%.1f MiB/s, protocol %s, %s)\n",
 		vm_bytes(sz, sizeof(sz), bytes), (unsigned long long)bytes,
-		d.type, (unsigned long long)chunks, path, (t1 - t0) * 1e3,
+		d.type, (unsigned long long)reads, path, (t1 - t0) * 1e3,
 		bytes / VM_MIB / (t1 - t0), vm_proto_name(d.proto),
-		vm_transport(&d));
+		d.chan.kind);
 	vm_dev_close(&d);
 	return ret ? 1 : 0;
 
@@ -400,16 +360,46 @@ close:
 	return 1;
 }
 
+/*
+ * Read the stream's header record from the start of @fd and put its
+ * device type in @type; the file offset goes back to 0.
+ */
+static int read_stream_type(int fd, const char *path, char *type)
+{
+	uint8_t buf[sizeof(struct vfio_mig_rec) +
+		    sizeof(struct vfio_mig_stream_hdr)];
+	struct vfio_mig_stream_hdr hdr;
+	struct vfio_mig_rec rec;
+	ssize_t n;
+
+	n = pread(fd, buf, sizeof(buf), 0);
+	if (n < 0)
+		return vfio_set_error(-errno, "read %s", path);
+	memcpy(&rec, buf, sizeof(rec));
+	memcpy(&hdr, buf + sizeof(rec), sizeof(hdr));
+	if (n < (ssize_t)sizeof(buf) ||
+	    le32toh(rec.magic) != VFIO_MIG_REC_MAGIC ||
+	    le16toh(rec.type) != VFIO_MIG_REC_HEADER ||
+	    le64toh(hdr.magic) != VFIO_MIG_STREAM_MAGIC)
+		return vfio_set_error(-EINVAL,
+				      "%s does not start with a vfio-mig stream header",
+				      path);
+	memcpy(type, hdr.device_type, VFIO_MIG_TYPE_LEN);
+	type[VFIO_MIG_TYPE_LEN - 1] = '\0';
+	return 0;
+}
+
 int cmd_load(int argc, char **argv)
 {
-	char type[VFIO_MIG_FILE_TYPE_LEN], sz[32];
-	uint64_t len, bytes = 0, chunks = 0;
+	char type[VFIO_MIG_TYPE_LEN], sz[32];
+	uint64_t bytes = 0, reads = 0;
 	bool trapped, pattern;
 	enum vm_proto proto;
 	unsigned long seed = 0;
 	const char *path;
 	struct vm_dev d;
 	double t0, t1;
+	ssize_t len;
 	int fd, ret;
 
 	ret = parse(argc, argv, load_usage, false, &trapped, &pattern, &seed,
@@ -422,9 +412,9 @@ int cmd_load(int argc, char **argv)
 		vm_err("open %s: %s", path, strerror(errno));
 		return 1;
 	}
-	ret = vfio_mig_file_read_header(fd, type, sizeof(type));
+	ret = read_stream_type(fd, path, type);
 	if (ret) {
-		vm_err("%s: %s", path, vfio_errmsg());
+		vm_err("%s", vfio_errmsg());
 		vm_cont("  hint: give a file written by \"vfio-migrate save\"\n");
 		close(fd);
 		return 1;
@@ -433,68 +423,46 @@ int cmd_load(int argc, char **argv)
 		close(fd);
 		return 1;
 	}
-	if (strcmp(type, d.type)) {
-		vm_err("%s holds the state of an %s; %s is an %s", path, type,
-		       d.m.uuid, d.type);
-		vm_cont("  hint: load it into an instance of type %s\n", type);
-		ret = -EINVAL;
-		goto out;
-	}
-
-	/* Frames of a v2 save are up to VM_V2_PIECE; v1 splits them. */
-	if (d.chunk_size < VM_V2_PIECE) {
-		void *p = realloc(d.chunk, VM_V2_PIECE);
-
-		if (!p) {
-			vm_err("no memory for a %lu-byte frame buffer",
-			       VM_V2_PIECE);
-			ret = -ENOMEM;
-			goto out;
-		}
-		d.chunk = p;
-		d.chunk_size = VM_V2_PIECE;
-	}
 	t0 = vm_now();
-	ret = vm_set_state(&d, VM_RESUMING);
+	ret = vm_set_state(&d, VFIO_DEVICE_STATE_RESUMING);
 	if (ret) {
 		vm_explain("enter resuming", ret);
 		goto out;
 	}
 	for (;;) {
-		ret = vfio_mig_file_read_frame(fd, d.chunk, d.chunk_size, &len);
-		if (ret) {
-			vm_err("%s: %s", path, vfio_errmsg());
-			vm_cont("  hint: the file is damaged or was saved with a larger window_kb\n");
+		len = read(fd, d.chunk, d.chunk_size);
+		if (len < 0 && errno == EINTR)
+			continue;
+		if (len < 0) {
+			ret = -errno;
+			vm_err("read %s: %s", path, strerror(errno));
 			goto out;
 		}
 		if (!len)
 			break;
-		if (d.proto == VM_PROTO_V2)
-			ret = vfio_mig_v2_write_all(d.data_fd, d.chunk, len, 0);
-		else
-			ret = vm_v1_load_chunk(&d, d.chunk, len);
+		ret = vfio_mig_chan_write(&d.chan, d.chunk, len);
 		if (ret) {
 			vm_explain("the device refused the saved state", ret);
-			vm_cont("  at chunk %llu (file offset %lld)\n",
-				(unsigned long long)chunks,
-				(long long)lseek(fd, 0, SEEK_CUR));
+			vm_cont("  at file offset %llu; the stream holds the state of a %s, %s is a %s\n",
+				(unsigned long long)bytes, type, d.m.uuid,
+				d.type);
 			goto out;
 		}
 		bytes += len;
-		chunks++;
+		reads++;
 	}
-	ret = vm_set_state(&d, VM_RUNNING);
+	ret = vm_set_state(&d, VFIO_DEVICE_STATE_RUNNING);
 	t1 = vm_now();
 	if (ret) {
 		vm_explain("leave resuming (the device checks the stream is complete)",
 			   ret);
 		goto out;
 	}
-	vm_info("loaded %s (%llu bytes) of %s in %llu chunks from %s in %.1f ms (%.1f MiB/s, protocol %s, %s)\n",
+	vm_info("loaded %s (%llu bytes) of %s in %llu writes from %s in %.1f ms (%.1f MiB/s, protocol %s, %s)\n",
 		vm_bytes(sz, sizeof(sz), bytes), (unsigned long long)bytes,
-		type, (unsigned long long)chunks, path, (t1 - t0) * 1e3,
+		type, (unsigned long long)reads, path, (t1 - t0) * 1e3,
 		bytes / VM_MIB / (t1 - t0), vm_proto_name(d.proto),
-		vm_transport(&d));
+		d.chan.kind);
 	show_digest(d.m.uuid, "after load");
 	if (pattern) {
 		char mem[32];

@@ -95,85 +95,13 @@ const char *vm_v2_flags_str(char *buf, size_t size, uint64_t flags)
 	return buf;
 }
 
-const char *vm_transport(const struct vm_dev *d)
-{
-	if (d->proto == VM_PROTO_V2)
-		return "v2 data fd";
-	if (d->proto == VM_PROTO_PLUGIN)
-		return "plugin backend";
-	return d->mig.window ? "mapped window" : "trapped window";
-}
-
-int vm_set_state(struct vm_dev *d, enum vm_state st)
-{
-	static const uint32_t v1[] = {
-		[VM_RUNNING] = VFIO_MIG_V1_RUNNING,
-		[VM_STOP] = VFIO_MIG_V1_STOP,
-		[VM_STOP_COPY] = VFIO_MIG_V1_STOP_COPY,
-		[VM_PRE_COPY] = VFIO_MIG_V1_PRE_COPY,
-		[VM_RESUMING] = VFIO_MIG_V1_RESUMING,
-	};
-	static const uint32_t v2[] = {
-		[VM_RUNNING] = VFIO_DEVICE_STATE_RUNNING,
-		[VM_STOP] = VFIO_DEVICE_STATE_STOP,
-		[VM_STOP_COPY] = VFIO_DEVICE_STATE_STOP_COPY,
-		[VM_PRE_COPY] = VFIO_DEVICE_STATE_PRE_COPY,
-		[VM_RESUMING] = VFIO_DEVICE_STATE_RESUMING,
-	};
-	int ret, fd;
-
-	if (d->proto != VM_PROTO_V2)
-		return vm_v1_set_state(d, v1[st]);
-	ret = vfio_mig_v2_set_state(&d->m.dev, v2[st], &fd);
-	if (ret)
-		return ret;
-	if (fd >= 0) {
-		if (d->data_fd >= 0)
-			close(d->data_fd);
-		d->data_fd = fd;
-	} else if (st == VM_RUNNING || st == VM_STOP) {
-		/* The session ended: the kernel disabled its fd. */
-		if (d->data_fd >= 0)
-			close(d->data_fd);
-		d->data_fd = -1;
-	}
-	return 0;
-}
-
-/* The v2 side of vm_dev_open(): the device must offer STOP_COPY. */
-static int dev_open_v2(struct vm_dev *d)
-{
-	char fl[64];
-	int ret;
-
-	ret = vfio_mig_v2_flags(&d->m.dev, &d->v2_flags);
-	if (ret) {
-		vm_explain("read the v2 migration flags", ret);
-		if (ret == -ENOTTY)
-			vm_cont("  hint: the device offers no protocol v2; try --protocol v1\n");
-		return ret;
-	}
-	if (!(d->v2_flags & VFIO_MIGRATION_STOP_COPY)) {
-		vm_err("the device's v2 migration flags are %s: STOP_COPY is required",
-		       vm_v2_flags_str(fl, sizeof(fl), d->v2_flags));
-		return -EOPNOTSUPP;
-	}
-	d->chunk_size = VM_V2_PIECE;
-	return 0;
-}
-
-int vm_dev_open(struct vm_dev *d, const char *uuid, bool trapped,
-		enum vm_proto proto)
+int vm_dev_open(struct vm_dev *d, const char *uuid)
 {
 	char what[96];
 	int ret;
 
 	memset(d, 0, sizeof(*d));
-	d->m.dev.fd = -1;
-	d->m.dev.group_fd = -1;
-	d->m.container.fd = -1;
-	d->data_fd = -1;
-	d->proto = proto;
+	mdma_init(&d->m);
 	snprintf(what, sizeof(what), "open instance %s", uuid);
 	if (!vfio_mdev_exists(uuid)) {
 		vm_err("%s: no /sys/bus/mdev/devices/%s", what, uuid);
@@ -192,59 +120,18 @@ int vm_dev_open(struct vm_dev *d, const char *uuid, bool trapped,
 		return -EINVAL;
 	}
 	ret = mdma_open(&d->m, uuid);
-	if (ret) {
+	if (ret)
 		vm_explain(what, ret);
-		return ret;
-	}
-	if (proto == VM_PROTO_V2) {
-		ret = dev_open_v2(d);
-		if (ret) {
-			vm_dev_close(d);
-			return ret;
-		}
-	} else if (proto == VM_PROTO_PLUGIN) {
-		/* The plugin carries the state: see backend.c. */
-		d->chunk_size = VM_V2_PIECE;
-	} else {
-		ret = vfio_mig_v1_open(&d->mig, &d->m.dev, !trapped);
-		if (ret) {
-			vm_explain("open the migration region", ret);
-			if (ret != -ENOENT)
-				vm_cont("  hint: --trapped avoids mapping the data window\n");
-			vm_dev_close(d);
-			return ret;
-		}
-		d->chunk_size = d->mig.data_size ? d->mig.data_size :
-				d->mig.region.size;
-	}
-	d->chunk = malloc(d->chunk_size);
-	if (!d->chunk) {
-		vm_err("%s: no memory for a %zu-byte chunk buffer", what,
-		       d->chunk_size);
-		vm_dev_close(d);
-		return -ENOMEM;
-	}
-	return 0;
+	return ret;
 }
 
 void vm_dev_close(struct vm_dev *d)
 {
-	vm_plugin_close(d);
-	/* A zeroed device has no protocol yet, and fd 0 is not its. */
-	if (d->proto == VM_PROTO_V2 && d->data_fd >= 0)
-		close(d->data_fd);
-	d->data_fd = -1;
-	if (d->mig.dev)
-		vfio_mig_v1_close(&d->mig);
-	d->mig.dev = NULL;
+	vfio_mig_chan_close(&d->chan);
 	free(d->chunk);
 	d->chunk = NULL;
-	if (d->m.dev.fd >= 0 || d->m.container.fd >= 0)
-		mdma_destroy(&d->m);
-	memset(&d->m, 0, sizeof(d->m));
-	d->m.dev.fd = -1;
-	d->m.dev.group_fd = -1;
-	d->m.container.fd = -1;
+	mdma_destroy(&d->m);
+	mdma_init(&d->m);
 }
 
 double vm_now(void)

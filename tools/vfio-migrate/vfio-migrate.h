@@ -13,16 +13,14 @@
 #include <stdint.h>
 
 #include "mdma_util.h"
-#include "vfio_migration.h"
+#include "vfio_mig_chan.h"
+#include <linux/vfio_mig_stream.h>
 
 #define VM_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define VM_MIB			(1024.0 * 1024.0)
 
 /* Where vfio_mig.ko publishes its window size. */
 #define VM_WINDOW_KB_PARAM	"/sys/module/vfio_mig/parameters/window_kb"
-
-/* Largest read() or write() of a v2 data fd, as QEMU's data buffer. */
-#define VM_V2_PIECE		(1024UL * 1024)
 
 /* The migration protocol a command speaks. */
 enum vm_proto {
@@ -35,27 +33,19 @@ enum vm_proto {
  * struct vm_dev - An mdma instance opened for migration.
  * @m: the instance, in a container of its own.
  * @proto: the protocol it is migrated with.
- * @mig: its migration region (protocol v1 only).
- * @v2_flags: VFIO_DEVICE_FEATURE_MIGRATION flags (protocol v2 only).
- * @data_fd: the v2 data fd of the current session, or -1.
+ * @chan: its migration channel (libvfio's struct vfio_mig_chan): the v1
+ *	region, the v2 data fd or a migration plugin.
  * @type: its mdev type name.
- * @chunk: a buffer for one chunk: the window's size (v1), or
- *	VM_V2_PIECE (v2).
- * @chunk_size: size of @chunk.
- * @plugin: the migration plugin, with --backend plugin (backend.c).
- * @ph: the plugin's handle of this device.
+ * @chunk: a buffer for one read or write of the channel.
+ * @chunk_size: size of @chunk, the channel's piece.
  */
 struct vm_dev {
 	struct mdma m;
 	enum vm_proto proto;
-	struct vfio_mig_v1 mig;
-	uint64_t v2_flags;
-	int data_fd;
-	char type[VFIO_MIG_FILE_TYPE_LEN];
+	struct vfio_mig_chan chan;
+	char type[VFIO_MIG_TYPE_LEN];
 	void *chunk;
 	size_t chunk_size;
-	struct vm_plugin *plugin;
-	void *ph;
 };
 
 /* Subcommands: each returns the process exit status. */
@@ -77,15 +67,13 @@ void vm_cont(const char *fmt, ...);
 void vm_info(const char *fmt, ...);
 
 /*
- * Open instance @uuid for migration with protocol @proto: v1 finds the
- * migration region and maps its data window unless @trapped; v2 reads
- * the device's migration flags (STOP_COPY is required). Prints what
- * failed and a hint on stderr; returns 0 or -errno.
+ * Open instance @uuid (an mdma instance, in a container of its own)
+ * without a migration channel yet. Prints what failed and a hint on
+ * stderr; returns 0 or -errno.
  */
-int vm_dev_open(struct vm_dev *d, const char *uuid, bool trapped,
-		enum vm_proto proto);
+int vm_dev_open(struct vm_dev *d, const char *uuid);
 
-/* Undo vm_dev_open(); safe on a zeroed or closed device. */
+/* Undo vm_dev_open() and vm_dev_open_backend(); safe on a zeroed device. */
 void vm_dev_close(struct vm_dev *d);
 
 /* Print the last libvfio failure with a hint for @err on stderr. */
@@ -122,25 +110,6 @@ const char *vm_proto_name(enum vm_proto proto);
 
 /* The v2 migration flags as words: "stop-copy p2p pre-copy". */
 const char *vm_v2_flags_str(char *buf, size_t size, uint64_t flags);
-
-/* The states a command moves a device through, in either protocol. */
-enum vm_state {
-	VM_RUNNING,
-	VM_STOP,
-	VM_STOP_COPY,	/* v1 010; v2 STOP_COPY (a data fd to read) */
-	VM_PRE_COPY,	/* v1 011; v2 PRE_COPY (a data fd to read) */
-	VM_RESUMING,	/* v1 100; v2 RESUMING (a data fd to write) */
-};
-
-/*
- * Move @d to @st with its protocol. v2: a data fd the kernel returns is
- * kept in d->data_fd; leaving the saving states or RESUMING closes it.
- * Returns 0 or -errno, with the message for vm_explain().
- */
-int vm_set_state(struct vm_dev *d, enum vm_state st);
-
-/* How @d's data moves: "mapped window", "trapped window" or "v2 data fd". */
-const char *vm_transport(const struct vm_dev *d);
 
 /*
  * backend.c: where a device's migration data goes. "local" (the default)
@@ -181,30 +150,22 @@ int vm_backend_option(int c, const char *arg);
 int vm_backend_check(enum vm_proto proto, bool trapped, bool live);
 
 /*
- * vm_dev_open() through vm_backend. With the plugin backend: load and
- * check the plugin, open the instance without its migration interface
- * and init the plugin with @arg (NULL: --plugin-arg). A plugin that is
- * missing, of another ABI version or incomplete is refused, and the
- * device reported as not migratable; so is, with the local backend, a
- * device without in-band migration.
+ * vm_dev_open() and a migration channel chosen by vm_backend: with the
+ * local backend, the device's own (protocol @proto: v1 with its data
+ * window mapped unless @trapped, or v2, which needs STOP_COPY); with the
+ * plugin backend, the plugin inited with @arg (NULL: --plugin-arg). A
+ * plugin that is missing, of another ABI version or incomplete is
+ * refused, and the device reported as not migratable; so is, with the
+ * local backend, a device without in-band migration.
  */
 int vm_dev_open_backend(struct vm_dev *d, const char *uuid, bool trapped,
 			enum vm_proto proto, const char *arg);
 
-/* Release @d's plugin handle and the plugin; safe without one. */
-void vm_plugin_close(struct vm_dev *d);
-
-/* The v1 state machine of @d, through its region or its plugin. */
-int vm_v1_set_state(struct vm_dev *d, uint32_t state);
-int vm_v1_get_state(struct vm_dev *d, uint32_t *state);
-int vm_v1_pending(struct vm_dev *d, uint64_t *pending);
-/* A chunk of @d's stream; *len 0: nothing now, or the end. */
-int vm_v1_save_chunk(struct vm_dev *d, void *buf, size_t size,
-		     uint64_t *len);
-int vm_v1_load_chunk(struct vm_dev *d, const void *buf, uint64_t len);
-
-/* A description of the plugin of @d: "PATH (ABI version N)". */
-const char *vm_plugin_name(const struct vm_dev *d);
+/* Move @d to @state (enum vfio_device_mig_state) through its channel. */
+static inline int vm_set_state(struct vm_dev *d, uint32_t state)
+{
+	return vfio_mig_chan_set_state(&d->chan, state);
+}
 
 /* workload.c: keeps a source instance busy during pre-copy */
 
@@ -261,13 +222,11 @@ int vm_workload_start(struct vm_workload *w);
 void vm_workload_stop(struct vm_workload *w);
 
 /*
- * Save the whole device state of @d in stop-and-copy (see saveload.c),
- * into the saved-state file @fd unless it is -1. v1: the device is in
- * stop-copy (010), one frame per chunk. v2: the device is in STOP_COPY
- * with d->data_fd, frames of up to VM_V2_PIECE bytes, until the end of
- * the stream.
+ * Read the rest of @d's stream in stop-and-copy (the device in STOP_COPY)
+ * until its end, into the file @fd unless it is -1 (see saveload.c).
+ * @reads counts the channel reads that returned data.
  */
 int vm_save_stopcopy(struct vm_dev *d, int fd, uint64_t *bytes,
-		     uint64_t *chunks);
+		     uint64_t *reads);
 
 #endif /* _VFIO_MIGRATE_H */

@@ -204,6 +204,32 @@ int vfio_mig_v1_pending(struct vfio_mig_v1 *m, uint64_t *pending)
 			  pending);
 }
 
+int vfio_mig_v1_stage(struct vfio_mig_v1 *m, uint64_t *off, uint64_t *len)
+{
+	int ret;
+
+	*len = 0;
+	ret = hdr_read64(m, VFIO_MIG_V1_DATA_OFFSET, "data_offset", off);
+	return ret ?: hdr_read64(m, VFIO_MIG_V1_DATA_SIZE, "data_size", len);
+}
+
+int vfio_mig_v1_read_data(struct vfio_mig_v1 *m, uint64_t off, void *buf,
+			  uint64_t len)
+{
+	int ret;
+
+	if (in_window(m, off, len)) {
+		memcpy(buf, (char *)m->window + (off - m->data_offset), len);
+		return 0;
+	}
+	ret = vfio_region_read(m->dev, &m->region, off, buf, len);
+	if (ret)
+		return vfio_set_error(ret, "%s: read %llu bytes of data at %llu",
+				      m->dev->name, (unsigned long long)len,
+				      (unsigned long long)off);
+	return 0;
+}
+
 int vfio_mig_v1_save_chunk(struct vfio_mig_v1 *m, void *buf, size_t size,
 			   uint64_t *len)
 {
@@ -211,30 +237,18 @@ int vfio_mig_v1_save_chunk(struct vfio_mig_v1 *m, void *buf, size_t size,
 	int ret;
 
 	*len = 0;
-	ret = hdr_read64(m, VFIO_MIG_V1_DATA_OFFSET, "data_offset", &off);
-	ret = ret ?: hdr_read64(m, VFIO_MIG_V1_DATA_SIZE, "data_size", &n);
-	if (ret)
+	ret = vfio_mig_v1_stage(m, &off, &n);
+	if (ret || !n)
 		return ret;
-	if (!n)
-		return 0;
 	if (n > size)
 		return vfio_set_error(-ENOSPC,
 				      "%s: a chunk of %llu bytes does not fit in %zu",
 				      m->dev->name, (unsigned long long)n,
 				      size);
-	if (in_window(m, off, n)) {
-		memcpy(buf, (char *)m->window + (off - m->data_offset), n);
-	} else {
-		ret = vfio_region_read(m->dev, &m->region, off, buf, n);
-		if (ret)
-			return vfio_set_error(ret,
-					      "%s: read %llu bytes of data at %llu",
-					      m->dev->name,
-					      (unsigned long long)n,
-					      (unsigned long long)off);
-	}
-	*len = n;
-	return 0;
+	ret = vfio_mig_v1_read_data(m, off, buf, n);
+	if (!ret)
+		*len = n;
+	return ret;
 }
 
 int vfio_mig_v1_load_chunk(struct vfio_mig_v1 *m, const void *buf,

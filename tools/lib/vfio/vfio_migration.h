@@ -137,6 +137,34 @@ int vfio_mig_v1_save_chunk(struct vfio_mig_v1 *m, void *buf, size_t size,
 			   uint64_t *len);
 
 /**
+ * vfio_mig_v1_stage() - Stage the next chunk of a saving device.
+ * @m: the region.
+ * @off: where the chunk is in the region (data_offset).
+ * @len: its length (data_size); 0 when nothing was staged.
+ *
+ * Reads data_offset, which stages the chunk, then data_size. Read
+ * pending_bytes first, as the protocol orders; reading it again
+ * acknowledges the chunk.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vfio_mig_v1_stage(struct vfio_mig_v1 *m, uint64_t *off, uint64_t *len);
+
+/**
+ * vfio_mig_v1_read_data() - Copy staged data out of the region.
+ * @m: the region.
+ * @off: region offset, inside the staged chunk.
+ * @buf: where to copy.
+ * @len: bytes.
+ *
+ * Copies from the mapped window when @off lies in it, else with pread().
+ *
+ * Return: 0 or a negative errno.
+ */
+int vfio_mig_v1_read_data(struct vfio_mig_v1 *m, uint64_t off, void *buf,
+			  uint64_t len);
+
+/**
  * vfio_mig_v1_load_chunk() - Hand a chunk of saved data to the device.
  * @m: the region, device_state RESUMING.
  * @buf: the chunk, as vfio_mig_v1_save_chunk() returned it.
@@ -161,66 +189,6 @@ int vfio_mig_v1_load_chunk(struct vfio_mig_v1 *m, const void *buf,
  * ignored.
  */
 const char *vfio_mig_v1_state_name(uint32_t state);
-
-/*
- * The saved-state file (migration_file.c). All numbers little endian:
- *
- *   offset 0    8 bytes   magic "VFMIGSV1"
- *   offset 8    32 bytes  device type name (e.g. "mdma-16m"), NUL padded,
- *                         at least one NUL
- *   offset 40   frames:   u64 length, then that many bytes: one chunk as
- *                         vfio_mig_v1_save_chunk() returned it, to be
- *                         given to vfio_mig_v1_load_chunk() as it is
- *   last        u64 0     end of the stream; a file without it is
- *                         truncated
- */
-#define VFIO_MIG_FILE_MAGIC		"VFMIGSV1"
-#define VFIO_MIG_FILE_MAGIC_LEN		8
-#define VFIO_MIG_FILE_TYPE_LEN		32
-#define VFIO_MIG_FILE_HEADER_LEN	(VFIO_MIG_FILE_MAGIC_LEN + \
-					 VFIO_MIG_FILE_TYPE_LEN)
-
-/**
- * vfio_mig_file_write_header() - Start a saved-state file.
- * @fd: a file open for writing, at offset 0.
- * @type: the device type name, shorter than VFIO_MIG_FILE_TYPE_LEN.
- *
- * Return: 0 or a negative errno.
- */
-int vfio_mig_file_write_header(int fd, const char *type);
-
-/**
- * vfio_mig_file_read_header() - Check a saved-state file's header.
- * @fd: a file open for reading, at offset 0.
- * @type: receives the device type name.
- * @size: room at @type, at least VFIO_MIG_FILE_TYPE_LEN.
- *
- * Return: 0, -EINVAL if the magic is wrong or the name not terminated,
- * -EIO if the file is too short, or another negative errno.
- */
-int vfio_mig_file_read_header(int fd, char *type, size_t size);
-
-/**
- * vfio_mig_file_write_frame() - Append one chunk, or the end mark.
- * @fd: the file.
- * @buf: the chunk.
- * @len: its length; 0 writes the end mark.
- *
- * Return: 0 or a negative errno.
- */
-int vfio_mig_file_write_frame(int fd, const void *buf, uint64_t len);
-
-/**
- * vfio_mig_file_read_frame() - Read the next chunk.
- * @fd: the file, after its header.
- * @buf: where the chunk goes.
- * @size: room at @buf.
- * @len: the chunk's length; 0 at the end mark.
- *
- * Return: 0, -EFBIG if the chunk does not fit in @size, -EIO if the file
- * ends inside a frame or before the end mark, or another negative errno.
- */
-int vfio_mig_file_read_frame(int fd, void *buf, size_t size, uint64_t *len);
 
 /*
  * The protocol v2 client (migration_v2.c): VFIO_DEVICE_FEATURE_MIGRATION,
