@@ -128,7 +128,7 @@ void mdma_destroy(struct mdma *m)
 		m->map = NULL;
 	}
 	if (m->dev.fd >= 0 || m->dev.group_fd >= 0)
-		vfio_device_close(&m->dev);
+		vfio_dev_close(&m->dev);
 	vfio_container_close(&m->container);
 	if (m->created) {
 		if (vfio_mdev_remove(m->uuid))

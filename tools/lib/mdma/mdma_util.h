@@ -37,7 +37,7 @@
 struct mdma {
 	char uuid[37];
 	bool created;
-	struct vfio_device dev;
+	struct vfio_dev dev;
 	struct vfio_container container;
 	struct vfio_region bar0;
 	struct vfio_region bar2;

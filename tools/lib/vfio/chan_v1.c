@@ -120,7 +120,7 @@ static const struct vfio_mig_chan_ops v1_ops = {
 	.close = v1_close,
 };
 
-int vfio_mig_chan_v1(struct vfio_mig_chan *c, struct vfio_device *d,
+int vfio_mig_chan_v1(struct vfio_mig_chan *c, struct vfio_dev *d,
 		     bool mapped)
 {
 	struct vfio_mig_v1 *m = &c->v1.mig;

@@ -106,7 +106,7 @@ static const struct vfio_mig_chan_ops v2_ops = {
 	.close = v2_close,
 };
 
-int vfio_mig_chan_v2(struct vfio_mig_chan *c, struct vfio_device *d)
+int vfio_mig_chan_v2(struct vfio_mig_chan *c, struct vfio_dev *d)
 {
 	uint64_t flags;
 	int ret;

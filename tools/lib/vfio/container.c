@@ -96,8 +96,8 @@ err:
 	return ret;
 }
 
-int vfio_device_open(struct vfio_device *d, struct vfio_container *c,
-		     int group_id, const char *name)
+int vfio_dev_open(struct vfio_dev *d, struct vfio_container *c,
+		  int group_id, const char *name)
 {
 	int ret;
 
@@ -139,11 +139,11 @@ int vfio_device_open(struct vfio_device *d, struct vfio_container *c,
 	}
 	return 0;
 err:
-	vfio_device_close(d);
+	vfio_dev_close(d);
 	return ret;
 }
 
-int vfio_mdev_open(struct vfio_device *d, struct vfio_container *c,
+int vfio_mdev_open(struct vfio_dev *d, struct vfio_container *c,
 		   const char *uuid)
 {
 	int group = vfio_mdev_group(uuid);
@@ -154,10 +154,10 @@ int vfio_mdev_open(struct vfio_device *d, struct vfio_container *c,
 		d->group_fd = -1;
 		return group;
 	}
-	return vfio_device_open(d, c, group, uuid);
+	return vfio_dev_open(d, c, group, uuid);
 }
 
-void vfio_device_close(struct vfio_device *d)
+void vfio_dev_close(struct vfio_dev *d)
 {
 	if (d->fd >= 0)
 		close(d->fd);
@@ -178,7 +178,7 @@ void vfio_device_close(struct vfio_device *d)
 	d->own_container = false;
 }
 
-int vfio_device_reset(struct vfio_device *d)
+int vfio_dev_reset(struct vfio_dev *d)
 {
 	if (ioctl(d->fd, VFIO_DEVICE_RESET) < 0)
 		return vfio_set_error(-errno, "VFIO_DEVICE_RESET %s", d->name);

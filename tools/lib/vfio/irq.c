@@ -12,7 +12,7 @@
 
 #include "vfio_lib.h"
 
-int vfio_irq_info(struct vfio_device *d, unsigned int index,
+int vfio_irq_info(struct vfio_dev *d, unsigned int index,
 		  struct vfio_irq_info *info)
 {
 	memset(info, 0, sizeof(*info));
@@ -24,7 +24,7 @@ int vfio_irq_info(struct vfio_device *d, unsigned int index,
 	return 0;
 }
 
-int vfio_irq_set_eventfds(struct vfio_device *d, unsigned int index,
+int vfio_irq_set_eventfds(struct vfio_dev *d, unsigned int index,
 			  unsigned int start, unsigned int count,
 			  const int *fds)
 {
@@ -52,7 +52,7 @@ int vfio_irq_set_eventfds(struct vfio_device *d, unsigned int index,
 	return ret;
 }
 
-int vfio_irq_enable(struct vfio_device *d, unsigned int index, int *efd)
+int vfio_irq_enable(struct vfio_dev *d, unsigned int index, int *efd)
 {
 	int fd, ret;
 
@@ -68,7 +68,7 @@ int vfio_irq_enable(struct vfio_device *d, unsigned int index, int *efd)
 	return 0;
 }
 
-static int vfio_irq_set_none(struct vfio_device *d, unsigned int index,
+static int vfio_irq_set_none(struct vfio_dev *d, unsigned int index,
 			     uint32_t action, unsigned int count)
 {
 	struct vfio_irq_set set = {
@@ -87,12 +87,12 @@ static int vfio_irq_set_none(struct vfio_device *d, unsigned int index,
 	return 0;
 }
 
-int vfio_irq_disable(struct vfio_device *d, unsigned int index)
+int vfio_irq_disable(struct vfio_dev *d, unsigned int index)
 {
 	return vfio_irq_set_none(d, index, VFIO_IRQ_SET_ACTION_TRIGGER, 0);
 }
 
-int vfio_irq_unmask(struct vfio_device *d, unsigned int index)
+int vfio_irq_unmask(struct vfio_dev *d, unsigned int index)
 {
 	return vfio_irq_set_none(d, index, VFIO_IRQ_SET_ACTION_UNMASK, 1);
 }

@@ -62,7 +62,7 @@ static uint64_t span_at(struct vfio_mig_v1 *m, uint64_t off)
  * Find the region as QEMU 7.2's vfio_get_dev_region_info() does: every
  * index below num_regions, skipping those whose info cannot be read.
  */
-static int find_region(struct vfio_device *d, struct vfio_region_info **info)
+static int find_region(struct vfio_dev *d, struct vfio_region_info **info)
 {
 	const struct vfio_region_info_cap_type *ct;
 	const struct vfio_info_cap_header *hdr;
@@ -113,7 +113,7 @@ static void find_window(struct vfio_mig_v1 *m, const struct vfio_region_info *ri
 	m->data_size = sp->areas[0].size;
 }
 
-int vfio_mig_v1_open(struct vfio_mig_v1 *m, struct vfio_device *d,
+int vfio_mig_v1_open(struct vfio_mig_v1 *m, struct vfio_dev *d,
 		     bool use_mmap)
 {
 	struct vfio_region_info *ri = NULL;

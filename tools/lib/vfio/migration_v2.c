@@ -19,7 +19,7 @@
  * One VFIO_DEVICE_FEATURE call with a payload of @len bytes at @payload,
  * copied in before and out after. Return 0 or -errno.
  */
-static int feature(struct vfio_device *d, uint32_t flags, void *payload,
+static int feature(struct vfio_dev *d, uint32_t flags, void *payload,
 		   size_t len)
 {
 	size_t sz = sizeof(struct vfio_device_feature) + len;
@@ -39,7 +39,7 @@ static int feature(struct vfio_device *d, uint32_t flags, void *payload,
 	return ret;
 }
 
-int vfio_mig_v2_flags(struct vfio_device *d, uint64_t *flags)
+int vfio_mig_v2_flags(struct vfio_dev *d, uint64_t *flags)
 {
 	struct vfio_device_feature_migration mig = { 0 };
 	int ret;
@@ -53,7 +53,7 @@ int vfio_mig_v2_flags(struct vfio_device *d, uint64_t *flags)
 	return 0;
 }
 
-int vfio_mig_v2_get_state(struct vfio_device *d, uint32_t *state)
+int vfio_mig_v2_get_state(struct vfio_dev *d, uint32_t *state)
 {
 	struct vfio_device_feature_mig_state mig = { .data_fd = -1 };
 	int ret;
@@ -67,7 +67,7 @@ int vfio_mig_v2_get_state(struct vfio_device *d, uint32_t *state)
 	return 0;
 }
 
-int vfio_mig_v2_set_state(struct vfio_device *d, uint32_t state,
+int vfio_mig_v2_set_state(struct vfio_dev *d, uint32_t state,
 			  int *data_fd)
 {
 	struct vfio_device_feature_mig_state mig = {
@@ -91,7 +91,7 @@ int vfio_mig_v2_set_state(struct vfio_device *d, uint32_t state,
 	return 0;
 }
 
-int vfio_mig_v2_stop_copy_size(struct vfio_device *d, uint64_t *len)
+int vfio_mig_v2_stop_copy_size(struct vfio_dev *d, uint64_t *len)
 {
 	struct vfio_device_feature_mig_data_size sz = { 0 };
 	int ret;

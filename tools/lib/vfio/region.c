@@ -12,7 +12,7 @@
 
 #include "vfio_lib.h"
 
-int vfio_region_info(struct vfio_device *d, unsigned int index,
+int vfio_region_info(struct vfio_dev *d, unsigned int index,
 		     struct vfio_region_info **info)
 {
 	struct vfio_region_info *ri;
@@ -42,7 +42,7 @@ int vfio_region_info(struct vfio_device *d, unsigned int index,
 	return 0;
 }
 
-int vfio_region_get(struct vfio_device *d, unsigned int index,
+int vfio_region_get(struct vfio_dev *d, unsigned int index,
 		    struct vfio_region *r)
 {
 	struct vfio_region_info ri = {
@@ -88,7 +88,7 @@ vfio_region_cap_find(const struct vfio_region_info *info, uint16_t id)
 	return vfio_info_cap_find(info, info->argsz, info->cap_offset, id);
 }
 
-int vfio_region_find_type(struct vfio_device *d, uint32_t type,
+int vfio_region_find_type(struct vfio_dev *d, uint32_t type,
 			  uint32_t subtype, struct vfio_region_info **info)
 {
 	const struct vfio_region_info_cap_type *ct;
@@ -128,7 +128,7 @@ static int vfio_region_check(const struct vfio_region *r, uint64_t off,
 	return 0;
 }
 
-int vfio_region_read(struct vfio_device *d, const struct vfio_region *r,
+int vfio_region_read(struct vfio_dev *d, const struct vfio_region *r,
 		     uint64_t off, void *buf, size_t len)
 {
 	ssize_t n;
@@ -147,7 +147,7 @@ int vfio_region_read(struct vfio_device *d, const struct vfio_region *r,
 	return 0;
 }
 
-int vfio_region_write(struct vfio_device *d, const struct vfio_region *r,
+int vfio_region_write(struct vfio_dev *d, const struct vfio_region *r,
 		      uint64_t off, const void *buf, size_t len)
 {
 	ssize_t n;
@@ -167,7 +167,7 @@ int vfio_region_write(struct vfio_device *d, const struct vfio_region *r,
 	return 0;
 }
 
-int vfio_region_read32(struct vfio_device *d, const struct vfio_region *r,
+int vfio_region_read32(struct vfio_dev *d, const struct vfio_region *r,
 		       uint64_t off, uint32_t *val)
 {
 	uint32_t le;
@@ -179,7 +179,7 @@ int vfio_region_read32(struct vfio_device *d, const struct vfio_region *r,
 	return ret;
 }
 
-int vfio_region_write32(struct vfio_device *d, const struct vfio_region *r,
+int vfio_region_write32(struct vfio_dev *d, const struct vfio_region *r,
 			uint64_t off, uint32_t val)
 {
 	uint32_t le = htole32(val);
@@ -187,7 +187,7 @@ int vfio_region_write32(struct vfio_device *d, const struct vfio_region *r,
 	return vfio_region_write(d, r, off, &le, sizeof(le));
 }
 
-int vfio_region_mmap(struct vfio_device *d, const struct vfio_region *r,
+int vfio_region_mmap(struct vfio_dev *d, const struct vfio_region *r,
 		     uint64_t off, size_t len, int prot, void **addr)
 {
 	void *p;
@@ -201,7 +201,7 @@ int vfio_region_mmap(struct vfio_device *d, const struct vfio_region *r,
 	return 0;
 }
 
-static int vfio_pci_config(struct vfio_device *d, struct vfio_region *cfg,
+static int vfio_pci_config(struct vfio_dev *d, struct vfio_region *cfg,
 			   unsigned int width)
 {
 	int ret;
@@ -213,7 +213,7 @@ static int vfio_pci_config(struct vfio_device *d, struct vfio_region *cfg,
 	return ret;
 }
 
-int vfio_pci_config_read(struct vfio_device *d, uint64_t off,
+int vfio_pci_config_read(struct vfio_dev *d, uint64_t off,
 			 unsigned int width, uint32_t *val)
 {
 	struct vfio_region cfg;
@@ -230,7 +230,7 @@ int vfio_pci_config_read(struct vfio_device *d, uint64_t off,
 	return 0;
 }
 
-int vfio_pci_config_write(struct vfio_device *d, uint64_t off,
+int vfio_pci_config_write(struct vfio_dev *d, uint64_t off,
 			  unsigned int width, uint32_t val)
 {
 	struct vfio_region cfg;

@@ -50,16 +50,18 @@ struct vfio_container {
 };
 
 /**
- * struct vfio_device - An open VFIO device with the group it belongs to.
+ * struct vfio_dev - An open VFIO device with the group it belongs to.
+ *
+ * User space's handle of a device; not the kernel's struct vfio_device.
  * @fd: the device's file descriptor, -1 when closed.
  * @group_fd: file descriptor of /dev/vfio/<group_id>.
  * @group_id: the IOMMU group number.
  * @container: the container the group is attached to.
- * @own_container: true if vfio_device_open() created @container itself.
+ * @own_container: true if vfio_dev_open() created @container itself.
  * @name: the device name given to VFIO_GROUP_GET_DEVICE_FD.
  * @info: the device's VFIO_DEVICE_GET_INFO answer.
  */
-struct vfio_device {
+struct vfio_dev {
 	int fd;
 	int group_fd;
 	int group_id;
@@ -99,7 +101,7 @@ void vfio_container_close(struct vfio_container *c);
 int vfio_group_attach(struct vfio_container *c, int group_id);
 
 /**
- * vfio_device_open() - Open a device of a group.
+ * vfio_dev_open() - Open a device of a group.
  * @d: the device to initialise.
  * @c: the container to attach the group to, or NULL to create a new one
  *	owned by @d.
@@ -108,8 +110,8 @@ int vfio_group_attach(struct vfio_container *c, int group_id);
  *
  * Return: 0 or a negative errno. On failure nothing is left open.
  */
-int vfio_device_open(struct vfio_device *d, struct vfio_container *c,
-		     int group_id, const char *name);
+int vfio_dev_open(struct vfio_dev *d, struct vfio_container *c,
+		  int group_id, const char *name);
 
 /**
  * vfio_mdev_open() - Open an mdev by UUID.
@@ -117,26 +119,26 @@ int vfio_device_open(struct vfio_device *d, struct vfio_container *c,
  * @c: the container to use, or NULL to create a new one owned by @d.
  * @uuid: the mdev's UUID as in /sys/bus/mdev/devices/.
  *
- * Finds the mdev's IOMMU group in sysfs, then acts as vfio_device_open().
+ * Finds the mdev's IOMMU group in sysfs, then acts as vfio_dev_open().
  *
  * Return: 0 or a negative errno.
  */
-int vfio_mdev_open(struct vfio_device *d, struct vfio_container *c,
+int vfio_mdev_open(struct vfio_dev *d, struct vfio_container *c,
 		   const char *uuid);
 
 /**
- * vfio_device_close() - Close a device, its group and, if owned, container.
+ * vfio_dev_close() - Close a device, its group and, if owned, container.
  * @d: the device; closing a closed device does nothing.
  */
-void vfio_device_close(struct vfio_device *d);
+void vfio_dev_close(struct vfio_dev *d);
 
 /**
- * vfio_device_reset() - Reset a device with VFIO_DEVICE_RESET.
+ * vfio_dev_reset() - Reset a device with VFIO_DEVICE_RESET.
  * @d: an open device.
  *
  * Return: 0 or a negative errno.
  */
-int vfio_device_reset(struct vfio_device *d);
+int vfio_dev_reset(struct vfio_dev *d);
 
 /* region.c */
 
@@ -163,7 +165,7 @@ struct vfio_region {
  *
  * Return: 0 or a negative errno.
  */
-int vfio_region_info(struct vfio_device *d, unsigned int index,
+int vfio_region_info(struct vfio_dev *d, unsigned int index,
 		     struct vfio_region_info **info);
 
 /**
@@ -174,7 +176,7 @@ int vfio_region_info(struct vfio_device *d, unsigned int index,
  *
  * Return: 0 or a negative errno.
  */
-int vfio_region_get(struct vfio_device *d, unsigned int index,
+int vfio_region_get(struct vfio_dev *d, unsigned int index,
 		    struct vfio_region *r);
 
 /**
@@ -214,7 +216,7 @@ vfio_region_cap_find(const struct vfio_region_info *info, uint16_t id);
  *
  * Return: 0, -ENOENT if no region matches, or another negative errno.
  */
-int vfio_region_find_type(struct vfio_device *d, uint32_t type,
+int vfio_region_find_type(struct vfio_dev *d, uint32_t type,
 			  uint32_t subtype, struct vfio_region_info **info);
 
 /**
@@ -228,7 +230,7 @@ int vfio_region_find_type(struct vfio_device *d, uint32_t type,
  *
  * Return: 0 or a negative errno (-ERANGE if the range is outside @r).
  */
-int vfio_region_read(struct vfio_device *d, const struct vfio_region *r,
+int vfio_region_read(struct vfio_dev *d, const struct vfio_region *r,
 		     uint64_t off, void *buf, size_t len);
 
 /**
@@ -241,7 +243,7 @@ int vfio_region_read(struct vfio_device *d, const struct vfio_region *r,
  *
  * Return: 0 or a negative errno (-ERANGE if the range is outside @r).
  */
-int vfio_region_write(struct vfio_device *d, const struct vfio_region *r,
+int vfio_region_write(struct vfio_dev *d, const struct vfio_region *r,
 		      uint64_t off, const void *buf, size_t len);
 
 /**
@@ -253,7 +255,7 @@ int vfio_region_write(struct vfio_device *d, const struct vfio_region *r,
  *
  * Return: 0 or a negative errno.
  */
-int vfio_region_read32(struct vfio_device *d, const struct vfio_region *r,
+int vfio_region_read32(struct vfio_dev *d, const struct vfio_region *r,
 		       uint64_t off, uint32_t *val);
 
 /**
@@ -265,7 +267,7 @@ int vfio_region_read32(struct vfio_device *d, const struct vfio_region *r,
  *
  * Return: 0 or a negative errno.
  */
-int vfio_region_write32(struct vfio_device *d, const struct vfio_region *r,
+int vfio_region_write32(struct vfio_dev *d, const struct vfio_region *r,
 			uint64_t off, uint32_t val);
 
 /**
@@ -282,7 +284,7 @@ int vfio_region_write32(struct vfio_device *d, const struct vfio_region *r,
  *
  * Return: 0 or a negative errno.
  */
-int vfio_region_mmap(struct vfio_device *d, const struct vfio_region *r,
+int vfio_region_mmap(struct vfio_dev *d, const struct vfio_region *r,
 		     uint64_t off, size_t len, int prot, void **addr);
 
 /**
@@ -294,7 +296,7 @@ int vfio_region_mmap(struct vfio_device *d, const struct vfio_region *r,
  *
  * Return: 0 or a negative errno.
  */
-int vfio_pci_config_read(struct vfio_device *d, uint64_t off,
+int vfio_pci_config_read(struct vfio_dev *d, uint64_t off,
 			 unsigned int width, uint32_t *val);
 
 /**
@@ -306,7 +308,7 @@ int vfio_pci_config_read(struct vfio_device *d, uint64_t off,
  *
  * Return: 0 or a negative errno.
  */
-int vfio_pci_config_write(struct vfio_device *d, uint64_t off,
+int vfio_pci_config_write(struct vfio_dev *d, uint64_t off,
 			  unsigned int width, uint32_t val);
 
 /* irq.c */
@@ -319,7 +321,7 @@ int vfio_pci_config_write(struct vfio_device *d, uint64_t off,
  *
  * Return: 0 or a negative errno.
  */
-int vfio_irq_info(struct vfio_device *d, unsigned int index,
+int vfio_irq_info(struct vfio_dev *d, unsigned int index,
 		  struct vfio_irq_info *info);
 
 /**
@@ -332,7 +334,7 @@ int vfio_irq_info(struct vfio_device *d, unsigned int index,
  *
  * Return: 0 or a negative errno.
  */
-int vfio_irq_set_eventfds(struct vfio_device *d, unsigned int index,
+int vfio_irq_set_eventfds(struct vfio_dev *d, unsigned int index,
 			  unsigned int start, unsigned int count,
 			  const int *fds);
 
@@ -344,7 +346,7 @@ int vfio_irq_set_eventfds(struct vfio_device *d, unsigned int index,
  *
  * Return: 0 or a negative errno.
  */
-int vfio_irq_enable(struct vfio_device *d, unsigned int index, int *efd);
+int vfio_irq_enable(struct vfio_dev *d, unsigned int index, int *efd);
 
 /**
  * vfio_irq_disable() - Tear down every vector of an interrupt index.
@@ -353,7 +355,7 @@ int vfio_irq_enable(struct vfio_device *d, unsigned int index, int *efd);
  *
  * Return: 0 or a negative errno.
  */
-int vfio_irq_disable(struct vfio_device *d, unsigned int index);
+int vfio_irq_disable(struct vfio_dev *d, unsigned int index);
 
 /**
  * vfio_irq_unmask() - Unmask vector 0 of an index (used for INTx).
@@ -362,7 +364,7 @@ int vfio_irq_disable(struct vfio_device *d, unsigned int index);
  *
  * Return: 0 or a negative errno.
  */
-int vfio_irq_unmask(struct vfio_device *d, unsigned int index);
+int vfio_irq_unmask(struct vfio_dev *d, unsigned int index);
 
 /**
  * vfio_eventfd_wait() - Wait for an eventfd to be signalled and consume it.

@@ -91,7 +91,7 @@ struct vfio_mig_chan {
 			uint64_t pos;
 		} v1;
 		struct {
-			struct vfio_device *dev;
+			struct vfio_dev *dev;
 			int data_fd;
 			uint64_t flags;
 		} v2;
@@ -113,7 +113,7 @@ struct vfio_mig_chan {
  *
  * Return: 0, or the errno of vfio_mig_v1_open().
  */
-int vfio_mig_chan_v1(struct vfio_mig_chan *c, struct vfio_device *d,
+int vfio_mig_chan_v1(struct vfio_mig_chan *c, struct vfio_dev *d,
 		     bool mapped);
 
 /**
@@ -124,7 +124,7 @@ int vfio_mig_chan_v1(struct vfio_mig_chan *c, struct vfio_device *d,
  * Return: 0, -ENOTTY if the device offers no v2 migration, or
  * -EOPNOTSUPP if it lacks STOP_COPY.
  */
-int vfio_mig_chan_v2(struct vfio_mig_chan *c, struct vfio_device *d);
+int vfio_mig_chan_v2(struct vfio_mig_chan *c, struct vfio_dev *d);
 
 /**
  * vfio_mig_chan_mgmt() - A channel on the management channel.

@@ -52,7 +52,7 @@
  * @ndma: the region carries VFIO_REGION_INFO_CAP_MIGRATION_NDMA.
  */
 struct vfio_mig_v1 {
-	struct vfio_device *dev;
+	struct vfio_dev *dev;
 	struct vfio_region region;
 	uint64_t data_offset;
 	uint64_t data_size;
@@ -75,7 +75,7 @@ struct vfio_mig_v1 {
  * Return: 0, -ENOENT if the device has no migration region, -EINVAL if
  * the region is empty, or the errno of a failed mmap.
  */
-int vfio_mig_v1_open(struct vfio_mig_v1 *m, struct vfio_device *d,
+int vfio_mig_v1_open(struct vfio_mig_v1 *m, struct vfio_dev *d,
 		     bool use_mmap);
 
 /**
@@ -207,7 +207,7 @@ const char *vfio_mig_v1_state_name(uint32_t state);
  * Return: 0, -ENOTTY if the device does not offer protocol v2, or another
  * negative errno.
  */
-int vfio_mig_v2_flags(struct vfio_device *d, uint64_t *flags);
+int vfio_mig_v2_flags(struct vfio_dev *d, uint64_t *flags);
 
 /**
  * vfio_mig_v2_get_state() - Read the v2 device_state.
@@ -216,7 +216,7 @@ int vfio_mig_v2_flags(struct vfio_device *d, uint64_t *flags);
  *
  * Return: 0 or a negative errno.
  */
-int vfio_mig_v2_get_state(struct vfio_device *d, uint32_t *state);
+int vfio_mig_v2_get_state(struct vfio_dev *d, uint32_t *state);
 
 /**
  * vfio_mig_v2_set_state() - Move the device to a v2 state.
@@ -233,7 +233,7 @@ int vfio_mig_v2_get_state(struct vfio_device *d, uint32_t *state);
  *
  * Return: 0 or the negative errno of VFIO_DEVICE_FEATURE (@data_fd is -1).
  */
-int vfio_mig_v2_set_state(struct vfio_device *d, uint32_t state,
+int vfio_mig_v2_set_state(struct vfio_dev *d, uint32_t state,
 			  int *data_fd);
 
 /**
@@ -244,7 +244,7 @@ int vfio_mig_v2_set_state(struct vfio_device *d, uint32_t state,
  * Return: 0, -ENOTTY on a kernel without the feature (before 6.2), or
  * another negative errno.
  */
-int vfio_mig_v2_stop_copy_size(struct vfio_device *d, uint64_t *len);
+int vfio_mig_v2_stop_copy_size(struct vfio_dev *d, uint64_t *len);
 
 /**
  * vfio_mig_v2_precopy_info() - VFIO_MIG_GET_PRECOPY_INFO on a data fd.

@@ -219,7 +219,7 @@ static int dma_round_trip(struct mdma *m)
 /* Bring a device back to RUNNING, through a reset if need be. */
 static int recover(struct vfio_mig_v1 *v)
 {
-	if (mig_set(v, ST_RUNNING) && vfio_device_reset(v->dev))
+	if (mig_set(v, ST_RUNNING) && vfio_dev_reset(v->dev))
 		return -EIO;
 	return mig_state(v) == ST_RUNNING ? 0 : -EIO;
 }

@@ -441,7 +441,7 @@ static void msi_enable(struct __test_metadata *_metadata, struct mdma *m,
 		       bool on)
 {
 	const unsigned int cap = MDMA_PCI_MSI_CAP_OFFSET;
-	struct vfio_device *d = &m->dev;
+	struct vfio_dev *d = &m->dev;
 
 	ASSERT_EQ(0, vfio_pci_config_write(d, cap + PCI_MSI_ADDRESS_LO, 4,
 					   0xfee00000));
@@ -583,7 +583,7 @@ TEST_F_TIMEOUT(dma, reset, 90)
 	ASSERT_EQ(0, mdma_submit(m, 0x55, 0x1234, 0x5678, 99, 0xa5a5a5a5));
 	ASSERT_EQ(0, mdma_wr(m, MDMA_REG_CTRL, 0));
 
-	ASSERT_EQ(0, vfio_device_reset(&m->dev)) TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_dev_reset(&m->dev)) TH_LOG("%s", vfio_errmsg());
 
 	for (i = 0; i < ARRAY_SIZE(zeroed); i++)
 		EXPECT_EQ(0, reg(self, zeroed[i]))

@@ -387,7 +387,7 @@ TEST_F(hard, closed_device_runs_no_dma)
 
 	/* A second instance, opened once and closed again. */
 	ASSERT_EQ(0, mdma_create(&b, MDMA_TYPE_16M)) TH_LOG("%s", vfio_errmsg());
-	vfio_device_close(&b.dev);
+	vfio_dev_close(&b.dev);
 	vfio_container_close(&b.container);
 
 	fd = open("/dev/vfio-mig", O_RDWR);
@@ -539,7 +539,7 @@ TEST_F_TIMEOUT(hard, config_check_registers, 300)
 		vfio_mig_rec_seal(copy + rec);
 		EXPECT_EQ(-EINVAL, load_stream(&md, &s, copy))
 			TH_LOG("%s accepted", f->what);
-		EXPECT_EQ(0, vfio_device_reset(&d.dev));
+		EXPECT_EQ(0, vfio_dev_reset(&d.dev));
 	}
 	/* A descriptor parked on a page boundary is fine. */
 	{
@@ -640,7 +640,7 @@ TEST_F_TIMEOUT(hard, config_load_window_race, 180)
 				       tries);
 			break;
 		}
-		ASSERT_EQ(0, vfio_device_reset(&d.dev));
+		ASSERT_EQ(0, vfio_dev_reset(&d.dev));
 	}
 	atomic_store(&f.stop, true);
 	pthread_join(t, NULL);
@@ -789,7 +789,7 @@ static void expect_recovers(struct __test_metadata *_metadata,
 	struct mdma *m = &self->m;
 	uint32_t err;
 
-	EXPECT_EQ(0, vfio_device_reset(&m->dev));
+	EXPECT_EQ(0, vfio_dev_reset(&m->dev));
 	ASSERT_EQ(0, mdma_run(m, MDMA_CMD_FILL_GUEST, 0, HARD_IOVA, 4096,
 			      0x03030303, &err));
 	EXPECT_EQ(MDMA_ERR_NONE, err);
@@ -804,7 +804,7 @@ static int v1_stop(struct mdma *m, void *arg)
 
 static int device_reset(struct mdma *m, void *arg)
 {
-	return vfio_device_reset(&m->dev);
+	return vfio_dev_reset(&m->dev);
 }
 
 static int soft_reset(struct mdma *m, void *arg)

@@ -115,7 +115,7 @@ TEST_F(life, two_instances)
 	EXPECT_EQ(-1, mdma_check_byte(self->bonly.vaddr, 4096, 0));
 
 	/* Resetting A leaves B alone. */
-	ASSERT_EQ(0, vfio_device_reset(&a->dev)) TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_dev_reset(&a->dev)) TH_LOG("%s", vfio_errmsg());
 	EXPECT_EQ(0, mdma_reg(a, MDMA_REG_SCRATCH));
 	EXPECT_EQ(0x5555aaaa, mdma_reg(b, MDMA_REG_SCRATCH));
 	EXPECT_EQ(1, mdma_reg(b, MDMA_REG_DMA_COMPLETED));

@@ -207,7 +207,7 @@ TEST_F(chan, mgmt_refuses_closed_device)
 	vfio_mig_v1_close(&self->v1);
 	munmap(self->src.map, self->src.mem_size);
 	self->src.map = NULL;
-	vfio_device_close(&self->src.dev);
+	vfio_dev_close(&self->src.dev);
 
 	EXPECT_EQ(-ENODEV, mgmt_set(self->mgmt, ST_STOP));
 	EXPECT_EQ(-ENODEV, mgmt_set(self->mgmt, ST_STOP_COPY));
@@ -336,7 +336,7 @@ static void *resetter(void *arg)
 	struct reset_race *r = arg;
 
 	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
-		if (!vfio_device_reset(&r->m->dev))
+		if (!vfio_dev_reset(&r->m->dev))
 			r->resets++;
 	}
 	return NULL;
@@ -384,7 +384,7 @@ TEST_F_TIMEOUT(chan, reset_serialised_with_state_changes, 300)
 	TH_LOG("%u resets, %u stop-copy pieces staged", r.resets, ok);
 	EXPECT_LT(0, r.resets);
 
-	ASSERT_EQ(0, vfio_device_reset(&self->src.dev));
+	ASSERT_EQ(0, vfio_dev_reset(&self->src.dev));
 	EXPECT_EQ(ST_RUNNING, mig_state(&self->v1));
 	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->src.dev));
 	ASSERT_EQ(0, vfio_pci_config_write(&self->src.dev, PCI_COMMAND, 2,
@@ -627,7 +627,7 @@ static void *stalled_reader(void *arg)
 }
 
 struct state_query {
-	struct vfio_device *dev;
+	struct vfio_dev *dev;
 	struct vfio_mig_v1 *v1;
 	uint32_t v2, v1_state;
 	int done;
@@ -672,7 +672,7 @@ static int uffd_pages(void **pages)
  * the copy waits. Served, the stalled reads complete.
  */
 static void stalled_copy_check(struct __test_metadata *_metadata,
-			       struct vfio_device *dev, struct vfio_mig_v1 *v1,
+			       struct vfio_dev *dev, struct vfio_mig_v1 *v1,
 			       int fd, off_t off, uint32_t want_v2)
 {
 	struct uffdio_zeropage zero = { 0 };

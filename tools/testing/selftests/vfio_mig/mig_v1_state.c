@@ -71,7 +71,7 @@ static int good_stream(struct vfio_mig_v1 *mig, struct mig_stream *s)
 
 	ret = mig_save_all(mig, s);
 	if (!ret)
-		ret = vfio_device_reset(mig->dev);
+		ret = vfio_dev_reset(mig->dev);
 	return ret;
 }
 
@@ -86,7 +86,7 @@ static int build(struct vfio_mig_v1 *mig, uint32_t start,
 	static const uint8_t junk[64] = { 0x42 };
 	int ret;
 
-	ret = vfio_device_reset(mig->dev);
+	ret = vfio_dev_reset(mig->dev);
 	if (ret)
 		return ret;
 	if (mig_state(mig) != ST_RUNNING)
@@ -318,7 +318,7 @@ TEST_F_TIMEOUT(state, reset_from_error, 300)
 	EXPECT_EQ(-EINVAL, mig_feed_raw(&self->mig, junk, 32));
 	EXPECT_EQ(ST_ERROR, mig_state(&self->mig));
 
-	ASSERT_EQ(0, vfio_device_reset(&m->dev)) TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_dev_reset(&m->dev)) TH_LOG("%s", vfio_errmsg());
 	EXPECT_EQ(ST_RUNNING, mig_state(&self->mig));
 	ASSERT_EQ(0, mdma_run(m, MDMA_CMD_FILL_GUEST, 0, MIG_IOVA, 64, 0x0d0d0d0d,
 			      &err)) TH_LOG("%s", vfio_errmsg());
@@ -329,7 +329,7 @@ TEST_F_TIMEOUT(state, reset_from_error, 300)
 	ASSERT_EQ(0, mdma_wr(m, MDMA_REG_SCRATCH, 0x5ca1ab1e));
 	ASSERT_EQ(0, mig_save_all(&self->mig, &s)) TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, mdma_digest_read(m->uuid, &before));
-	ASSERT_EQ(0, vfio_device_reset(&m->dev));
+	ASSERT_EQ(0, vfio_dev_reset(&m->dev));
 	ASSERT_EQ(0, mig_load_all(&self->mig, &s)) TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, mdma_digest_read(m->uuid, &after));
 	EXPECT_STREQ("", mig_digest_diff(&before, &after));

@@ -97,7 +97,7 @@ static void recover(struct __test_metadata *_metadata, struct _test_data_bad *se
 {
 	struct mdma_digest dd;
 
-	ASSERT_EQ(0, vfio_device_reset(&self->dst.dev));
+	ASSERT_EQ(0, vfio_dev_reset(&self->dst.dev));
 	ASSERT_EQ(ST_RUNNING, mig_state(&self->md));
 	ASSERT_EQ(0, mig_load_all(&self->md, &self->s))
 		TH_LOG("%s", vfio_errmsg());

@@ -411,7 +411,7 @@ static inline int mig_reopen(struct mdma *m)
 		munmap(m->map, m->bar2.size);
 		m->map = NULL;
 	}
-	vfio_device_close(&m->dev);
+	vfio_dev_close(&m->dev);
 	vfio_container_close(&m->container);
 	ret = vfio_container_open(&m->container);
 	if (!ret)

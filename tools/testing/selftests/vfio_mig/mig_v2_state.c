@@ -82,7 +82,7 @@ static void save_stream(struct __test_metadata *_metadata,
 {
 	ASSERT_EQ(0, v2_save_all(&self->m.dev, &self->stream))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, vfio_device_reset(&self->m.dev));
+	ASSERT_EQ(0, vfio_dev_reset(&self->m.dev));
 	ASSERT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->m.dev));
 }
 
@@ -94,7 +94,7 @@ static void save_stream(struct __test_metadata *_metadata,
 static void reach(struct __test_metadata *_metadata, struct _test_data_v2 *self,
 		  uint32_t st, int *fd)
 {
-	ASSERT_EQ(0, vfio_device_reset(&self->m.dev));
+	ASSERT_EQ(0, vfio_dev_reset(&self->m.dev));
 	ASSERT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->m.dev));
 	ASSERT_EQ(0, v2_set(&self->m.dev, st, fd))
 		TH_LOG("RUNNING -> %s: %s", vfio_mig_v2_state_name(st),
@@ -310,7 +310,7 @@ TEST_F_TIMEOUT(v2, error_state, 300)
 	EXPECT_EQ(-EINVAL, mig_set(&self->v1, ST_RUNNING));
 	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, v2_state(&self->m.dev));
 
-	ASSERT_EQ(0, vfio_device_reset(&self->m.dev));
+	ASSERT_EQ(0, vfio_dev_reset(&self->m.dev));
 	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->m.dev));
 	check_v1(_metadata, self, VFIO_DEVICE_STATE_RUNNING);
 	EXPECT_EQ(-ENODEV, fd_poke(fd));
@@ -374,14 +374,14 @@ TEST_F(v2, v2_follows_v1)
 	unsigned int i, k;
 
 	for (i = 0; i < ARRAY_SIZE(v1s); i++) {
-		ASSERT_EQ(0, vfio_device_reset(&self->m.dev));
+		ASSERT_EQ(0, vfio_dev_reset(&self->m.dev));
 		ASSERT_EQ(0, mig_set(&self->v1, v1s[i]))
 			TH_LOG("v1 0x%x", v1s[i]);
 		EXPECT_EQ(v2_as_told(v2s[i], self->precopy),
 			  v2_state(&self->m.dev))
 			TH_LOG("v1 0x%x", v1s[i]);
 	}
-	ASSERT_EQ(0, vfio_device_reset(&self->m.dev));
+	ASSERT_EQ(0, vfio_dev_reset(&self->m.dev));
 	for (i = 0; i < ARRAY_SIZE(walk); i++) {
 		ASSERT_EQ(0, mig_set(&self->v1, walk[i]))
 			TH_LOG("step %u, v1 0x%x", i, walk[i]);
@@ -393,7 +393,7 @@ TEST_F(v2, v2_follows_v1)
 			  v2_state(&self->m.dev))
 			TH_LOG("step %u, v1 0x%x", i, walk[i]);
 	}
-	ASSERT_EQ(0, vfio_device_reset(&self->m.dev));
+	ASSERT_EQ(0, vfio_dev_reset(&self->m.dev));
 }
 
 /*
@@ -409,7 +409,7 @@ TEST_F(v2, v1_session_excludes_v2)
 	int fd;
 
 	for (i = 0; i < ARRAY_SIZE(v1s); i++) {
-		ASSERT_EQ(0, vfio_device_reset(&self->m.dev));
+		ASSERT_EQ(0, vfio_dev_reset(&self->m.dev));
 		ASSERT_EQ(0, mig_set(&self->v1, v1s[i]));
 		v2 = v2_state(&self->m.dev);
 		EXPECT_EQ(v2_as_told(v2_of_v1(v1s[i]), self->precopy), v2);
@@ -425,7 +425,7 @@ TEST_F(v2, v1_session_excludes_v2)
 		}
 	}
 	/* RESUMING -> STOP with nothing loaded fails: reset instead. */
-	ASSERT_EQ(0, vfio_device_reset(&self->m.dev));
+	ASSERT_EQ(0, vfio_dev_reset(&self->m.dev));
 	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP_COPY));
 	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP));
 	EXPECT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd))
@@ -459,7 +459,7 @@ TEST_F(v2, v2_session_excludes_v1)
 	for (i = 0; i < ARRAY_SIZE(states); i++) {
 		if (!settable(states[i], self->precopy))
 			continue;
-		ASSERT_EQ(0, vfio_device_reset(&self->m.dev));
+		ASSERT_EQ(0, vfio_dev_reset(&self->m.dev));
 		ASSERT_EQ(0, v2_set(&self->m.dev, states[i], &fd));
 		ASSERT_LE(0, fd);
 		for (k = 0; k < ARRAY_SIZE(writes); k++) {
@@ -483,7 +483,7 @@ TEST_F(v2, v2_session_excludes_v1)
 		if (v2_saving(states[i]))
 			EXPECT_EQ(1, fd_poke(fd));
 		close_fd(&fd);
-		ASSERT_EQ(0, vfio_device_reset(&self->m.dev));
+		ASSERT_EQ(0, vfio_dev_reset(&self->m.dev));
 	}
 	/* No session: v1 works. */
 	ASSERT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd));
@@ -518,7 +518,7 @@ TEST_F(v2, precopy_info_outside_precopy)
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-EINVAL, vfio_mig_v2_precopy_info(fd, &init, &dirty));
 	close_fd(&fd);
-	ASSERT_EQ(0, vfio_device_reset(&self->m.dev));
+	ASSERT_EQ(0, vfio_dev_reset(&self->m.dev));
 
 	if (!self->precopy)
 		return;

@@ -80,7 +80,7 @@ static void check_error_and_reset(struct __test_metadata *_metadata,
 		TH_LOG("%s", what);
 	close_fd(&fd2);
 	close_fd(&self->fd);
-	ASSERT_EQ(0, vfio_device_reset(&self->dst.dev));
+	ASSERT_EQ(0, vfio_dev_reset(&self->dst.dev));
 	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->dst.dev));
 }
 
@@ -230,7 +230,7 @@ static void migrate_again(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, v2_save_all(&self->src.dev, &self->b))
 		TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &self->ds));
-	ASSERT_EQ(0, vfio_device_reset(&self->dst.dev));
+	ASSERT_EQ(0, vfio_dev_reset(&self->dst.dev));
 	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
 				 0)) TH_LOG("%s", vfio_errmsg());
 	check_loaded(_metadata, self);
@@ -295,19 +295,19 @@ TEST_F_TIMEOUT(bad, close_early_resuming, 300)
 		TH_LOG("%s", vfio_errmsg());
 	check_loaded(_metadata, self);
 
-	ASSERT_EQ(0, vfio_device_reset(&self->dst.dev));
+	ASSERT_EQ(0, vfio_dev_reset(&self->dst.dev));
 	EXPECT_EQ((ssize_t)self->b.len / 2,
 		  feed(_metadata, self, self->b.data, self->b.len / 2));
 	close_fd(&self->fd);
 	EXPECT_EQ(VFIO_DEVICE_STATE_RESUMING, v2_state(&self->dst.dev));
 	EXPECT_EQ(-ENODATA, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
 	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, v2_state(&self->dst.dev));
-	ASSERT_EQ(0, vfio_device_reset(&self->dst.dev));
+	ASSERT_EQ(0, vfio_dev_reset(&self->dst.dev));
 
 	ASSERT_EQ(0, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_RESUMING, &self->fd));
 	close_fd(&self->fd);
 	EXPECT_EQ(-ENODATA, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_STOP, NULL));
-	ASSERT_EQ(0, vfio_device_reset(&self->dst.dev));
+	ASSERT_EQ(0, vfio_dev_reset(&self->dst.dev));
 	migrate_again(_metadata, self);
 }
 
@@ -338,18 +338,18 @@ TEST_F_TIMEOUT(bad, ended_session_enodev, 300)
 
 	/* After a reset, saving and resuming. */
 	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP_COPY, &self->fd));
-	ASSERT_EQ(0, vfio_device_reset(&self->src.dev));
+	ASSERT_EQ(0, vfio_dev_reset(&self->src.dev));
 	EXPECT_EQ(-ENODEV, fd_read(self->fd, &byte, 1));
 	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->src.dev));
 	close_fd(&self->fd);
 	ASSERT_EQ(0, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_RESUMING, &self->fd));
-	ASSERT_EQ(0, vfio_device_reset(&self->dst.dev));
+	ASSERT_EQ(0, vfio_dev_reset(&self->dst.dev));
 	EXPECT_EQ(-ENODEV, fd_write(self->fd, self->b.data, 64));
 	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->dst.dev));
 	close_fd(&self->fd);
 	if (kernel_has_precopy()) {
 		ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_PRE_COPY, &self->fd));
-		ASSERT_EQ(0, vfio_device_reset(&self->src.dev));
+		ASSERT_EQ(0, vfio_dev_reset(&self->src.dev));
 		EXPECT_EQ(-ENODEV, fd_read(self->fd, &byte, 1));
 		EXPECT_EQ(-EINVAL, vfio_mig_v2_precopy_info(self->fd, &init,
 							    &dirty));

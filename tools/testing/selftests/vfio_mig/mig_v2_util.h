@@ -71,7 +71,7 @@ static inline bool v2_has_session(uint32_t s)
 }
 
 /* The v2 device_state, or NO_STATE if it cannot be read. */
-static inline uint32_t v2_state(struct vfio_device *d)
+static inline uint32_t v2_state(struct vfio_dev *d)
 {
 	uint32_t st;
 
@@ -81,7 +81,7 @@ static inline uint32_t v2_state(struct vfio_device *d)
 }
 
 /* Set a v2 state; 0 or -errno, the data fd (or -1) in *fd if not NULL. */
-static inline int v2_set(struct vfio_device *d, uint32_t st, int *fd)
+static inline int v2_set(struct vfio_dev *d, uint32_t st, int *fd)
 {
 	return vfio_mig_v2_set_state(d, st, fd);
 }
@@ -123,7 +123,7 @@ static inline void close_fd(int *fd)
  * Save a whole stream through v2: the device to STOP_COPY, read until the
  * end of the stream, STOP. The bytes are appended to @b.
  */
-static inline int v2_save_all(struct vfio_device *d, struct vfio_mig_v2_buf *b)
+static inline int v2_save_all(struct vfio_dev *d, struct vfio_mig_v2_buf *b)
 {
 	bool ended;
 	int fd, ret;
@@ -143,7 +143,7 @@ static inline int v2_save_all(struct vfio_device *d, struct vfio_mig_v2_buf *b)
 }
 
 /* RESUMING, all of @buf written in pieces of @piece bytes, RUNNING. */
-static inline int v2_load_all(struct vfio_device *d, const void *buf,
+static inline int v2_load_all(struct vfio_dev *d, const void *buf,
 			      size_t len, size_t piece)
 {
 	int fd, ret;

@@ -222,7 +222,7 @@ static void *reset_thread(void *arg)
 
 	while (!atomic_load(&stop)) {
 		doing(w, "VFIO_DEVICE_RESET");
-		account(w, vfio_device_reset(&dev.dev), NULL);
+		account(w, vfio_dev_reset(&dev.dev), NULL);
 		usleep(20000 + rand_r(&w->seed) % 30000);
 	}
 	return NULL;
@@ -291,7 +291,7 @@ static void *mig_thread(void *arg)
 		if (mig_set(&mig, ST_RUNNING)) {
 			/* Out of the error state only through a reset. */
 			doing(w, "migration: reset to leave an error state");
-			account(w, vfio_device_reset(&dev.dev), NULL);
+			account(w, vfio_dev_reset(&dev.dev), NULL);
 		}
 	}
 	free(buf);
@@ -439,7 +439,7 @@ TEST_F_TIMEOUT(stress, hammer, 3600)
 	EXPECT_LT(0, workers[T_DMA].done) TH_LOG("no DMA completed");
 
 	/* Afterwards the device is healthy: RUNNING after a reset, DMA works. */
-	ASSERT_EQ(0, vfio_device_reset(&dev.dev));
+	ASSERT_EQ(0, vfio_dev_reset(&dev.dev));
 	ASSERT_EQ(ST_RUNNING, mig_state(&mig));
 	memset(dmabuf.vaddr, 0, DMA_BUF);
 	ASSERT_EQ(0, mdma_run(&dev, MDMA_CMD_FILL_GUEST, 0, IOVA, DMA_BUF,
