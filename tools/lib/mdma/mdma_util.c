@@ -102,6 +102,17 @@ int mdma_open(struct mdma *m, const char *uuid)
 	return 0;
 }
 
+int mdma_reopen(struct mdma *m)
+{
+	if (m->map) {
+		munmap(m->map, m->bar2.size);
+		m->map = NULL;
+	}
+	vfio_dev_close(&m->dev);
+	vfio_container_close(&m->container);
+	return mdma_attach(m);
+}
+
 int mdma_type_of(const char *uuid, char *type, size_t size)
 {
 	char path[PATH_MAX], target[PATH_MAX];

@@ -64,6 +64,12 @@ int mdma_create(struct mdma *m, const char *type);
  */
 int mdma_open(struct mdma *m, const char *uuid);
 
+/*
+ * Close an instance's device and container and open them again, as a VMM
+ * that died and came back would; BAR2's mapping goes too.
+ */
+int mdma_reopen(struct mdma *m);
+
 /* The mdev type name of an instance (the mdev_type link's target). */
 int mdma_type_of(const char *uuid, char *type, size_t size);
 

@@ -13,6 +13,13 @@
 
 #include "vfio_mig_chan.h"
 
+static bool saving(uint32_t state)
+{
+	return state == VFIO_DEVICE_STATE_PRE_COPY ||
+	       state == VFIO_DEVICE_STATE_PRE_COPY_P2P ||
+	       state == VFIO_DEVICE_STATE_STOP_COPY;
+}
+
 static int v1_set_state(struct vfio_mig_chan *c, uint32_t state)
 {
 	uint32_t v1;
@@ -27,9 +34,15 @@ static int v1_set_state(struct vfio_mig_chan *c, uint32_t state)
 	ret = ret ?: vfio_mig_v1_set_state(&c->v1.mig, v1);
 	if (ret)
 		return ret;
+	/*
+	 * From pre-copy to stop-copy the session goes on, and so does a
+	 * chunk read only in part; any other change ends or starts one.
+	 */
+	if (!(saving(c->state) && saving(state))) {
+		c->v1.staged = 0;
+		c->v1.pos = 0;
+	}
 	c->state = state;
-	c->v1.staged = 0;
-	c->v1.pos = 0;
 	return 0;
 }
 

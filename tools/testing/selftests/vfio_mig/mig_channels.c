@@ -20,6 +20,7 @@
 #include "kselftest_harness.h"
 #include "mig_v2_util.h"
 #include "mdma_fixture.h"
+#include "vfio_mig_chan.h"
 
 #define MDMA_TYPE_16M_OOB	"mdma-16m-oob"
 #define MGMT_DEV		"/dev/vfio-mig"
@@ -416,7 +417,7 @@ TEST_F(chan, window_cleared_between_users)
 	ASSERT_LE(0, mdma_check_byte(page, sizeof(page), 0));
 
 	vfio_mig_v1_close(&self->v1);
-	ASSERT_EQ(0, mig_reopen(&self->src)) TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_reopen(&self->src)) TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, vfio_mig_v1_open(&self->v1, &self->src.dev, false))
 		TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, mig_rd(&self->v1, win, page, sizeof(page)));
@@ -464,7 +465,7 @@ TEST_F(chan, window_pages_not_reused_after_close)
 	iov.iov_len = len;
 	ASSERT_EQ((ssize_t)len, vmsplice(p[1], &iov, 1, 0));
 	vfio_mig_v1_close(&self->v1);
-	ASSERT_EQ(0, mig_reopen(&self->src)) TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_reopen(&self->src)) TH_LOG("%s", vfio_errmsg());
 
 	/* The next user saves: the first pieces of its stream are staged. */
 	ASSERT_EQ(0, vfio_mig_v1_open(&self->v1, &self->src.dev, false))
@@ -727,6 +728,50 @@ TEST_F(chan, user_copy_outside_lock)
 			   VFIO_DEVICE_STATE_STOP_COPY);
 	close_fd(&fd);
 	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP, NULL));
+}
+
+/*
+ * libvfio's v1 channel reads a chunk in pieces of any size: a chunk read
+ * only in part during pre-copy is finished after the move to stop-copy
+ * (the session goes on and the device keeps the chunk staged), and the
+ * stream loads whole into another instance.
+ */
+TEST_F(chan, lib_v1_part_of_chunk_across_stop_copy)
+{
+	struct vfio_mig_chan s = { 0 }, d = { 0 };
+	struct mdma_digest a, b;
+	uint8_t *buf;
+	ssize_t n;
+
+	ASSERT_EQ(0, mdma_create(&self->dst, MDMA_TYPE_16M))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_mig_chan_v1(&s, &self->src.dev, false))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_mig_chan_v1(&d, &self->dst.dev, true))
+		TH_LOG("%s", vfio_errmsg());
+	buf = malloc(s.piece);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, vfio_mig_chan_set_state(&s, VFIO_DEVICE_STATE_PRE_COPY));
+	ASSERT_EQ(0, vfio_mig_chan_set_state(&d, VFIO_DEVICE_STATE_RESUMING));
+
+	/* 100 bytes of a chunk that is much longer. */
+	ASSERT_EQ(100, vfio_mig_chan_read(&s, buf, 100))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_mig_chan_write(&d, buf, 100));
+	ASSERT_EQ(0, vfio_mig_chan_set_state(&s, VFIO_DEVICE_STATE_STOP_COPY));
+	while ((n = vfio_mig_chan_read(&s, buf, s.piece)) > 0)
+		ASSERT_EQ(0, vfio_mig_chan_write(&d, buf, n))
+			TH_LOG("%s", vfio_errmsg());
+	EXPECT_EQ(0, n) TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_mig_chan_set_state(&s, VFIO_DEVICE_STATE_STOP));
+	EXPECT_EQ(0, vfio_mig_chan_set_state(&d, VFIO_DEVICE_STATE_STOP))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &a));
+	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &b));
+	EXPECT_STREQ("", mig_digest_diff(&a, &b));
+	free(buf);
+	vfio_mig_chan_close(&s);
+	vfio_mig_chan_close(&d);
 }
 
 /*

@@ -356,6 +356,38 @@ static inline int mig_populate(struct mdma *m, uint32_t seed,
 	return 0;
 }
 
+/*
+ * The descriptors mig_populate() parked on @src run on @dst after it took
+ * @src's state: enable @dst's engine against fresh guest memory at
+ * MIG_IOVA (@dbuf, filled with @guard) and check that each of the
+ * @ndesc copies of @src's device memory landed.
+ */
+static inline void mig_run_parked(struct __test_metadata *_metadata,
+				  struct mdma *src, struct mdma *dst,
+				  struct vfio_dma_buf *dbuf,
+				  unsigned int ndesc, uint8_t guard)
+{
+	uint8_t *g, want[128];
+	unsigned int i;
+
+	EXPECT_EQ(ndesc, mdma_reg(dst, MDMA_REG_DMA_QUEUED));
+	ASSERT_EQ(0, vfio_dma_alloc(&dst->container, MIG_IOVA, 64 << 10,
+				    dbuf));
+	g = dbuf->vaddr;
+	memset(g, guard, dbuf->size);
+	ASSERT_EQ(0, mdma_map_bar2(src));
+	ASSERT_EQ(0, mdma_wr(dst, MDMA_REG_IRQ_STATUS, MDMA_IRQ_ALL));
+	ASSERT_EQ(0, mdma_wr(dst, MDMA_REG_CTRL, MDMA_CTRL_ENABLE));
+	ASSERT_EQ(0, mdma_wait(dst, MDMA_IRQ_DONE, MDMA_TIMEOUT_MS))
+		TH_LOG("%s", vfio_errmsg());
+	EXPECT_EQ(1 + ndesc, mdma_reg(dst, MDMA_REG_DMA_COMPLETED));
+	for (i = 0; i < ndesc; i++) {
+		memcpy(want, src->map + i * 8192 + 3, 100 + i);
+		EXPECT_EQ(-1, mdma_cmp(g + 4096 + i * 512, want, 100 + i))
+			TH_LOG("descriptor %u", i);
+	}
+}
+
 /* Compare what the tests compare of two digests; "" when equal. */
 static inline const char *mig_digest_diff(const struct mdma_digest *a,
 					  const struct mdma_digest *b)
@@ -397,35 +429,6 @@ static inline int mig_wait_first_byte(const uint8_t *g, uint8_t guard)
 		if (mig_now_ms() > end)
 			return -ETIMEDOUT;
 	return 0;
-}
-
-/*
- * Close an instance's device and container and open them again, as a VMM
- * that died and came back would; BAR2's mapping goes too.
- */
-static inline int mig_reopen(struct mdma *m)
-{
-	int ret;
-
-	if (m->map) {
-		munmap(m->map, m->bar2.size);
-		m->map = NULL;
-	}
-	vfio_dev_close(&m->dev);
-	vfio_container_close(&m->container);
-	ret = vfio_container_open(&m->container);
-	if (!ret)
-		ret = vfio_mdev_open(&m->dev, &m->container, m->uuid);
-	if (!ret)
-		ret = vfio_region_get(&m->dev, VFIO_PCI_BAR0_REGION_INDEX,
-				      &m->bar0);
-	if (!ret)
-		ret = vfio_region_get(&m->dev, VFIO_PCI_BAR2_REGION_INDEX,
-				      &m->bar2);
-	if (!ret)
-		ret = vfio_region_get(&m->dev, VFIO_PCI_CONFIG_REGION_INDEX,
-				      &m->cfg);
-	return ret;
 }
 
 /*

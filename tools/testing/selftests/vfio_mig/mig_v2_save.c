@@ -61,32 +61,6 @@ static void check_digests(struct __test_metadata *_metadata,
 		       dd.mem_crc32, dd.regs_crc32, dd.dma_queued);
 }
 
-/* The parked descriptors of mig_populate() run on the destination. */
-static void run_parked(struct __test_metadata *_metadata,
-		       struct _test_data_mig *self)
-{
-	struct mdma *dst = &self->dst;
-	uint8_t *g, want[128];
-	unsigned int i;
-
-	EXPECT_EQ(NDESC, mdma_reg(dst, MDMA_REG_DMA_QUEUED));
-	ASSERT_EQ(0, vfio_dma_alloc(&dst->container, MIG_IOVA, 64 << 10,
-				    &self->dbuf));
-	g = self->dbuf.vaddr;
-	memset(g, GUARD, self->dbuf.size);
-	ASSERT_EQ(0, mdma_map_bar2(&self->src));
-	ASSERT_EQ(0, mdma_wr(dst, MDMA_REG_IRQ_STATUS, MDMA_IRQ_ALL));
-	ASSERT_EQ(0, mdma_wr(dst, MDMA_REG_CTRL, MDMA_CTRL_ENABLE));
-	ASSERT_EQ(0, mdma_wait(dst, MDMA_IRQ_DONE, MDMA_TIMEOUT_MS))
-		TH_LOG("%s", vfio_errmsg());
-	EXPECT_EQ(1 + NDESC, mdma_reg(dst, MDMA_REG_DMA_COMPLETED));
-	for (i = 0; i < NDESC; i++) {
-		memcpy(want, self->src.map + i * 8192 + 3, 100 + i);
-		EXPECT_EQ(-1, mdma_cmp(g + 4096 + i * 512, want, 100 + i))
-			TH_LOG("descriptor %u", i);
-	}
-}
-
 /*
  * Save through the data fd, load through another (whole, and in odd
  * pieces): the digests match, the stream names the device type, and the
@@ -111,7 +85,8 @@ static void round_trip(struct __test_metadata *_metadata,
 	check_digests(_metadata, self);
 	EXPECT_EQ(mdma_reg(&self->src, MDMA_REG_SCRATCH),
 		  mdma_reg(&self->dst, MDMA_REG_SCRATCH));
-	run_parked(_metadata, self);
+	mig_run_parked(_metadata, &self->src, &self->dst, &self->dbuf, NDESC,
+		       GUARD);
 }
 
 TEST_F_TIMEOUT(mig, round_trip, 300)
@@ -143,7 +118,8 @@ TEST_F_TIMEOUT(mig, v2_save_v1_load, 300)
 		TH_LOG("%s", vfio_errmsg());
 	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->dst.dev));
 	check_digests(_metadata, self);
-	run_parked(_metadata, self);
+	mig_run_parked(_metadata, &self->src, &self->dst, &self->dbuf, NDESC,
+		       GUARD);
 }
 
 /*
@@ -168,7 +144,8 @@ TEST_F_TIMEOUT(mig, v1_save_v2_load, 300)
 		TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(self->s.len, self->b.len);
 	EXPECT_EQ(-1, mdma_cmp(self->s.buf, self->b.data, self->s.len));
-	run_parked(_metadata, self);
+	mig_run_parked(_metadata, &self->src, &self->dst, &self->dbuf, NDESC,
+		       GUARD);
 }
 
 /*

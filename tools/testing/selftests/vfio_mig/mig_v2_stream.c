@@ -359,7 +359,7 @@ TEST_F_TIMEOUT(bad, ended_session_enodev, 300)
 	/* After the device fd was closed (then opened again). */
 	ASSERT_EQ(0, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_RESUMING, &self->fd));
 	vfio_mig_v1_close(&self->md);
-	ASSERT_EQ(0, mig_reopen(&self->dst)) TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_reopen(&self->dst)) TH_LOG("%s", vfio_errmsg());
 	EXPECT_EQ(-ENODEV, fd_write(self->fd, self->b.data, 64));
 	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->dst.dev));
 	close_fd(&self->fd);
