@@ -120,9 +120,9 @@ bool vfio_mig_is_region(struct vfio_mig_device *mig, unsigned int index);
 int vfio_mig_region_info(struct vfio_mig_device *mig,
 			 struct vfio_region_info __user *arg);
 ssize_t vfio_mig_region_rw(struct vfio_mig_device *mig, char __user *buf,
-			   size_t count, u64 pos, bool write);
+			   size_t count, loff_t *ppos, bool write);
 int vfio_mig_region_mmap(struct vfio_mig_device *mig,
-			 struct vm_area_struct *vma, u64 pos);
+			 struct vm_area_struct *vma);
 
 void vfio_mig_mark_dirty(struct vfio_mig_device *mig, u32 id, u64 off,
 			 u64 len);

@@ -118,6 +118,8 @@ static ssize_t mdma_rw(struct mdma_state *s, char __user *buf, size_t count,
 	u64 off = pos & MDMA_OFFSET_MASK;
 	ssize_t ret;
 
+	if (index == MDMA_MIG_REGION)
+		return vfio_mig_region_rw(s->mig, buf, count, ppos, write);
 	switch (index) {
 	case VFIO_PCI_BAR0_REGION_INDEX:
 		ret = mdma_bar0_rw(s, buf, count, off, write);
@@ -129,11 +131,6 @@ static ssize_t mdma_rw(struct mdma_state *s, char __user *buf, size_t count,
 		break;
 	case VFIO_PCI_CONFIG_REGION_INDEX:
 		ret = mdma_config_rw(s, buf, count, off, write);
-		break;
-	case MDMA_MIG_REGION:
-		ret = vfio_mig_region_rw(s->mig, buf, count, off, write);
-		if (ret > 0)
-			ret = 0;
 		break;
 	default:
 		ret = -EINVAL;
@@ -163,9 +160,7 @@ static int mdma_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
 	struct mdma_state *s = vdev_to_mdma(vdev);
 
 	if ((vma->vm_pgoff >> MDMA_PGOFF_SHIFT) == MDMA_MIG_REGION)
-		return vfio_mig_region_mmap(s->mig, vma,
-					    (u64)(vma->vm_pgoff &
-						  MDMA_PGOFF_MASK) << PAGE_SHIFT);
+		return vfio_mig_region_mmap(s->mig, vma);
 	return mdma_mem_mmap(s, vma);
 }
 

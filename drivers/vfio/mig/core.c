@@ -18,29 +18,9 @@ module_param(window_kb, uint, 0444);
 MODULE_PARM_DESC(window_kb,
 		 "Size of the migration data window in KiB (128..65536, a power of two; default 1024)");
 
-/* Every migration device, for lookups by VFIO device and by name. */
+/* Every migration device, for the management channel's lookup by name. */
 static DEFINE_MUTEX(registry_lock);
 static LIST_HEAD(registry);
-
-/**
- * vfio_mig_find() - the migration device of a VFIO device
- * @vdev: a VFIO device, kept alive by the caller
- *
- * Return: the migration device, or NULL if @vdev has none.
- */
-struct vfio_mig_device *vfio_mig_find(struct vfio_device *vdev)
-{
-	struct vfio_mig_device *mig;
-
-	mutex_lock(&registry_lock);
-	list_for_each_entry(mig, &registry, node)
-		if (mig->vdev == vdev)
-			goto out;
-	mig = NULL;
-out:
-	mutex_unlock(&registry_lock);
-	return mig;
-}
 
 /**
  * vfio_mig_hold() - keep a migration device and its driver alive
@@ -225,6 +205,26 @@ void vfio_mig_destroy(struct vfio_mig_device *mig)
 }
 EXPORT_SYMBOL_GPL(vfio_mig_destroy);
 
+/*
+ * Open or close: the device is RUNNING with no session, and gets
+ * @window as its data window (NULL: none). Returns the window it had,
+ * for the caller to free outside the lock.
+ */
+static void *vfio_mig_swap_window(struct vfio_mig_device *mig, void *window,
+				  bool open)
+{
+	void *old;
+
+	mutex_lock(&mig->lock);
+	vfio_mig_to_running(mig);
+	old = mig->window;
+	mig->window = window;
+	mig->v1.stage.buf = window;
+	mig->open = open;
+	mutex_unlock(&mig->lock);
+	return old;
+}
+
 /**
  * vfio_mig_open() - the device file was opened
  * @mig: the migration device
@@ -239,21 +239,17 @@ EXPORT_SYMBOL_GPL(vfio_mig_destroy);
  */
 int vfio_mig_open(struct vfio_mig_device *mig)
 {
-	void *window = NULL;
+	void *window = NULL, *old;
 
 	if (!mig->out_of_band) {
 		window = vmalloc_user(mig->window_size);
 		if (!window)
 			return -ENOMEM;
 	}
-	mutex_lock(&mig->lock);
-	vfio_mig_to_running(mig);
-	if (WARN_ON_ONCE(mig->window))
-		vfree(mig->window);
-	mig->window = window;
-	mig->v1.stage.buf = window;
-	mig->open = true;
-	mutex_unlock(&mig->lock);
+	/* The last close took the old window; a leftover is a bug. */
+	old = vfio_mig_swap_window(mig, window, true);
+	if (WARN_ON_ONCE(old))
+		vfree(old);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(vfio_mig_open);
@@ -269,16 +265,7 @@ EXPORT_SYMBOL_GPL(vfio_mig_open);
  */
 void vfio_mig_close(struct vfio_mig_device *mig)
 {
-	void *window;
-
-	mutex_lock(&mig->lock);
-	vfio_mig_to_running(mig);
-	mig->open = false;
-	window = mig->window;
-	mig->window = NULL;
-	mig->v1.stage.buf = NULL;
-	mutex_unlock(&mig->lock);
-	vfree(window);
+	vfree(vfio_mig_swap_window(mig, NULL, false));
 }
 EXPORT_SYMBOL_GPL(vfio_mig_close);
 

@@ -109,7 +109,12 @@ struct vfio_mig_device {
 	bool out_of_band;
 	struct module *module;		/* the vendor driver's */
 	char name[64];			/* dev_name() of the device, copied */
-	struct list_head node;		/* in the registry */
+	struct list_head node;		/* in the registry, found by name */
+	/*
+	 * vdev->mig_ops points here: the v2 ops find this device from
+	 * their vfio_device with container_of(), no lookup.
+	 */
+	struct vfio_migration_ops v2_ops;
 
 	struct mutex lock;		/* see the top of this file */
 	bool open;			/* between vfio_mig_open() and _close() */
@@ -134,7 +139,6 @@ struct vfio_mig_device {
 };
 
 /* core.c */
-struct vfio_mig_device *vfio_mig_find(struct vfio_device *vdev);
 struct vfio_mig_device *vfio_mig_get_by_name(const char *name);
 int vfio_mig_hold(struct vfio_mig_device *mig);
 void vfio_mig_put(struct vfio_mig_device *mig);

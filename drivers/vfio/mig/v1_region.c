@@ -223,48 +223,70 @@ static ssize_t vfio_mig_window_rw(struct vfio_mig_device *mig,
  * @mig: the migration device
  * @buf: user buffer
  * @count: bytes
- * @pos: offset in the region
+ * @ppos: the device file's position, as the driver's read or write got
+ *	it: inside the region the driver placed at its region_offset
  * @write: direction
  *
- * Return: @count, or -EINVAL for an access outside the header fields (at
- * their natural width) and the window, and for any access to a device
- * that is migrated out of band only; -EBUSY for the data path while
- * another channel owns the session; -EFAULT; or a state change's or a
- * load's error.
+ * The driver hands its read or write through as it came; what it returns
+ * is the driver's return value.
+ *
+ * Return: @count with *@ppos advanced by it; -EINVAL for a position
+ * before the region, an access outside the header fields (at their
+ * natural width) and the window, and for any access to a device that is
+ * migrated out of band only; -EBUSY for the data path while another
+ * channel owns the session; -EFAULT; or a state change's or a load's
+ * error.
  */
 ssize_t vfio_mig_region_rw(struct vfio_mig_device *mig, char __user *buf,
-			   size_t count, u64 pos, bool write)
+			   size_t count, loff_t *ppos, bool write)
 {
-	if (mig->out_of_band)
+	u64 pos;
+	ssize_t ret;
+
+	if (mig->out_of_band || *ppos < 0 || (u64)*ppos < mig->region_offset)
 		return -EINVAL;
 	if (!count)
 		return 0;
+	pos = *ppos - mig->region_offset;
 	if (pos < sizeof(struct vfio_device_migration_info))
-		return vfio_mig_header_rw(mig, buf, count, pos, write);
-	if (pos < VFIO_MIG_WINDOW_OFFSET)
-		return -EINVAL;
-	return vfio_mig_window_rw(mig, buf, count,
-				  pos - VFIO_MIG_WINDOW_OFFSET, write);
+		ret = vfio_mig_header_rw(mig, buf, count, pos, write);
+	else if (pos < VFIO_MIG_WINDOW_OFFSET)
+		ret = -EINVAL;
+	else
+		ret = vfio_mig_window_rw(mig, buf, count,
+					 pos - VFIO_MIG_WINDOW_OFFSET, write);
+	if (ret < 0)
+		return ret;
+	*ppos += count;
+	return count;
 }
 EXPORT_SYMBOL_GPL(vfio_mig_region_rw);
 
 /**
  * vfio_mig_region_mmap() - map (part of) the data window
  * @mig: the migration device
- * @vma: the mapping, MAP_SHARED
- * @pos: offset in the region of the mapping's first byte
+ * @vma: the mapping, MAP_SHARED, as the driver's mmap got it: its
+ *	vm_pgoff is the device file's page offset, inside the region the
+ *	driver placed at its region_offset
  *
  * Return: 0, or -EINVAL for a mapping that is not inside the window or
  * not shared, or on a device migrated out of band only.
  */
 int vfio_mig_region_mmap(struct vfio_mig_device *mig,
-			 struct vm_area_struct *vma, u64 pos)
+			 struct vm_area_struct *vma)
 {
 	u64 len = vma->vm_end - vma->vm_start;
-	u64 off;
+	u64 pos, off;
 
+	/* A page offset whose byte offset does not fit in 64 bits. */
+	if (vma->vm_pgoff > (U64_MAX >> PAGE_SHIFT))
+		return -EINVAL;
+	pos = (u64)vma->vm_pgoff << PAGE_SHIFT;
 	if (mig->out_of_band || !(vma->vm_flags & VM_SHARED) ||
-	    !PAGE_ALIGNED(pos) || pos < VFIO_MIG_WINDOW_OFFSET)
+	    pos < mig->region_offset)
+		return -EINVAL;
+	pos -= mig->region_offset;
+	if (!PAGE_ALIGNED(pos) || pos < VFIO_MIG_WINDOW_OFFSET)
 		return -EINVAL;
 	off = pos - VFIO_MIG_WINDOW_OFFSET;
 	if (off >= mig->window_size || len > mig->window_size - off)

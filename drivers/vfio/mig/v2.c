@@ -39,9 +39,13 @@ struct vfio_mig_file {
 	bool disabled;			/* under mig->lock */
 };
 
+/*
+ * The v2 ops are called by the VFIO core for an open device, whose
+ * migration device lives until the VFIO device is released.
+ */
 static struct vfio_mig_device *vfio_mig_v2_to_mig(struct vfio_device *vdev)
 {
-	return vfio_mig_find(vdev);
+	return container_of(vdev->mig_ops, struct vfio_mig_device, v2_ops);
 }
 
 /**
@@ -317,8 +321,6 @@ static struct file *vfio_mig_v2_set_state(struct vfio_device *vdev,
 	struct file *filp = NULL;
 	int ret;
 
-	if (!mig)
-		return ERR_PTR(-ENODEV);
 	if (mutex_lock_killable(&mig->lock))
 		return ERR_PTR(-EINTR);
 	/*
@@ -367,8 +369,6 @@ static int vfio_mig_v2_get_state(struct vfio_device *vdev,
 {
 	struct vfio_mig_device *mig = vfio_mig_v2_to_mig(vdev);
 
-	if (!mig)
-		return -ENODEV;
 	if (mutex_lock_killable(&mig->lock))
 		return -EINTR;
 	*state = vfio_mig_v2_state(mig);
@@ -381,8 +381,6 @@ static int __maybe_unused vfio_mig_v2_get_data_size(struct vfio_device *vdev,
 {
 	struct vfio_mig_device *mig = vfio_mig_v2_to_mig(vdev);
 
-	if (!mig)
-		return -ENODEV;
 	if (mutex_lock_killable(&mig->lock))
 		return -EINTR;
 	*len = vfio_mig_stop_copy_size(mig);
@@ -409,7 +407,8 @@ void vfio_mig_v2_init(struct vfio_mig_device *mig)
 		vdev->migration_flags |= VFIO_MIGRATION_P2P;
 	if (VFIO_MIG_HAVE_PRECOPY)
 		vdev->migration_flags |= VFIO_MIGRATION_PRE_COPY;
-	vdev->mig_ops = &vfio_mig_v2_ops;
+	mig->v2_ops = vfio_mig_v2_ops;
+	vdev->mig_ops = &mig->v2_ops;
 }
 
 /**
@@ -418,7 +417,7 @@ void vfio_mig_v2_init(struct vfio_mig_device *mig)
  */
 void vfio_mig_v2_exit(struct vfio_mig_device *mig)
 {
-	if (mig->vdev->mig_ops != &vfio_mig_v2_ops)
+	if (mig->vdev->mig_ops != &mig->v2_ops)
 		return;
 	mig->vdev->mig_ops = NULL;
 	mig->vdev->migration_flags = 0;
