@@ -6,6 +6,10 @@
 #   make KVER=debug-6.1|debug-6.12 modules
 #                          ... or against a debug kernel (built if needed;
 #                          KVER=debug is debug-6.12)
+#   make MDMA_WORKLOAD=y modules
+#                          ... with mdma's test-only workload, a debugfs
+#                          file that makes an instance busy; the tests and
+#                          the demo need it, a production host does not
 #   make tools             build the library, vfio-migrate and the kselftests
 #   make check             static checks, docs, unit tests and guest lanes
 #   make demo              show the sample device at work in a guest
@@ -25,12 +29,17 @@ KOUT	:= $(BUILD)/kmod/$(KREL)
 
 export TOP CACHE BUILD
 
+# y builds samples/vfio-mdev/mdma_workload.c into mdma.ko (see its Kbuild).
+ifneq ($(filter-out y n,$(MDMA_WORKLOAD)),)
+$(error MDMA_WORKLOAD=$(MDMA_WORKLOAD): use MDMA_WORKLOAD=y, or leave it out)
+endif
+
 .PHONY: all modules tools check demo deps docs clean help
 
 all: modules tools
 
 help:
-	@sed -n '3,15p' $(TOP)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,/^$$/s/^# \{0,1\}//p' $(TOP)/Makefile
 
 # Kbuild writes objects next to the sources, so each kernel release gets a
 # tree of links to them and two kernels never share an object file.
@@ -41,14 +50,16 @@ DEBUG_BASE := $(if $(filter debug,$(KVER)),6.12,$(KVER:debug-%=%))
 modules:
 	@kdir=$$($(TOP)/scripts/debug-kernel/build.sh $(DEBUG_BASE)) && \
 	rel=$$(cat $$kdir/kernel.release) && \
-	$(MAKE) -f $(TOP)/Makefile modules KVER=$$rel KREL=$$rel KDIR=$$kdir
+	$(MAKE) -f $(TOP)/Makefile modules KVER=$$rel KREL=$$rel KDIR=$$kdir \
+		MDMA_WORKLOAD=$(MDMA_WORKLOAD)
 else
 modules:
 	@test -n "$(KREL)" || { echo "no Debian kernel matches KVER=$(KVER); run 'make deps'" >&2; exit 1; }
 	@mkdir -p $(BUILD)/kmod
 	@# One build per tree at a time: parallel callers wait their turn.
 	flock $(BUILD)/kmod/$(KREL).lock sh -c '$(TOP)/scripts/link-tree.sh $(TOP) $(KOUT) && \
-		$(MAKE) -C $(KDIR) M=$(KOUT) VFIO_MIG_TOP=$(TOP) modules'
+		$(MAKE) -C $(KDIR) M=$(KOUT) VFIO_MIG_TOP=$(TOP) \
+			MDMA_WORKLOAD=$(MDMA_WORKLOAD) modules'
 endif
 
 tools:

@@ -177,7 +177,8 @@ step kernel-source-6.1 scripts/kernel-src.sh 6.1 || true
 step kernel-source-6.12 scripts/kernel-src.sh 6.12 || true
 step checkpatch scripts/static-checks.sh checkpatch || true
 # A lane runs only if what it needs built: the tools, and the modules of
-# its kernel (built with warnings is built: kbuild exits 3 then).
+# its kernel (built with warnings is built: kbuild exits 3 then). kbuild
+# leaves them built with MDMA_WORKLOAD=y: the lanes use mdma's workload.
 declare -A built
 for k in "${plain[@]}"; do
 	step "kbuild-w1-sparse-$k" scripts/static-checks.sh kbuild "$k"
@@ -237,7 +238,8 @@ for v in "${debug[@]}"; do
 	if [ "$tools_built" != 1 ]; then
 		not_run "guest-debug-$v" "the tools did not build"
 	elif step "debug-kernel-$v" scripts/debug-kernel/build.sh "$v" &&
-	   step "kbuild-debug-$v" make -C "$top" KVER="debug-$v" modules; then
+	   step "kbuild-debug-$v" make -C "$top" KVER="debug-$v" \
+		MDMA_WORKLOAD=y modules; then
 		# On 6.1 the tests whose kernel paths differ from 6.12's (the
 		# device, its DMA and life cycle, the channels, saving); the
 		# protocol tables run the same vfio_mig code debug-6.12 checks.

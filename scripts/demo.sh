@@ -80,7 +80,7 @@ banner "Dependencies (scripts/install-deps.sh)"
 "$top/scripts/install-deps.sh"
 
 banner "Building vfio_mig.ko and mdma.ko for Linux $kernel"
-make -s KVER="$kernel" modules
+make -s KVER="$kernel" MDMA_WORKLOAD=y modules
 
 if [ "${DEMO:-}" = qemu ]; then
 	banner "QEMU 7.2 live-migrates VMs with mdma devices in a Linux $kernel guest (tools/testing/qemu/run.sh)"

@@ -6,7 +6,7 @@
  *
  * Lock order, outermost first:
  *
- *   workload.lock -> lock
+ *   workload.lock -> lock	(workload.lock: only with MDMA_WORKLOAD=y)
  *
  * @lock guards the register file, the config space, the descriptor queue,
  * the interrupt eventfds, the memory file and @chunk_busy. It is held only
@@ -72,7 +72,14 @@ struct mdma_type {
 	bool out_of_band;	/* no in-band migration, only /dev/vfio-mig */
 };
 
-/* The test-only workload of mdma_workload.c; not migrated. */
+struct mdma_state;
+
+/*
+ * The test-only workload of mdma_workload.c, built only with
+ * "make MDMA_WORKLOAD=y" (see Kbuild); not migrated. Without it the
+ * structure is empty and its entry points do nothing.
+ */
+#ifdef MDMA_WORKLOAD
 struct mdma_workload {
 	struct mutex lock;		/* the fields below */
 	struct delayed_work work;
@@ -96,6 +103,22 @@ struct mdma_workload {
 	u64 mem_writes;
 	u64 paused_ticks;
 };
+
+void mdma_workload_init(struct mdma_state *s);
+void mdma_workload_destroy(struct mdma_state *s);
+void mdma_workload_reset(struct mdma_state *s);
+void mdma_workload_close(struct mdma_state *s);
+void mdma_workload_debugfs(struct mdma_state *s, struct dentry *dir);
+#else
+struct mdma_workload { };
+
+static inline void mdma_workload_init(struct mdma_state *s) { }
+static inline void mdma_workload_destroy(struct mdma_state *s) { }
+static inline void mdma_workload_reset(struct mdma_state *s) { }
+static inline void mdma_workload_close(struct mdma_state *s) { }
+static inline void mdma_workload_debugfs(struct mdma_state *s,
+					 struct dentry *dir) { }
+#endif /* MDMA_WORKLOAD */
 
 struct mdma_state {
 	struct vfio_device vdev;
@@ -207,12 +230,5 @@ void mdma_debugfs_init(void);
 void mdma_debugfs_exit(void);
 void mdma_debugfs_add(struct mdma_state *s);
 void mdma_debugfs_remove(struct mdma_state *s);
-
-/* mdma_workload.c */
-void mdma_workload_init(struct mdma_state *s);
-void mdma_workload_destroy(struct mdma_state *s);
-void mdma_workload_reset(struct mdma_state *s);
-void mdma_workload_close(struct mdma_state *s);
-void mdma_workload_debugfs(struct mdma_state *s, struct dentry *dir);
 
 #endif /* _MDMA_H */

@@ -32,6 +32,10 @@
  *
  * Lock order: workload.lock -> s->lock. The tick holds workload.lock, so
  * stopping (clear @active, then cancel the work) is final.
+ *
+ * This file is built only with "make MDMA_WORKLOAD=y" (see Kbuild): a
+ * test needs it, a production host does not. Without it, mdma.h turns
+ * the entry points into no-ops and there is no workload file.
  */
 #include <linux/debugfs.h>
 #include <linux/ktime.h>

@@ -31,7 +31,7 @@ case ${1:-} in
 esac
 kdir=$("$here/build.sh" "$ver")
 rel=$(cat "$kdir/kernel.release")
-make -s -C "$top" KVER="debug-$ver" modules >/dev/null
+make -s -C "$top" KVER="debug-$ver" MDMA_WORKLOAD=y modules >/dev/null
 [ -f "$top/build/tools/testing/selftests/vfio_mig/fail_nth" ] ||
 	make -s -C "$top" tools >/dev/null
 

@@ -12,7 +12,8 @@
 # built here from the linux-source tarball's samples/vfio-mdev/mtty.c
 # against the kernel's headers, in $CACHE/mtty/<release>/ (a copy in the
 # cache, never in the project tree). mdma comes from build/kmod/<release>/
-# (make KVER=6.12 modules); QEMU 10 from scripts/qemu10.sh.
+# (make KVER=6.12 MDMA_WORKLOAD=y modules: the busy case uses its test
+# workload); QEMU 10 from scripts/qemu10.sh.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../../.." && pwd)

@@ -55,6 +55,9 @@ LEN = 0x40000
 # of a new pattern, then a copy from device memory), 200 writes of 4 KiB
 # of device memory a second.
 BUSY = "dma %#x %d 100 mem 200"
+# The workload is a test knob that a default build leaves out.
+WORKLOAD_MISSING = ("mdma was built without its test workload: rebuild it "
+                    "with make MDMA_WORKLOAD=y modules")
 
 WORK = tempfile.mkdtemp(prefix="qemu-lane-")
 SCENARIO = ["setup"]    # the name of the scenario running, for log names
@@ -114,6 +117,9 @@ class Mdma:
     def workload(self, cmd=None):
         """Write a workload command, or read the settings and counters."""
         path = os.path.join(DEBUGFS, self.uuid, "workload")
+        if not os.path.exists(path) and \
+           os.path.exists(os.path.join(DEBUGFS, self.uuid, "state")):
+            raise Fail("no %s: %s" % (path, WORKLOAD_MISSING))
         if cmd is not None:
             with open(path, "w") as f:
                 f.write(cmd + "\n")

@@ -7,7 +7,8 @@
 #
 # boots a guest of KERNEL (6.1 by default) with tools/testing/vm/vm-run and
 # runs qemu_mig_v1.py there, which prints TAP and a "# Totals:" line. The
-# modules come from build/kmod/<release>/ (make KVER=... modules).
+# modules come from build/kmod/<release>/ (make KVER=... MDMA_WORKLOAD=y
+# modules: the scenarios use mdma's test workload).
 #
 # By default the client is the system's QEMU 7.2 (protocol v1). --qemu10
 # runs the same scenarios with QEMU 10 (protocol v2) from bookworm-backports,
