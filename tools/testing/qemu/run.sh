@@ -6,7 +6,7 @@
 #   tools/testing/qemu/run.sh [--qemu10] [KERNEL] [SCENARIO...]
 #
 # boots a guest of KERNEL (6.1 by default) with tools/testing/vm/vm-run and
-# runs qemu_mig_v1.py there, which prints TAP and a "# Totals:" line. The
+# runs qemu_migrate.py there, which prints TAP and a "# Totals:" line. The
 # modules come from build/kmod/<release>/ (make KVER=... modules).
 #
 # By default the client is the system's QEMU 7.2 (protocol v1). --qemu10
@@ -34,4 +34,4 @@ fi
 kernel=${1:-6.1}
 [ $# -eq 0 ] || shift
 exec "$here/../vm/vm-run" --kernel "$kernel" --mem 2048 --timeout 300 -- \
-	"${client[@]}" "$here/qemu_mig_v1.py" "$@"
+	"${client[@]}" "$here/qemu_migrate.py" "$@"
