@@ -15,15 +15,15 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../../.." && pwd)
+# shellcheck source=SCRIPTDIR/../lib/tap.sh
+. "$top/tools/testing/lib/tap.sh"
 client=()
 if [ "${1:-}" = --qemu10 ]; then
 	shift
 	err=$(mktemp)
 	if ! bin=$("$top/scripts/qemu10.sh" 2>"$err") ||
 	   ! dir=$("$top/scripts/qemu10.sh" --dir 2>>"$err"); then
-		echo "TAP version 13"
-		echo "1..0 # SKIP QEMU 10 unavailable: $(tail -n 1 "$err")"
-		echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:1 error:0"
+		tap_skip_all "QEMU 10 unavailable: $(tail -n 1 "$err")"
 		rm -f "$err"
 		exit 0
 	fi

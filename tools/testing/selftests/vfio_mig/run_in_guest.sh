@@ -32,8 +32,10 @@ set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../../../.." && pwd)
+# The refusal outside a guest, the TAP functions, $kmod.
+# shellcheck source=SCRIPTDIR/../../lib/guest-tap.sh
+. "$top/tools/testing/lib/guest-tap.sh"
 rel=$(uname -r)
-kmod=${KMOD_DIR:-$top/build/kmod/$rel}
 migko=$kmod/drivers/vfio/mig/vfio_mig.ko
 ko=$kmod/samples/vfio-mdev/mdma.ko
 bindir=${VFIO_MIG_TESTS:-$top/build/tools/testing/selftests/vfio_mig}
@@ -43,34 +45,12 @@ if [ $# -eq 0 ]; then
 		mig_v2_state mig_v2_save mig_v2_stream mig_channels
 fi
 
-if [ -z "${VM_RUN_RESULTS:-}" ] && [ "${VFIO_MIG_IN_GUEST:-}" != 1 ]; then
-	echo "run_in_guest.sh: not in a vm-run guest; refusing to load modules" >&2
-	echo "(run it through tools/testing/vm/vm-run)" >&2
-	exit 2
-fi
-
-n=0
+# Failures that are no test of their own (an instance left behind).
 failed=0
-plan=$(($# + 5))
 
-echo "TAP version 13"
-echo "1..$plan"
-
-# ok/not ok line for the next step; $1: 0 pass, 4 skip, else fail.
-result()
-{
-	local rc=$1 name=$2 why=${3:-}
-
-	n=$((n + 1))
-	if [ "$rc" -eq 0 ]; then
-		echo "ok $n $name"
-	elif [ "$rc" -eq 4 ]; then
-		echo "ok $n $name # SKIP${why:+ $why}"
-	else
-		echo "not ok $n $name${why:+ # $why}"
-		failed=$((failed + 1))
-	fi
-}
+# The steps: loading, each test binary, kmemleak, two rmmods, kmemleak.
+tap_header
+tap_plan $(($# + 5))
 
 setup()
 {
@@ -97,17 +77,17 @@ setup()
 }
 
 if setup; then
-	result 0 "load modules"
+	ok "load modules"
 else
-	result 1 "load modules"
-	echo "Bail out! modules could not be loaded"
+	not_ok "load modules"
+	tap_bail "modules could not be loaded"
 	exit 1
 fi
 
 for t in "$@"; do
 	if [ ! -x "$bindir/$t" ]; then
 		echo "# $bindir/$t not built (make tools)"
-		result 1 "selftests: vfio_mig: $t" "not built"
+		not_ok "selftests: vfio_mig: $t" "not built"
 		continue
 	fi
 	echo "# selftests: vfio_mig: $t"
@@ -144,12 +124,12 @@ kmemleak_scan()
 	local name=$1 re=$2 whose=$3 km=/sys/kernel/debug/kmemleak report ours
 
 	if [ ! -e "$km" ]; then
-		result 4 "$name" "kernel without kmemleak"
+		skip "$name" "kernel without kmemleak"
 		return
 	fi
 	sleep 5
 	if ! { echo scan >"$km" && echo scan >"$km"; }; then
-		result 1 "$name" "scan failed"
+		not_ok "$name" "scan failed"
 		return
 	fi
 	report=$(cat "$km")
@@ -162,14 +142,14 @@ kmemleak_scan()
 	echo "# $name: $(grep -c '^unreferenced object' <<<"$report") suspects in all"
 	if [ -n "$ours" ]; then
 		printf '%s\n' "$ours" | sed 's/^/# /'
-		result 1 "$name" "$whose"
+		not_ok "$name" "$whose"
 		return
 	fi
 	[ -z "$report" ] ||
 		grep -Ev '^  hex dump|^    [0-9a-f][0-9a-f] ' <<<"$report" |
 			head -n 60 | sed 's/^/#   /'
 	echo clear >"$km"
-	result 0 "$name"
+	ok "$name"
 }
 
 # A frame in vfio_mig or mdma, and a frame that is a bare address: it is
@@ -186,9 +166,9 @@ kmemleak_scan kmemleak "$ours_re|$bare_re" \
 
 for m in mdma vfio_mig; do
 	if rmmod "$m"; then
-		result 0 "rmmod $m"
+		ok "rmmod $m"
 	else
-		result 1 "rmmod $m" "module still in use"
+		not_ok "rmmod $m" "module still in use"
 	fi
 done
 
@@ -197,5 +177,10 @@ done
 kmemleak_scan "kmemleak after unload" "$bare_re" \
 	"left behind by an unloaded module"
 
+# No "# Totals:" line: scripts/check.sh counts the tests by the totals
+# of the test binaries, nested above; these steps' would count them twice.
+rm -rf "$work"
+# shellcheck disable=SC2154 # tap.sh's, through guest-tap.sh
+failed=$((failed + tap_fail))
 echo "# $failed failed"
 [ "$failed" -eq 0 ]
