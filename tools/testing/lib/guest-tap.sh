@@ -5,19 +5,17 @@
 # (they load modules). Source it after setting $top, the top of the tree:
 # it refuses, with exit status 2, to go on outside a vm-run guest, brings
 # the TAP functions of tap.sh (ok, not_ok, skip, result, tap_end, ...) and
-# sets $kmod (KMOD_DIR, default build/kmod/$(uname -r)), $types and $work
-# (a fresh temporary directory).
+# guest_load_modules of guest-modules.sh, and sets $kmod (KMOD_DIR, default
+# build/kmod/$(uname -r)), $types and $work (a fresh temporary directory).
 
-if [ -z "${VM_RUN_RESULTS:-}" ] && [ "${VFIO_MIG_IN_GUEST:-}" != 1 ]; then
-	echo "${0##*/}: not in a vm-run guest; refusing to load modules" >&2
-	echo "(run it through tools/testing/vm/vm-run)" >&2
-	exit 2
-fi
-
+# shellcheck source=SCRIPTDIR/guest-modules.sh
+. "$(dirname "${BASH_SOURCE[0]}")/guest-modules.sh"
+guest_only
 # shellcheck source=SCRIPTDIR/tap.sh
 . "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 
-kmod=${KMOD_DIR:-$top/build/kmod/$(uname -r)}
+# shellcheck disable=SC2034 # for the scripts that source this
+kmod=$guest_kmod
 types=/sys/class/mdma/mdma/mdev_supported_types
 work=$(mktemp -d)
 
@@ -46,12 +44,9 @@ create()
 tap_start()
 {
 	tap_header
-	if ! { modprobe vfio_iommu_type1 && modprobe mdev &&
-	       insmod "$kmod/drivers/vfio/mig/vfio_mig.ko" &&
-	       insmod "$kmod/samples/vfio-mdev/mdma.ko"; }; then
+	if ! guest_load_modules; then
 		tap_bail "modules could not be loaded"
 		exit 1
 	fi
-	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 	echo "# kernel $(uname -r)"
 }

@@ -4,17 +4,20 @@ modules, create instances, read their debugfs digest and drive their
 workload knob.
 
 Only inside a vm-run guest: load_modules() loads vfio_mig and mdma from
-KMOD_DIR (default build/kmod/$(uname -r)).
+KMOD_DIR (default build/kmod/$(uname -r)) through
+tools/testing/lib/guest-modules.sh, as the shell tests do.
 """
 
 import os
 import subprocess
+import sys
 
 from qemu_vm import check, wait_for
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "../../.."))
 KMOD = os.environ.get("KMOD_DIR",
                       os.path.join(TOP, "build/kmod", os.uname().release))
+GUEST_MODULES = os.path.join(TOP, "tools/testing/lib/guest-modules.sh")
 MDMA_TYPES = "/sys/class/mdma/mdma/mdev_supported_types"
 MDEV_DEVICES = "/sys/bus/mdev/devices"
 DEBUGFS = "/sys/kernel/debug/mdma"
@@ -32,18 +35,14 @@ BUSY = "dma %#x %d 100 mem 200"
 
 def load_modules():
     """Load vfio_iommu_type1, mdev, vfio_mig and mdma (those not loaded
-    yet) and mount debugfs."""
-    for m in ("vfio_iommu_type1", "mdev"):
-        subprocess.check_call(["modprobe", m])
-    loaded = open("/proc/modules").read()
-    for name, ko in (("vfio_mig", "drivers/vfio/mig/vfio_mig.ko"),
-                     ("mdma", "samples/vfio-mdev/mdma.ko")):
-        if "\n%s " % name not in "\n" + loaded:
-            subprocess.check_call(["insmod", os.path.join(KMOD, ko)])
+    yet) and mount debugfs, with guest-modules.sh; what failed is in the
+    "# " lines it prints."""
+    sys.stdout.flush()
+    rc = subprocess.call(["bash", GUEST_MODULES, "load"],
+                         env=dict(os.environ, KMOD_DIR=KMOD))
+    check(rc == 0, "the modules could not be loaded (guest-modules.sh "
+          "load: exit %d)" % rc)
     check(os.path.isdir(MDMA_TYPES), "no " + MDMA_TYPES)
-    if not os.path.isdir(DEBUGFS):
-        subprocess.call(["mount", "-t", "debugfs", "debugfs",
-                         "/sys/kernel/debug"])
 
 
 class Mdma:

@@ -32,12 +32,10 @@ set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../../../.." && pwd)
-# The refusal outside a guest, the TAP functions, $kmod.
+# The refusal outside a guest, the TAP functions, guest_load_modules.
 # shellcheck source=SCRIPTDIR/../../lib/guest-tap.sh
 . "$top/tools/testing/lib/guest-tap.sh"
 rel=$(uname -r)
-migko=$kmod/drivers/vfio/mig/vfio_mig.ko
-ko=$kmod/samples/vfio-mdev/mdma.ko
 bindir=${VFIO_MIG_TESTS:-$top/build/tools/testing/selftests/vfio_mig}
 if [ $# -eq 0 ]; then
 	set -- mdma_regions mdma_dma mdma_lifecycle mdma_hardening stress fail_nth \
@@ -52,31 +50,8 @@ failed=0
 tap_header
 tap_plan $(($# + 5))
 
-setup()
-{
-	local m
-
-	echo "# kernel $rel, module $ko"
-	for m in vfio_iommu_type1 mdev; do
-		modprobe "$m" || { echo "# modprobe $m failed"; return 1; }
-	done
-	[ -f "$ko" ] || { echo "# $ko not built (make KVER=... modules)"; return 1; }
-	if ! grep -q '^vfio_mig ' /proc/modules; then
-		insmod "$migko" || { echo "# insmod $migko failed"; return 1; }
-	fi
-	if ! grep -q '^mdma ' /proc/modules; then
-		insmod "$ko" || { echo "# insmod $ko failed"; return 1; }
-	fi
-	if [ ! -d /sys/kernel/debug/mdma ]; then
-		mountpoint -q /sys/kernel/debug ||
-			mount -t debugfs debugfs /sys/kernel/debug ||
-			{ echo "# cannot mount debugfs"; return 1; }
-	fi
-	[ -d /sys/class/mdma/mdma ] || { echo "# no /sys/class/mdma/mdma"; return 1; }
-	return 0
-}
-
-if setup; then
+echo "# kernel $rel, module $kmod/samples/vfio-mdev/mdma.ko"
+if guest_load_modules; then
 	ok "load modules"
 else
 	not_ok "load modules"
