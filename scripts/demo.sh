@@ -26,16 +26,13 @@ banner()
 
 in_guest()
 {
-	local rel kmod a b rc m
+	local rel a b rc m
 
 	rel=$(uname -r)
-	kmod=$top/build/kmod/$rel
 	banner "Guest up: Linux $rel; loading vfio_iommu_type1, mdev, vfio_mig and mdma"
-	modprobe vfio_iommu_type1
-	modprobe mdev
-	insmod "$kmod/drivers/vfio/mig/vfio_mig.ko"
-	insmod "$kmod/samples/vfio-mdev/mdma.ko"
-	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+	# shellcheck source=SCRIPTDIR/../tools/testing/lib/guest-modules.sh
+	. "$top/tools/testing/lib/guest-modules.sh"
+	guest_load_modules
 	echo "vfio_mig window_kb=$(cat /sys/module/vfio_mig/parameters/window_kb)"
 
 	a=$(cat /proc/sys/kernel/random/uuid)

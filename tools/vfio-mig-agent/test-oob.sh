@@ -67,9 +67,12 @@ downtime()
 }
 
 tap_start
-a=$(create mdma-16m-oob) && b=$(create mdma-16m-oob) &&
+if ! { a=$(create mdma-16m-oob) && b=$(create mdma-16m-oob) &&
 	c=$(create mdma-16m-oob) && d=$(create mdma-16m-oob) &&
-	l1=$(create mdma-16m) && l2=$(create mdma-16m) || exit 1
+	l1=$(create mdma-16m) && l2=$(create mdma-16m); }; then
+	tap_bail "cannot create mdma instances"
+	exit 1
+fi
 umask 077
 head -c 32 /dev/urandom | base64 >"$tok"
 
@@ -84,7 +87,7 @@ else
 	not_ok "$name" "$(head -n 1 "$work/perm.out")"
 fi
 chmod 600 "$tok"
-start_agent || { echo "Bail out! the agent does not start"; exit 1; }
+start_agent || { tap_bail "the agent does not start"; exit 1; }
 
 # An OOB-only device looks unmigratable to a VMM.
 name="mdma-16m-oob: no migration region, v2 feature ENOTTY"

@@ -21,8 +21,10 @@ set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
+# shellcheck source=SCRIPTDIR/../testing/lib/guest-modules.sh
+. "$top/tools/testing/lib/guest-modules.sh"
 rel=$(uname -r)
-kmod=${KMOD_DIR:-$top/build/kmod/$rel}
+kmod=$guest_kmod
 cmd=${VFIO_MIGRATE:-$top/build/tools/vfio-migrate/vfio-migrate}
 windows=256,1024,4096
 types=mdma-16m,mdma-64m
@@ -43,12 +45,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-if [ -z "${VM_RUN_RESULTS:-}" ] && [ "${VFIO_MIG_IN_GUEST:-}" != 1 ]; then
-	echo "bench-windows.sh: not in a vm-run guest; refusing to reload modules" >&2
-	echo "(run it through tools/testing/vm/vm-run, or set VFIO_MIG_IN_GUEST=1" >&2
-	echo "on a disposable machine)" >&2
-	exit 2
-fi
+guest_only
 for f in "$kmod/drivers/vfio/mig/vfio_mig.ko" "$kmod/samples/vfio-mdev/mdma.ko" "$cmd"; do
 	[ -e "$f" ] || { echo "bench-windows.sh: $f not built (make KVER=... modules; make tools)" >&2; exit 1; }
 done
@@ -57,9 +54,6 @@ for d in /sys/bus/mdev/devices/*; do
 	echo "bench-windows.sh: mdev instances exist; remove them first (the modules are reloaded)" >&2
 	exit 1
 done
-
-modprobe vfio_iommu_type1 && modprobe mdev || exit 1
-mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 
 unload()
 {
@@ -73,12 +67,11 @@ first=1
 echo "# kernel $rel"
 for kb in ${windows//,/ }; do
 	unload || { echo "bench-windows.sh: cannot unload the modules" >&2; exit 1; }
-	if ! insmod "$kmod/drivers/vfio/mig/vfio_mig.ko" "window_kb=$kb"; then
-		echo "bench-windows.sh: insmod vfio_mig window_kb=$kb failed" >&2
+	if ! guest_load_modules "window_kb=$kb"; then
+		echo "bench-windows.sh: loading vfio_mig window_kb=$kb and mdma failed" >&2
 		rc=1
 		continue
 	fi
-	insmod "$kmod/samples/vfio-mdev/mdma.ko" || { rc=1; continue; }
 	if [ "$first" -eq 1 ]; then
 		"$cmd" bench --types "$types" --windows "$kb" --reps "$reps" || rc=1
 		first=0

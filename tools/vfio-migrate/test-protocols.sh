@@ -28,7 +28,10 @@ digest()
 }
 
 tap_start
-a=$(create mdma-16m) && b=$(create mdma-16m) || exit 1
+if ! { a=$(create mdma-16m) && b=$(create mdma-16m); }; then
+	tap_bail "cannot create mdma instances"
+	exit 1
+fi
 # PRE_COPY is in the uapi from Linux 6.2: what the kernel must offer.
 IFS=.- read -r major minor _ <<<"$(uname -r)"
 if [ "$major" -gt 6 ] || { [ "$major" -eq 6 ] && [ "$minor" -ge 2 ]; }; then

@@ -4,8 +4,8 @@
 
 Runs inside a vm-run guest (mtty-bench.sh starts it): loads mtty.ko
 (MTTY_KO), vfio_mig and mdma, and for each case migrates a VM with one
-device BENCH_REPS times between two QEMU processes (the QEMU, QEMU_ARGS
-and the scenario helpers of qemu_mig_v1.py), printing query-migrate's
+device BENCH_REPS times between two QEMU processes (qemu_vm.py, with
+QEMU and QEMU_ARGS; mdma through mdma_guest.py), printing query-migrate's
 status, total time, downtime and device ("vfio") bytes. A case that
 cannot migrate prints why. Not a test: the exit status is 0 unless the
 guest setup fails.
@@ -18,7 +18,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import qemu_mig_v1 as q  # noqa: E402
+import mdma_guest as m  # noqa: E402
+import qemu_vm as q  # noqa: E402
 
 MTTY_TYPES = "/sys/class/mtty/mtty/mdev_supported_types"
 REPS = int(os.environ.get("BENCH_REPS", "3"))
@@ -35,7 +36,7 @@ class Mtty:
         with open(os.path.join(types[0], "create"), "w") as f:
             f.write(self.uuid)
         self.type = os.path.basename(types[0])
-        self.sysfs = os.path.join(q.MDEV_DEVICES, self.uuid)
+        self.sysfs = os.path.join(m.MDEV_DEVICES, self.uuid)
 
     def remove(self):
         if os.path.exists(self.sysfs):
@@ -45,18 +46,17 @@ class Mtty:
 
 def one(case, opt, make, busy=False):
     """One migration of a VM with one device; returns a result row."""
-    q.MIGRATION_OPT = opt
-    q.SCENARIO[0] = case
     src_dev, dst_dev = make(), make()
     src = dst = None
     uri = "unix:" + os.path.join(q.WORK, "bench.sock")
     try:
-        src = q.Qemu("source", [src_dev])
-        dst = q.Qemu("destination", [dst_dev], incoming=uri)
-        if isinstance(src_dev, q.Mdma):
-            q.round_trip(src, src_dev)
+        src = q.Qemu("source", [src_dev], label=case, migration_opt=opt)
+        dst = q.Qemu("destination", [dst_dev], incoming=uri, label=case,
+                     migration_opt=opt)
+        if isinstance(src_dev, m.Mdma):
+            m.round_trip(src, src_dev)
             if busy:
-                src_dev.workload(q.BUSY % (src_dev.gpa, q.LEN))
+                src_dev.workload(m.BUSY % (src_dev.gpa, m.LEN))
                 time.sleep(1)
         try:
             q.migrate(src, uri)
@@ -64,16 +64,13 @@ def one(case, opt, make, busy=False):
             return {"status": "refused", "why": str(e)}
         info = q.wait_migration(src, ("completed", "failed", "cancelled"))
         if info["status"] == "completed":
-            info = q.wait_for("QEMU's final numbers",
-                              lambda: [i for i in [src.migration()]
-                                       if i.get("total-time")],
-                              timeout=10)[0]
-            if isinstance(src_dev, q.Mdma):
+            info = q.final_numbers(src)
+            if isinstance(src_dev, m.Mdma):
                 q.wait_for("the destination to finish loading",
                            lambda: dst.status() == "paused", timeout=60)
-                ds, dd = q.digest(src_dev), q.digest(dst_dev)
-                ram = (src.ram(src_dev.gpa, q.LEN) ==
-                       dst.ram(src_dev.gpa, q.LEN))
+                ds, dd = m.digest(src_dev), m.digest(dst_dev)
+                ram = (src.ram(src_dev.gpa, m.LEN) ==
+                       dst.ram(src_dev.gpa, m.LEN))
                 info["check"] = ("digest %s, RAM %s" % (
                     "equal" if ds == dd else "DIFFERS",
                     "equal" if ram else "DIFFERS"))
@@ -94,7 +91,8 @@ def main():
     if not os.environ.get("VM_RUN_RESULTS"):
         print("mtty_bench.py: not in a vm-run guest", file=sys.stderr)
         return 2
-    q.setup()
+    m.load_modules()
+    q.note(q.version() + ", kernel " + os.uname().release)
     subprocess.check_call(["insmod", os.environ["MTTY_KO"]])
     cases = [
         ("mtty, enable-migration=auto (default)", "enable-migration=auto",
@@ -104,11 +102,11 @@ def main():
          "enable-migration=on,x-device-dirty-page-tracking=off", Mtty,
          False),
         ("mdma-16m idle, enable-migration=on", "enable-migration=on",
-         q.Mdma, False),
+         m.Mdma, False),
         ("mdma-16m busy, enable-migration=on", "enable-migration=on",
-         q.Mdma, True),
+         m.Mdma, True),
         ("mdma-16m idle, enable-migration=auto (default)",
-         "enable-migration=auto", q.Mdma, False),
+         "enable-migration=auto", m.Mdma, False),
     ]
     print("# QEMU 10 under TCG in a %s guest, downtime-limit 300 ms, "
           "max-bandwidth 1 GiB/s; %d runs per case" % (os.uname().release,

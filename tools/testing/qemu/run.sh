@@ -6,7 +6,7 @@
 #   tools/testing/qemu/run.sh [--qemu10] [KERNEL] [SCENARIO...]
 #
 # boots a guest of KERNEL (6.1 by default) with tools/testing/vm/vm-run and
-# runs qemu_mig_v1.py there, which prints TAP and a "# Totals:" line. The
+# runs qemu_migrate.py there, which prints TAP and a "# Totals:" line. The
 # modules come from build/kmod/<release>/ (make KVER=... MDMA_WORKLOAD=y
 # modules: the scenarios use mdma's test workload).
 #
@@ -16,15 +16,15 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../../.." && pwd)
+# shellcheck source=SCRIPTDIR/../lib/tap.sh
+. "$top/tools/testing/lib/tap.sh"
 client=()
 if [ "${1:-}" = --qemu10 ]; then
 	shift
 	err=$(mktemp)
 	if ! bin=$("$top/scripts/qemu10.sh" 2>"$err") ||
 	   ! dir=$("$top/scripts/qemu10.sh" --dir 2>>"$err"); then
-		echo "TAP version 13"
-		echo "1..0 # SKIP QEMU 10 unavailable: $(tail -n 1 "$err")"
-		echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:1 error:0"
+		tap_skip_all "QEMU 10 unavailable: $(tail -n 1 "$err")"
 		rm -f "$err"
 		exit 0
 	fi
@@ -35,4 +35,4 @@ fi
 kernel=${1:-6.1}
 [ $# -eq 0 ] || shift
 exec "$here/../vm/vm-run" --kernel "$kernel" --mem 2048 --timeout 300 -- \
-	"${client[@]}" "$here/qemu_mig_v1.py" "$@"
+	"${client[@]}" "$here/qemu_migrate.py" "$@"

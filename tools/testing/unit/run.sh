@@ -4,9 +4,13 @@
 # Build and run the host-native unit tests under ASan/UBSan, then fuzz the
 # stream decoder for FUZZ_SECONDS (default 60) from a generated corpus and
 # mdma's CONFIG section loader for FUZZ_MDMA_SECONDS (default 30).
+# Each test binary prints its own TAP; the two fuzzers are one more TAP
+# stream, a test each.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
+# shellcheck source=SCRIPTDIR/../lib/tap.sh
+. "$top/tools/testing/lib/tap.sh"
 out=${O:-$top/build/unit}
 fuzz_seconds=${FUZZ_SECONDS:-60}
 fuzz_mdma_seconds=${FUZZ_MDMA_SECONDS:-30}
@@ -28,20 +32,21 @@ fuzz()
 			-rss_limit_mb=2048 -print_final_stats=1 \
 			-artifact_prefix="$out/$name-" "$corpus" \
 			>"$out/$name.log" 2>&1; then
-		grep -E 'stat::number_of_executed_units|cov:' "$out/$name.log" |
-			tail -n 2
-		echo "ok $name"
-		echo "# Totals: pass:1 fail:0 xfail:0 xpass:0 skip:0 error:0"
+		{ grep -E 'stat::number_of_executed_units|cov:' "$out/$name.log" ||
+			true; } | tail -n 2 | sed 's/^/# /'
+		ok "$name"
 	else
-		tail -n 40 "$out/$name.log"
-		echo "not ok $name: see $out/$name.log and the crash input there"
-		echo "# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:0 error:0"
+		tail -n 40 "$out/$name.log" | sed 's/^/# /'
+		not_ok "$name" "see $out/$name.log and the crash input there"
 		status=1
 	fi
 }
 
 mkdir -p "$out/corpus" "$out/corpus-mdma-config"
 "$out/mkcorpus" "$out/corpus"
+tap_header
+tap_plan 2
 fuzz fuzz_stream "$fuzz_seconds" "$out/corpus"
 fuzz fuzz_mdma_config "$fuzz_mdma_seconds" "$out/corpus-mdma-config"
+tap_totals
 exit $status

@@ -32,10 +32,10 @@ set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../../../.." && pwd)
+# The refusal outside a guest, the TAP functions, guest_load_modules.
+# shellcheck source=SCRIPTDIR/../../lib/guest-tap.sh
+. "$top/tools/testing/lib/guest-tap.sh"
 rel=$(uname -r)
-kmod=${KMOD_DIR:-$top/build/kmod/$rel}
-migko=$kmod/drivers/vfio/mig/vfio_mig.ko
-ko=$kmod/samples/vfio-mdev/mdma.ko
 bindir=${VFIO_MIG_TESTS:-$top/build/tools/testing/selftests/vfio_mig}
 if [ $# -eq 0 ]; then
 	set -- mdma_regions mdma_dma mdma_lifecycle mdma_hardening stress fail_nth \
@@ -43,71 +43,26 @@ if [ $# -eq 0 ]; then
 		mig_v2_state mig_v2_save mig_v2_stream mig_channels
 fi
 
-if [ -z "${VM_RUN_RESULTS:-}" ] && [ "${VFIO_MIG_IN_GUEST:-}" != 1 ]; then
-	echo "run_in_guest.sh: not in a vm-run guest; refusing to load modules" >&2
-	echo "(run it through tools/testing/vm/vm-run)" >&2
-	exit 2
-fi
-
-n=0
+# Failures that are no test of their own (an instance left behind).
 failed=0
-plan=$(($# + 5))
 
-echo "TAP version 13"
-echo "1..$plan"
+# The steps: loading, each test binary, kmemleak, two rmmods, kmemleak.
+tap_header
+tap_plan $(($# + 5))
 
-# ok/not ok line for the next step; $1: 0 pass, 4 skip, else fail.
-result()
-{
-	local rc=$1 name=$2 why=${3:-}
-
-	n=$((n + 1))
-	if [ "$rc" -eq 0 ]; then
-		echo "ok $n $name"
-	elif [ "$rc" -eq 4 ]; then
-		echo "ok $n $name # SKIP${why:+ $why}"
-	else
-		echo "not ok $n $name${why:+ # $why}"
-		failed=$((failed + 1))
-	fi
-}
-
-setup()
-{
-	local m
-
-	echo "# kernel $rel, module $ko"
-	for m in vfio_iommu_type1 mdev; do
-		modprobe "$m" || { echo "# modprobe $m failed"; return 1; }
-	done
-	[ -f "$ko" ] || { echo "# $ko not built (make KVER=... modules)"; return 1; }
-	if ! grep -q '^vfio_mig ' /proc/modules; then
-		insmod "$migko" || { echo "# insmod $migko failed"; return 1; }
-	fi
-	if ! grep -q '^mdma ' /proc/modules; then
-		insmod "$ko" || { echo "# insmod $ko failed"; return 1; }
-	fi
-	if [ ! -d /sys/kernel/debug/mdma ]; then
-		mountpoint -q /sys/kernel/debug ||
-			mount -t debugfs debugfs /sys/kernel/debug ||
-			{ echo "# cannot mount debugfs"; return 1; }
-	fi
-	[ -d /sys/class/mdma/mdma ] || { echo "# no /sys/class/mdma/mdma"; return 1; }
-	return 0
-}
-
-if setup; then
-	result 0 "load modules"
+echo "# kernel $rel, module $kmod/samples/vfio-mdev/mdma.ko"
+if guest_load_modules; then
+	ok "load modules"
 else
-	result 1 "load modules"
-	echo "Bail out! modules could not be loaded"
+	not_ok "load modules"
+	tap_bail "modules could not be loaded"
 	exit 1
 fi
 
 for t in "$@"; do
 	if [ ! -x "$bindir/$t" ]; then
 		echo "# $bindir/$t not built (make tools)"
-		result 1 "selftests: vfio_mig: $t" "not built"
+		not_ok "selftests: vfio_mig: $t" "not built"
 		continue
 	fi
 	echo "# selftests: vfio_mig: $t"
@@ -144,12 +99,12 @@ kmemleak_scan()
 	local name=$1 re=$2 whose=$3 km=/sys/kernel/debug/kmemleak report ours
 
 	if [ ! -e "$km" ]; then
-		result 4 "$name" "kernel without kmemleak"
+		skip "$name" "kernel without kmemleak"
 		return
 	fi
 	sleep 5
 	if ! { echo scan >"$km" && echo scan >"$km"; }; then
-		result 1 "$name" "scan failed"
+		not_ok "$name" "scan failed"
 		return
 	fi
 	report=$(cat "$km")
@@ -162,14 +117,14 @@ kmemleak_scan()
 	echo "# $name: $(grep -c '^unreferenced object' <<<"$report") suspects in all"
 	if [ -n "$ours" ]; then
 		printf '%s\n' "$ours" | sed 's/^/# /'
-		result 1 "$name" "$whose"
+		not_ok "$name" "$whose"
 		return
 	fi
 	[ -z "$report" ] ||
 		grep -Ev '^  hex dump|^    [0-9a-f][0-9a-f] ' <<<"$report" |
 			head -n 60 | sed 's/^/#   /'
 	echo clear >"$km"
-	result 0 "$name"
+	ok "$name"
 }
 
 # A frame in vfio_mig or mdma, and a frame that is a bare address: it is
@@ -186,9 +141,9 @@ kmemleak_scan kmemleak "$ours_re|$bare_re" \
 
 for m in mdma vfio_mig; do
 	if rmmod "$m"; then
-		result 0 "rmmod $m"
+		ok "rmmod $m"
 	else
-		result 1 "rmmod $m" "module still in use"
+		not_ok "rmmod $m" "module still in use"
 	fi
 done
 
@@ -197,5 +152,10 @@ done
 kmemleak_scan "kmemleak after unload" "$bare_re" \
 	"left behind by an unloaded module"
 
+# No "# Totals:" line: scripts/check.sh counts the tests by the totals
+# of the test binaries, nested above; these steps' would count them twice.
+rm -rf "$work"
+# shellcheck disable=SC2154 # tap.sh's, through guest-tap.sh
+failed=$((failed + tap_fail))
 echo "# $failed failed"
 [ "$failed" -eq 0 ]

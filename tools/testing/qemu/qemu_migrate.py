@@ -1,21 +1,22 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Live-migrate a VM with mdma devices between two QEMU 7.2 processes.
+"""Live-migrate VMs with mdma devices between two QEMU processes.
 
-Runs inside a vm-run guest (it loads modules): QEMU 7.2 is the real v1
-client of vfio_mig's migration region. Each scenario creates mdma
-instances, starts a source and a destination QEMU (TCG, no guest OS: the
-firmware is a few bytes that halt the vCPU), drives them over QMP and
-prints one TAP result. See Documentation/qemu.rst.
+Runs inside a vm-run guest (it loads modules): each scenario creates mdma
+instances, starts a source and a destination QEMU (qemu_vm.py: TCG, no
+guest OS), drives them over QMP and prints one TAP result. The client is
+QEMU 7.2 by default, the real client of vfio_mig's migration region
+(protocol v1); with QEMU_PROTOCOL=v2 the same scenarios run with QEMU 10,
+the protocol v2 client (run.sh --qemu10). See Documentation/qemu.rst.
 
   tools/testing/vm/vm-run --kernel 6.1 --mem 2048 -- \\
-      tools/testing/qemu/qemu_mig_v1.py [SCENARIO...]
+      tools/testing/qemu/qemu_migrate.py [SCENARIO...]
 
 Environment: KMOD_DIR (default build/kmod/$(uname -r)), QEMU (default
-qemu-system-x86_64), QEMU_LANE_LOGS (keep QEMU's logs there). The same
-scenarios run with QEMU 10, the protocol v2 client (run.sh --qemu10):
-QEMU_PROTOCOL=v2 attaches the devices with enable-migration=on instead of
-x-enable-migration=on, and QEMU_ARGS adds arguments (its -L directories).
+qemu-system-x86_64), QEMU_LANE_LOGS (keep QEMU's logs there). With
+QEMU_PROTOCOL=v2 the devices are attached with enable-migration=on
+instead of x-enable-migration=on, and QEMU_ARGS adds arguments (QEMU 10's
+-L directories).
 """
 
 import errno
@@ -23,342 +24,23 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 
-TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "../../.."))
-KMOD = os.environ.get("KMOD_DIR",
-                      os.path.join(TOP, "build/kmod", os.uname().release))
-QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
-QEMU_ARGS = os.environ.get("QEMU_ARGS", "").split()
-# How a vfio-pci device asks for migration: QEMU 7.2 (v1) has the
-# experimental x-enable-migration; QEMU >= 8.1 (v2) has enable-migration,
-# whose default "auto" blocks an mdev without device dirty tracking (see
-# Documentation/qemu.rst), so "on".
-PROTOCOL = os.environ.get("QEMU_PROTOCOL", "v1")
-MIGRATION_OPT = {"v1": "x-enable-migration=on",
-                 "v2": "enable-migration=on"}[PROTOCOL]
-MDMA_TYPES = "/sys/class/mdma/mdma/mdev_supported_types"
-MDEV_DEVICES = "/sys/bus/mdev/devices"
-DEBUGFS = "/sys/kernel/debug/mdma"
+from mdma_guest import (BUSY, LEN, MDEV_DEVICES, Mdma, digest, load_modules,
+                        round_trip)
+from qemu_vm import (LOGS, PROTOCOL, WORK, Fail, Qemu, Relay, check,
+                     final_numbers, migrate, note, version, wait_for,
+                     wait_migration)
 
-# The guest-physical range device i of a VM writes: 256 KiB at 16 MiB
-# + i MiB, inside the 128 MiB of RAM and mapped in the VFIO container as
-# IOVA == GPA.
-GPA = 0x1000000
-LEN = 0x40000
-# The busy workload: 100 descriptors a second on the range (three fills
-# of a new pattern, then a copy from device memory), 200 writes of 4 KiB
-# of device memory a second.
-BUSY = "dma %#x %d 100 mem 200"
-# The workload is a test knob that a default build leaves out.
-WORKLOAD_MISSING = ("mdma was built without its test workload: rebuild it "
-                    "with make MDMA_WORKLOAD=y modules")
-
-WORK = tempfile.mkdtemp(prefix="qemu-lane-")
 SCENARIO = ["setup"]    # the name of the scenario running, for log names
-LOGS = os.environ.get("QEMU_LANE_LOGS", WORK)
-
-
-class Fail(Exception):
-    """A check that did not hold; the message says which."""
-
-
-def check(cond, what):
-    if not cond:
-        raise Fail(what)
-
-
-def note(msg):
-    print("# " + msg, flush=True)
-
-
-def wait_for(what, pred, timeout=60.0, step=0.1):
-    """Poll pred() until it returns a true value, which is returned."""
-    end = time.monotonic() + timeout
-    while True:
-        val = pred()
-        if val:
-            return val
-        if time.monotonic() > end:
-            raise Fail("timed out waiting for " + what)
-        time.sleep(step)
 
 
 def kernel_has_precopy():
     """PRE_COPY is in the v2 uapi from Linux 6.2."""
     major, minor = (int(x) for x in os.uname().release.split(".")[:2])
     return (major, minor) >= (6, 2)
-
-
-# --- mdma instances -------------------------------------------------------
-
-class Mdma:
-    """One mdma instance: created at __init__, removed by remove()."""
-
-    def __init__(self, mtype="mdma-16m", index=0):
-        self.gpa = GPA + index * 0x100000
-        self.uuid = str(subprocess.check_output(["uuidgen"]),
-                        "ascii").strip()
-        self.type = mtype
-        with open(os.path.join(MDMA_TYPES, mtype, "create"), "w") as f:
-            f.write(self.uuid)
-        self.sysfs = os.path.join(MDEV_DEVICES, self.uuid)
-
-    def state(self):
-        """The debugfs digest as a dict."""
-        with open(os.path.join(DEBUGFS, self.uuid, "state")) as f:
-            return dict(l.strip().split("=", 1) for l in f if "=" in l)
-
-    def workload(self, cmd=None):
-        """Write a workload command, or read the settings and counters."""
-        path = os.path.join(DEBUGFS, self.uuid, "workload")
-        if not os.path.exists(path) and \
-           os.path.exists(os.path.join(DEBUGFS, self.uuid, "state")):
-            raise Fail("no %s: %s" % (path, WORKLOAD_MISSING))
-        if cmd is not None:
-            with open(path, "w") as f:
-                f.write(cmd + "\n")
-            return None
-        with open(path) as f:
-            return dict(l.strip().split("=", 1) for l in f if "=" in l)
-
-    def remove(self):
-        if os.path.exists(self.sysfs):
-            with open(os.path.join(self.sysfs, "remove"), "w") as f:
-                f.write("1")
-
-
-def digest(dev):
-    """What must be equal on both sides after a migration."""
-    st = dev.state()
-    return {k: st[k] for k in ("type", "mem_crc32", "regs_crc32",
-                                "queue_crc32", "intx_masked",
-                                "dma_completed", "dma_queued", "dma_error",
-                                "ctrl", "status", "irq_status")}
-
-
-# --- QEMU and QMP ---------------------------------------------------------
-
-def tiny_firmware():
-    """A 64 KiB "BIOS" whose reset vector halts the vCPU for good."""
-    path = os.path.join(WORK, "halt.bin")
-    if not os.path.exists(path):
-        rom = bytearray(b"\xf4" * 0x10000)
-        # At 0xfffffff0: cli; hlt; jmp back to the hlt.
-        rom[0xfff0:0xfff4] = b"\xfa\xf4\xeb\xfd"
-        with open(path, "wb") as f:
-            f.write(rom)
-    return path
-
-
-class Qemu:
-    """A QEMU 7.2 process with its QMP socket."""
-
-    def __init__(self, name, devs, incoming=None):
-        self.name = name
-        self.qmp_path = os.path.join(WORK, name + ".qmp")
-        self.log_path = os.path.join(LOGS, "%s-%s.log" % (SCENARIO[0], name))
-        self.events = []
-        args = [QEMU] + QEMU_ARGS + [
-                "-name", name, "-machine", "q35", "-m", "128",
-                "-nodefaults", "-no-user-config", "-display", "none",
-                "-accel", "tcg", "-bios", tiny_firmware(),
-                "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path]
-        if PROTOCOL == "v2":
-            # Each pre-copy iteration of a VFIO device leaves a line.
-            args += ["-trace", "vfio_save_iterate"]
-        for i, dev in enumerate(devs):
-            args += ["-device",
-                     "vfio-pci,id=mdma%d,sysfsdev=%s,%s"
-                     % (i, dev.sysfs, MIGRATION_OPT)]
-        if incoming:
-            args += ["-incoming", incoming, "-S"]
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
-                                     stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-        self.sock = None
-        self.buf = b""
-        wait_for(name + "'s QMP socket", self._connect, timeout=60)
-        self._recv()    # the greeting
-        self.cmd("qmp_capabilities")
-
-    def _connect(self):
-        if self.proc.poll() is not None:
-            raise Fail("%s exited with %d: %s" % (self.name, self.proc.returncode,
-                                                  self.log_text()))
-        try:
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.connect(self.qmp_path)
-        except OSError:
-            return False
-        self.sock = s
-        return True
-
-    def _recv(self):
-        while b"\n" not in self.buf:
-            data = self.sock.recv(65536)
-            if not data:
-                raise Fail("%s closed its QMP socket" % self.name)
-            self.buf += data
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def cmd(self, name, **args):
-        """Run a QMP command; returns its result or raises Fail."""
-        msg = {"execute": name}
-        if args:
-            msg["arguments"] = args
-        self.sock.sendall(json.dumps(msg).encode() + b"\n")
-        while True:
-            reply = self._recv()
-            if "event" in reply:
-                self.events.append(reply)
-                continue
-            if "error" in reply:
-                raise Fail("%s: %s: %s" % (self.name, name,
-                                           reply["error"]["desc"]))
-            return reply["return"]
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def status(self):
-        return self.cmd("query-status")["status"]
-
-    def migration(self):
-        return self.cmd("query-migrate")
-
-    def ram(self, addr, size):
-        """Guest RAM [addr, addr + size), through QMP pmemsave."""
-        path = os.path.join(WORK, "%s-%x.bin" % (self.name, addr))
-        self.cmd("pmemsave", val=addr, size=size, filename=path)
-        with open(path, "rb") as f:
-            data = f.read()
-        os.unlink(path)
-        return data
-
-    def log_text(self):
-        self.log.flush()
-        with open(self.log_path, errors="replace") as f:
-            return f.read().strip().replace("\n", " | ")
-
-    def kill(self, sig=signal.SIGKILL):
-        if self.alive():
-            self.proc.send_signal(sig)
-        self.proc.wait(timeout=30)
-
-    def close(self):
-        if self.alive():
-            try:
-                self.cmd("quit")
-            except (Fail, OSError):
-                pass
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        if self.sock:
-            self.sock.close()
-        self.log.close()
-
-
-class Relay:
-    """Carries a migration stream from the source to the destination's
-    socket and counts its bytes: QEMU 7.2 counts only RAM in query-migrate
-    (its "vfio" member never shows up here), so the stream's size minus
-    the RAM bytes is what the devices (and QEMU's small device states)
-    sent."""
-
-    def __init__(self, dst_uri):
-        self.path = os.path.join(WORK, "relay.sock")
-        self.uri = "unix:" + self.path
-        self.dst_path = dst_uri.split(":", 1)[1]
-        self.bytes = 0
-        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.listener.bind(self.path)
-        self.listener.listen(1)
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _pump(self, src, dst, count):
-        try:
-            while True:
-                data = src.recv(1 << 20)
-                if not data:
-                    break
-                dst.sendall(data)
-                if count:
-                    self.bytes += len(data)
-        except OSError:
-            pass
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def _run(self):
-        conn, _ = self.listener.accept()
-        out = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        out.connect(self.dst_path)
-        back = threading.Thread(target=self._pump, args=(out, conn, False),
-                                daemon=True)
-        back.start()
-        self._pump(conn, out, True)
-        back.join()
-        conn.close()
-        out.close()
-
-    def close(self):
-        self.thread.join(timeout=30)
-        self.listener.close()
-        os.unlink(self.path)
-
-
-def migrate(src, dst_uri, bandwidth=None, paused=False):
-    """Start a migration from src. paused: the source VM is stopped, and
-    QEMU 10 would never switch over: it sends nothing of a stopped
-    device before the switchover, yet counts its whole state as pending
-    against the bandwidth it measured (a trickle once RAM is sent) times
-    the downtime limit. The bandwidth to assume is given instead."""
-    params = {"downtime-limit": 300}
-    params["max-bandwidth"] = bandwidth or 1 << 30
-    if paused and PROTOCOL == "v2":
-        params["avail-switchover-bandwidth"] = params["max-bandwidth"]
-    src.cmd("migrate-set-parameters", **params)
-    src.cmd("migrate", uri=dst_uri)
-
-
-def wait_migration(src, statuses, timeout=180):
-    """Wait until query-migrate's status is one of statuses; return it."""
-    def done():
-        info = src.migration()
-        return info if info.get("status") in statuses else None
-    return wait_for("migration status in %s" % (statuses,), done,
-                    timeout=timeout, step=0.1)
-
-
-def round_trip(vm, dev, size=LEN):
-    """A DMA the device does now lands in the VM's RAM (the device works)."""
-    check(vm.status() == "running", "%s is %s, not running"
-          % (vm.name, vm.status()))
-    before = int(dev.state()["dma_completed"])
-    pattern = int.from_bytes(os.urandom(4), "little") | 1
-    dev.workload("fill %#x %d %#x" % (dev.gpa, size, pattern))
-    wait_for("the fill to complete",
-             lambda: int(dev.state()["dma_completed"]) > before
-             and dev.state()["dma_queued"] == "0", timeout=60)
-    check(dev.state()["dma_error"] == "0", "a DMA failed: dma_error=%s"
-          % dev.state()["dma_error"])
-    want = pattern.to_bytes(4, "little") * (size // 4)
-    check(vm.ram(dev.gpa, size) == want,
-          "guest RAM does not show the pattern the device wrote")
 
 
 def dest_failed(dst):
@@ -413,8 +95,9 @@ class Pair:
         self.dst_devs = [Mdma(dst_type, i) for i in range(n)]
         self.uri = "unix:" + os.path.join(WORK, "mig.sock")
         self.src = self.dst = None
-        self.src = Qemu("source", self.src_devs)
-        self.dst = Qemu("destination", self.dst_devs, incoming=self.uri)
+        self.src = Qemu("source", self.src_devs, label=SCENARIO[0])
+        self.dst = Qemu("destination", self.dst_devs, incoming=self.uri,
+                        label=SCENARIO[0])
         check(self.src.status() == "running", "the source VM does not run")
         check(self.dst.status() == "inmigrate",
               "the destination is %s, not inmigrate" % self.dst.status())
@@ -465,10 +148,7 @@ def full_migration(pair, busy, fill=None):
         # A failed scenario must not leave the relay's socket behind.
         relay.close()
     check(info["status"] == "completed", "migration %s" % info["status"])
-    # QEMU sets "completed" a moment before it computes its final times.
-    info = wait_for("QEMU's final numbers",
-                    lambda: [i for i in [pair.src.migration()]
-                             if i.get("total-time")], timeout=10)[0]
+    info = final_numbers(pair.src)
     info["stream-bytes"] = relay.bytes
     wait_for("the destination to finish loading",
              lambda: pair.dst.status() == "paused", timeout=60)
@@ -724,19 +404,8 @@ SCENARIOS = [
 
 
 def setup():
-    for m in ("vfio_iommu_type1", "mdev"):
-        subprocess.check_call(["modprobe", m])
-    loaded = open("/proc/modules").read()
-    for name, ko in (("vfio_mig", "drivers/vfio/mig/vfio_mig.ko"),
-                     ("mdma", "samples/vfio-mdev/mdma.ko")):
-        if "\n%s " % name not in "\n" + loaded:
-            subprocess.check_call(["insmod", os.path.join(KMOD, ko)])
-    check(os.path.isdir(MDMA_TYPES), "no " + MDMA_TYPES)
-    if not os.path.isdir(DEBUGFS):
-        subprocess.call(["mount", "-t", "debugfs", "debugfs",
-                         "/sys/kernel/debug"])
-    out = subprocess.check_output([QEMU, "--version"], text=True)
-    note(out.splitlines()[0] + ", kernel " + os.uname().release)
+    load_modules()
+    note(version() + ", kernel " + os.uname().release)
 
 
 def unload():
@@ -753,18 +422,20 @@ def unload():
 def main():
     if not os.environ.get("VM_RUN_RESULTS") and \
        os.environ.get("VFIO_MIG_IN_GUEST") != "1":
-        print("qemu_mig_v1.py: not in a vm-run guest; refusing to load "
+        print("qemu_migrate.py: not in a vm-run guest; refusing to load "
               "modules", file=sys.stderr)
         return 2
     want = sys.argv[1:]
     known = [fn.__name__[2:] for _, fn in SCENARIOS]
     unknown = [w for w in want if w not in known]
     if unknown:
-        print("qemu_mig_v1.py: no scenario %s; the scenarios are: %s"
+        print("qemu_migrate.py: no scenario %s; the scenarios are: %s"
               % (", ".join(unknown), " ".join(known)), file=sys.stderr)
         return 2
-    todo = [(i + 1, name, fn) for i, (name, fn) in enumerate(SCENARIOS)
-            if not want or fn.__name__[2:] in want]
+    # Numbered in the order they run: a subset counts from 1 too.
+    chosen = [(name, fn) for name, fn in SCENARIOS
+              if not want or fn.__name__[2:] in want]
+    todo = [(n, name, fn) for n, (name, fn) in enumerate(chosen, 1)]
     print("TAP version 13")
     print("1..%d" % (len(todo) + 1), flush=True)
     counts = {"pass": 0, "fail": 0, "skip": 0}
