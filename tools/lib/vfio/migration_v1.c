@@ -10,6 +10,9 @@
 
 #include "vfio_migration.h"
 
+/* Offset of a field of the region's header. */
+#define HDR(field)	offsetof(struct vfio_device_migration_info, field)
+
 static int hdr_read64(struct vfio_mig_v1 *m, uint64_t off, const char *field,
 		      uint64_t *val)
 {
@@ -166,7 +169,7 @@ int vfio_mig_v1_get_state(struct vfio_mig_v1 *m, uint32_t *state)
 {
 	int ret;
 
-	ret = vfio_region_read32(m->dev, &m->region, VFIO_MIG_V1_DEVICE_STATE,
+	ret = vfio_region_read32(m->dev, &m->region, HDR(device_state),
 				 state);
 	if (ret)
 		return vfio_set_error(ret, "%s: read device_state",
@@ -180,10 +183,10 @@ int vfio_mig_v1_set_state(struct vfio_mig_v1 *m, uint32_t state)
 	int ret;
 
 	ret = vfio_region_write32(m->dev, &m->region,
-				  VFIO_MIG_V1_DEVICE_STATE, state);
+				  HDR(device_state), state);
 	if (!ret)
 		return 0;
-	if (vfio_region_read32(m->dev, &m->region, VFIO_MIG_V1_DEVICE_STATE,
+	if (vfio_region_read32(m->dev, &m->region, HDR(device_state),
 			       &now))
 		return vfio_set_error(ret,
 				      "%s: set device_state 0x%x (%s), and device_state cannot be read back",
@@ -200,7 +203,7 @@ int vfio_mig_v1_set_state(struct vfio_mig_v1 *m, uint32_t state)
 
 int vfio_mig_v1_pending(struct vfio_mig_v1 *m, uint64_t *pending)
 {
-	return hdr_read64(m, VFIO_MIG_V1_PENDING_BYTES, "pending_bytes",
+	return hdr_read64(m, HDR(pending_bytes), "pending_bytes",
 			  pending);
 }
 
@@ -209,8 +212,8 @@ int vfio_mig_v1_stage(struct vfio_mig_v1 *m, uint64_t *off, uint64_t *len)
 	int ret;
 
 	*len = 0;
-	ret = hdr_read64(m, VFIO_MIG_V1_DATA_OFFSET, "data_offset", off);
-	return ret ?: hdr_read64(m, VFIO_MIG_V1_DATA_SIZE, "data_size", len);
+	ret = hdr_read64(m, HDR(data_offset), "data_offset", off);
+	return ret ?: hdr_read64(m, HDR(data_size), "data_size", len);
 }
 
 int vfio_mig_v1_read_data(struct vfio_mig_v1 *m, uint64_t off, void *buf,
@@ -259,7 +262,7 @@ int vfio_mig_v1_load_chunk(struct vfio_mig_v1 *m, const void *buf,
 	int ret;
 
 	while (len) {
-		ret = hdr_read64(m, VFIO_MIG_V1_DATA_OFFSET, "data_offset",
+		ret = hdr_read64(m, HDR(data_offset), "data_offset",
 				 &off);
 		if (ret)
 			return ret;
@@ -283,7 +286,7 @@ int vfio_mig_v1_load_chunk(struct vfio_mig_v1 *m, const void *buf,
 						      (unsigned long long)n,
 						      (unsigned long long)off);
 		}
-		ret = hdr_write64(m, VFIO_MIG_V1_DATA_SIZE, "data_size", n);
+		ret = hdr_write64(m, HDR(data_size), "data_size", n);
 		if (ret)
 			return ret;
 		p += n;
@@ -295,15 +298,15 @@ int vfio_mig_v1_load_chunk(struct vfio_mig_v1 *m, const void *buf,
 const char *vfio_mig_v1_state_name(uint32_t state)
 {
 	switch (state & VFIO_DEVICE_STATE_MASK) {
-	case VFIO_MIG_V1_STOP:
+	case VFIO_DEVICE_STATE_V1_STOP:
 		return "stop";
-	case VFIO_MIG_V1_RUNNING:
+	case VFIO_DEVICE_STATE_V1_RUNNING:
 		return "running";
-	case VFIO_MIG_V1_STOP_COPY:
+	case VFIO_DEVICE_STATE_V1_SAVING:
 		return "stop-copy";
-	case VFIO_MIG_V1_PRE_COPY:
+	case VFIO_DEVICE_STATE_V1_SAVING | VFIO_DEVICE_STATE_V1_RUNNING:
 		return "pre-copy";
-	case VFIO_MIG_V1_RESUMING:
+	case VFIO_DEVICE_STATE_V1_RESUMING:
 		return "resuming";
 	case VFIO_DEVICE_STATE_V1_SAVING | VFIO_DEVICE_STATE_V1_RESUMING:
 		return "error";

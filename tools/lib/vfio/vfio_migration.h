@@ -26,20 +26,6 @@
 
 #include "vfio_lib.h"
 
-/* Offsets of the fields of struct vfio_device_migration_info. */
-#define VFIO_MIG_V1_DEVICE_STATE	0
-#define VFIO_MIG_V1_PENDING_BYTES	8
-#define VFIO_MIG_V1_DATA_OFFSET		16
-#define VFIO_MIG_V1_DATA_SIZE		24
-
-/* The device_state encodings a user sets. */
-#define VFIO_MIG_V1_STOP	VFIO_DEVICE_STATE_V1_STOP
-#define VFIO_MIG_V1_RUNNING	VFIO_DEVICE_STATE_V1_RUNNING
-#define VFIO_MIG_V1_STOP_COPY	VFIO_DEVICE_STATE_V1_SAVING
-#define VFIO_MIG_V1_PRE_COPY	(VFIO_DEVICE_STATE_V1_SAVING | \
-				 VFIO_DEVICE_STATE_V1_RUNNING)
-#define VFIO_MIG_V1_RESUMING	VFIO_DEVICE_STATE_V1_RESUMING
-
 /**
  * struct vfio_mig_v1 - A device's migration region, opened for protocol v1.
  * @dev: the device.
