@@ -759,9 +759,10 @@ TEST_F(chan, lib_v1_part_of_chunk_across_stop_copy)
 		TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, vfio_mig_chan_write(&d, buf, 100));
 	ASSERT_EQ(0, vfio_mig_chan_set_state(&s, VFIO_DEVICE_STATE_STOP_COPY));
-	while ((n = vfio_mig_chan_read(&s, buf, s.piece)) > 0)
+	while ((n = vfio_mig_chan_read(&s, buf, s.piece)) > 0) {
 		ASSERT_EQ(0, vfio_mig_chan_write(&d, buf, n))
 			TH_LOG("%s", vfio_errmsg());
+	}
 	EXPECT_EQ(0, n) TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, vfio_mig_chan_set_state(&s, VFIO_DEVICE_STATE_STOP));
 	EXPECT_EQ(0, vfio_mig_chan_set_state(&d, VFIO_DEVICE_STATE_STOP))
