@@ -11,9 +11,6 @@
 
 #define GUARD		0xee
 #define NDESC		5
-/* Where the pre-copy workload's guest memory lives. */
-#define WORK_IOVA	0x50000000ULL
-#define WORK_SIZE	(1024UL * 1024)
 
 FIXTURE(mig) {
 	struct mdma src, dst;
@@ -117,26 +114,6 @@ static void finish_and_compare(struct __test_metadata *_metadata,
 	EXPECT_STREQ("", mig_digest_diff(&ds, &dd));
 }
 
-/* Keep up to @depth GUEST_TO_DEV copies queued; return how many queued. */
-static int keep_busy(struct mdma *m, unsigned int depth, unsigned int *n)
-{
-	uint32_t queued = mdma_reg(m, MDMA_REG_DMA_QUEUED);
-	uint64_t dev;
-	int ret = 0;
-
-	if (queued == 0xdeadbeef)
-		return -EIO;
-	while (!ret && queued++ < depth) {
-		/* Spread over the first half of device memory. */
-		dev = ((uint64_t)*n * WORK_SIZE + *n * 4096) %
-		      (m->mem_size / 2);
-		ret = mdma_submit(m, MDMA_CMD_GUEST_TO_DEV, WORK_IOVA, dev,
-				  WORK_SIZE, 0);
-		(*n)++;
-	}
-	return ret;
-}
-
 /*
  * Pre-copy while GUEST_TO_DEV copies keep dirtying device memory; once
  * they stop, pending_bytes falls to zero in rounds; stop-and-copy then
@@ -167,7 +144,7 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 	/* A first pass over all of memory, with the workload running. */
 	limit = src->mem_size / self->ms.data_size + 8;
 	for (i = 0; i < limit; i++) {
-		ASSERT_EQ(0, keep_busy(src, 4, &n));
+		ASSERT_EQ(0, mig_keep_busy(src, 4, &n));
 		ASSERT_EQ(0, mig_save_iter(&self->ms, &self->s, &got))
 			TH_LOG("%s", vfio_errmsg());
 		precopy += got;

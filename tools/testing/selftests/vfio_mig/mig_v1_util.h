@@ -388,6 +388,34 @@ static inline void mig_run_parked(struct __test_metadata *_metadata,
 	}
 }
 
+/* Where the pre-copy workload's guest memory lives. */
+#define WORK_IOVA	0x50000000ULL
+#define WORK_SIZE	(1024UL * 1024)
+
+/*
+ * The pre-copy workload: keep up to @depth GUEST_TO_DEV copies of the
+ * guest memory at WORK_IOVA queued on @m, spread over the first half of
+ * its device memory; @n counts the copies queued so far.
+ */
+static inline int mig_keep_busy(struct mdma *m, unsigned int depth,
+				unsigned int *n)
+{
+	uint32_t queued = mdma_reg(m, MDMA_REG_DMA_QUEUED);
+	uint64_t dev;
+	int ret = 0;
+
+	if (queued == 0xdeadbeef)
+		return -EIO;
+	while (!ret && queued++ < depth) {
+		dev = ((uint64_t)*n * WORK_SIZE + *n * 4096) %
+		      (m->mem_size / 2);
+		ret = mdma_submit(m, MDMA_CMD_GUEST_TO_DEV, WORK_IOVA, dev,
+				  WORK_SIZE, 0);
+		(*n)++;
+	}
+	return ret;
+}
+
 /* Compare what the tests compare of two digests; "" when equal. */
 static inline const char *mig_digest_diff(const struct mdma_digest *a,
 					  const struct mdma_digest *b)

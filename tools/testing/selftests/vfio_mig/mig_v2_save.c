@@ -11,9 +11,6 @@
 
 #define GUARD		0xee
 #define NDESC		5
-/* Where the pre-copy workload's guest memory lives. */
-#define WORK_IOVA	0x50000000ULL
-#define WORK_SIZE	(1024UL * 1024)
 #define PIECE		(256UL << 10)
 
 FIXTURE(mig) {
@@ -183,25 +180,6 @@ TEST_F_TIMEOUT(mig, stop_copy_size, 300)
 	EXPECT_EQ(est, mem);
 }
 
-/* Keep up to @depth GUEST_TO_DEV copies queued; *n counts them. */
-static int keep_busy(struct mdma *m, unsigned int depth, unsigned int *n)
-{
-	uint32_t queued = mdma_reg(m, MDMA_REG_DMA_QUEUED);
-	uint64_t dev;
-	int ret = 0;
-
-	if (queued == 0xdeadbeef)
-		return -EIO;
-	while (!ret && queued++ < depth) {
-		dev = ((uint64_t)*n * WORK_SIZE + *n * 4096) %
-		      (m->mem_size / 2);
-		ret = mdma_submit(m, MDMA_CMD_GUEST_TO_DEV, WORK_IOVA, dev,
-				  WORK_SIZE, 0);
-		(*n)++;
-	}
-	return ret;
-}
-
 /*
  * Bytes a read of stream data may add to @payload payload bytes: a record
  * header per 64 KiB, per run of dirty chunks (at most @runs) and per
@@ -316,7 +294,7 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 
 	/* A workload running while the data is read. */
 	for (i = 0; i < 2 * src->mem_size / WORK_SIZE; i++) {
-		ASSERT_EQ(0, keep_busy(src, 4, &n));
+		ASSERT_EQ(0, mig_keep_busy(src, 4, &n));
 		ASSERT_EQ(0, vfio_mig_v2_read_all(self->fd, &self->b,
 						  WORK_SIZE, &ended))
 			TH_LOG("%s", vfio_errmsg());
