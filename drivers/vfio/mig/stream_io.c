@@ -62,8 +62,8 @@ static ssize_t vfio_mig_stream_fill(struct vfio_mig_device *mig,
  * @buf: user buffer
  * @len: its size
  *
- * Return: bytes read; 0 at the end of the stream (stop-and-copy);
- * -ENOMSG when nothing is pending now (pre-copy); -EFAULT; -ENODEV (v2)
+ * Return: bytes read; 0 at the end of the stream (stop-and-copy) or for
+ * a @len of 0; -ENOMSG when nothing is pending now (pre-copy); -EFAULT; -ENODEV (v2)
  * or -EBUSY / -EINVAL (management) once @chan has no save session; or
  * the device's error, which puts it in the error state.
  */
@@ -77,6 +77,9 @@ ssize_t vfio_mig_stream_read(struct vfio_mig_device *mig,
 	u64 session;
 	size_t pos;
 
+	/* A read of nothing reads nothing, whatever the session's state. */
+	if (!len)
+		return 0;
 	while (len) {
 		if (mutex_lock_killable(&mig->lock))
 			return done ? done : -EINTR;

@@ -95,12 +95,11 @@ static int vfio_mig_file_release(struct inode *inode, struct file *filp)
 }
 
 /*
- * Under io_lock: the fd's staging buffer, allocated at its first I/O and
- * charged to the caller's memory cgroup, freed when the session ends (or
- * by the I/O that held it then): a user keeping many ended fds keeps no
- * buffers.
+ * Under io_lock: has the session of @f ended? Then its staging buffer
+ * goes, since the end could not free it while an I/O held io_lock.
+ * Returns 1 if it ended, 0 if not, -EINTR if the caller was killed.
  */
-static int vfio_mig_file_stage(struct vfio_mig_file *f)
+static int vfio_mig_file_drop_if_ended(struct vfio_mig_file *f)
 {
 	struct vfio_mig_stage *st = &f->chan.stage;
 	bool disabled;
@@ -109,11 +108,27 @@ static int vfio_mig_file_stage(struct vfio_mig_file *f)
 		return -EINTR;
 	disabled = f->disabled;
 	mutex_unlock(&f->mig->lock);
-	if (disabled) {
-		kvfree(st->buf);
-		st->buf = NULL;
-		return -ENODEV;
-	}
+	if (!disabled)
+		return 0;
+	kvfree(st->buf);
+	st->buf = NULL;
+	return 1;
+}
+
+/*
+ * Under io_lock: the fd's staging buffer, allocated at its first I/O and
+ * charged to the caller's memory cgroup, freed when the session ends (or
+ * by the I/O that held io_lock then, as it finishes): a user keeping
+ * many ended fds keeps no buffers.
+ */
+static int vfio_mig_file_stage(struct vfio_mig_file *f)
+{
+	struct vfio_mig_stage *st = &f->chan.stage;
+	int ret;
+
+	ret = vfio_mig_file_drop_if_ended(f);
+	if (ret)
+		return ret < 0 ? ret : -ENODEV;
 	if (!st->buf) {
 		st->buf = kvmalloc(st->size, GFP_KERNEL_ACCOUNT);
 		if (!st->buf)
@@ -130,11 +145,15 @@ static ssize_t vfio_mig_file_read(struct file *filp, char __user *buf,
 
 	if (!f->saving)
 		return -EINVAL;
+	if (!len)
+		return 0;
 	if (mutex_lock_interruptible(&f->io_lock))
 		return -ERESTARTSYS;
 	ret = vfio_mig_file_stage(f);
-	if (!ret)
+	if (!ret) {
 		ret = vfio_mig_stream_read(f->mig, &f->chan, buf, len);
+		vfio_mig_file_drop_if_ended(f);
+	}
 	mutex_unlock(&f->io_lock);
 	return ret;
 }
@@ -147,11 +166,15 @@ static ssize_t vfio_mig_file_write(struct file *filp, const char __user *buf,
 
 	if (f->saving)
 		return -EINVAL;
+	if (!len)
+		return 0;
 	if (mutex_lock_interruptible(&f->io_lock))
 		return -ERESTARTSYS;
 	ret = vfio_mig_file_stage(f);
-	if (!ret)
+	if (!ret) {
 		ret = vfio_mig_stream_write(f->mig, &f->chan, buf, len);
+		vfio_mig_file_drop_if_ended(f);
+	}
 	mutex_unlock(&f->io_lock);
 	return ret;
 }

@@ -731,6 +731,91 @@ TEST_F(chan, user_copy_outside_lock)
 }
 
 /*
+ * A session that ends while a read of its data fd waits in its user copy
+ * (a userfaultfd nobody serves yet) cannot free the fd's buffer then: the
+ * read holds the fd's I/O lock. The read frees it as it finishes, so
+ * ended fds keep no buffers in this case either.
+ */
+TEST_F(chan, buffer_of_fd_ended_during_copy_goes)
+{
+	enum { N = 48 };
+	struct uffdio_zeropage zero = { .range.len = 8192 };
+	struct pollfd pfd = { .events = POLLIN };
+	struct stalled_read r;
+	long before, after;
+	int fds[N], i, fd;
+	pthread_t reader;
+
+	if (access("/proc/sys/vm/unprivileged_userfaultfd", F_OK))
+		SKIP(return, "kernel without userfaultfd");
+	vfio_mig_v1_close(&self->v1);
+	before = mem_free_kb();
+	ASSERT_LT(0, before);
+	for (i = 0; i < N; i++)
+		fds[i] = -1;
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP_COPY,
+				    &fds[i]))
+			TH_LOG("%s", vfio_errmsg());
+		r = (struct stalled_read){ .fd = fds[i], .off = -1 };
+		pfd.fd = uffd_pages(&r.buf);
+		ASSERT_LE(0, pfd.fd) TH_LOG("userfaultfd: %s",
+					    strerror(-pfd.fd));
+		ASSERT_EQ(0, pthread_create(&reader, NULL, stalled_reader, &r));
+		/* The read waits in its copy once its fault is reported. */
+		ASSERT_EQ(1, poll(&pfd, 1, 20000));
+		fd = -1;
+		ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP, &fd));
+		zero.range.start = (unsigned long)r.buf;
+		ioctl(pfd.fd, UFFDIO_ZEROPAGE, &zero);
+		pthread_join(reader, NULL);
+		EXPECT_EQ(4096, r.ret);
+		close(pfd.fd);
+		munmap(r.buf, 8192);
+	}
+	after = mem_free_kb();
+	TH_LOG("MemFree %ld -> %ld KiB with %d fds ended during a copy",
+	       before, after, N);
+	/* Each buffer is 1 MiB: half of them would be 24 MiB. */
+	EXPECT_LT(before - N * 1024 / 2, after)
+		TH_LOG("fds ended during a copy keep their buffers");
+	for (i = 0; i < N; i++)
+		close_fd(&fds[i]);
+}
+
+/*
+ * A read or write of 0 bytes moves nothing and says so with 0, in every
+ * state of the session, through a data fd and the management channel.
+ */
+TEST_F(chan, zero_length_io)
+{
+	int fd = -1, m;
+	uint8_t b;
+
+	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd))
+		TH_LOG("%s", vfio_errmsg());
+	EXPECT_EQ(0, read(fd, &b, 0));
+	ASSERT_EQ(1, fd_read(fd, &b, 1));
+	EXPECT_EQ(0, read(fd, &b, 0));
+	close_fd(&fd);
+	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP, NULL));
+	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_RESUMING, &fd))
+		TH_LOG("%s", vfio_errmsg());
+	EXPECT_EQ(0, write(fd, &b, 0));
+	close_fd(&fd);
+	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP, NULL));
+	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
+
+	m = mgmt_open(self->src.uuid);
+	ASSERT_LE(0, m);
+	ASSERT_EQ(0, mgmt_set(m, ST_STOP_COPY));
+	EXPECT_EQ(0, read(m, &b, 0));
+	ASSERT_EQ(0, mgmt_set(m, ST_STOP));
+	ASSERT_EQ(0, mgmt_set(m, ST_RUNNING));
+	close(m);
+}
+
+/*
  * libvfio's v1 channel reads a chunk in pieces of any size: a chunk read
  * only in part during pre-copy is finished after the move to stop-copy
  * (the session goes on and the device keeps the chunk staged), and the
