@@ -177,26 +177,40 @@ static uint8_t *rewrite_header(const struct mig_stream *s, size_t off,
 	return copy;
 }
 
+/*
+ * Feed @data, laid out in @layout's chunks, to the resuming destination:
+ * it is refused with @err (at the first chunk, the header, when @at0),
+ * the device is in the error state with its memory untouched, and a
+ * reset brings it back to load the good stream.
+ */
+static void refused(struct __test_metadata *_metadata,
+		    struct _test_data_bad *self, const struct mig_stream *layout,
+		    const uint8_t *data, int err, bool at0)
+{
+	unsigned int at;
+
+	mig_fill_before(_metadata, &self->dst, &self->before);
+	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
+	EXPECT_EQ(err, feed(&self->md, layout, data, layout->nchunks, &at));
+	if (at0)
+		EXPECT_EQ(0, at);
+	EXPECT_EQ(ST_ERROR, mig_state(&self->md));
+	mig_expect_refused(_metadata, &self->dst, self->before,
+			   self->s.buf, self->s.len, 0);
+	recover(_metadata, self);
+}
+
 TEST_F_TIMEOUT(bad, wrong_version, 300)
 {
 	uint32_t version = 2;
 	uint8_t *copy;
-	unsigned int at;
 
 	copy = rewrite_header(&self->s, STREAM_HDR_VERSION, &version,
 			      sizeof(version));
 	ASSERT_NE(NULL, copy);
 	ASSERT_TRUE(vfio_mig_rec_sealed(copy));
-	mig_fill_before(_metadata, &self->dst, &self->before);
-	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
-	EXPECT_EQ(-EPROTONOSUPPORT, feed(&self->md, &self->s, copy,
-					 self->s.nchunks, &at));
-	EXPECT_EQ(0, at);
-	EXPECT_EQ(ST_ERROR, mig_state(&self->md));
-	mig_expect_refused(_metadata, &self->dst, self->before,
-			   self->s.buf, self->s.len, 0);
+	refused(_metadata, self, &self->s, copy, -EPROTONOSUPPORT, true);
 	free(copy);
-	recover(_metadata, self);
 }
 
 /* A stream of the other type (16m into 64m, 64m into 16m): EINVAL. */
@@ -204,7 +218,6 @@ TEST_F_TIMEOUT(bad, wrong_device_type, 300)
 {
 	struct vfio_mig_v1 mo;
 	struct mig_stream os = { 0 };
-	unsigned int at;
 
 	if (mdma_unavailable(variant->other_type))
 		SKIP(return, "%s", mdma_unavailable(variant->other_type));
@@ -213,16 +226,8 @@ TEST_F_TIMEOUT(bad, wrong_device_type, 300)
 	ASSERT_EQ(0, vfio_mig_v1_open(&mo, &self->other.dev, true));
 	ASSERT_EQ(0, mig_save_all(&mo, &os)) TH_LOG("%s", vfio_errmsg());
 	vfio_mig_v1_close(&mo);
-
-	mig_fill_before(_metadata, &self->dst, &self->before);
-	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
-	EXPECT_EQ(-EINVAL, feed(&self->md, &os, os.buf, os.nchunks, &at));
-	EXPECT_EQ(0, at);
-	EXPECT_EQ(ST_ERROR, mig_state(&self->md));
-	mig_expect_refused(_metadata, &self->dst, self->before,
-			   self->s.buf, self->s.len, 0);
+	refused(_metadata, self, &os, os.buf, -EINVAL, true);
 	mig_stream_free(&os);
-	recover(_metadata, self);
 }
 
 /* The right type name with another memory size: EINVAL. */
@@ -230,7 +235,6 @@ TEST_F_TIMEOUT(bad, wrong_memory_size, 300)
 {
 	uint64_t size, want = self->dst.mem_size;
 	uint8_t *copy;
-	unsigned int at;
 
 	/* mdma's memory is its second section. */
 	memcpy(&size, self->s.buf + STREAM_REC_LEN + STREAM_HDR_SECTION(1) +
@@ -240,30 +244,15 @@ TEST_F_TIMEOUT(bad, wrong_memory_size, 300)
 	copy = rewrite_header(&self->s, STREAM_HDR_SECTION(1) + STREAM_SEC_SIZE,
 			      &size, sizeof(size));
 	ASSERT_NE(NULL, copy);
-	mig_fill_before(_metadata, &self->dst, &self->before);
-	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
-	EXPECT_EQ(-EINVAL, feed(&self->md, &self->s, copy, self->s.nchunks,
-				&at));
-	EXPECT_EQ(0, at);
-	EXPECT_EQ(ST_ERROR, mig_state(&self->md));
-	mig_expect_refused(_metadata, &self->dst, self->before,
-			   self->s.buf, self->s.len, 0);
+	refused(_metadata, self, &self->s, copy, -EINVAL, true);
 	free(copy);
-	recover(_metadata, self);
 
 	size = want - 4096;
 	copy = rewrite_header(&self->s, STREAM_HDR_SECTION(1) + STREAM_SEC_SIZE,
 			      &size, sizeof(size));
 	ASSERT_NE(NULL, copy);
-	mig_fill_before(_metadata, &self->dst, &self->before);
-	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
-	EXPECT_EQ(-EINVAL, feed(&self->md, &self->s, copy, self->s.nchunks,
-				&at));
-	EXPECT_EQ(ST_ERROR, mig_state(&self->md));
-	mig_expect_refused(_metadata, &self->dst, self->before,
-			   self->s.buf, self->s.len, 0);
+	refused(_metadata, self, &self->s, copy, -EINVAL, false);
 	free(copy);
-	recover(_metadata, self);
 }
 
 /*
