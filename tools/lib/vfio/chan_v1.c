@@ -109,9 +109,15 @@ static int v1_write(struct vfio_mig_chan *c, const void *buf, size_t len)
 
 static int v1_pending(struct vfio_mig_chan *c, uint64_t *bytes)
 {
-	/* A read of pending_bytes would acknowledge a chunk not read whole. */
+	/*
+	 * A read of pending_bytes would acknowledge a chunk not read whole.
+	 * In pre-copy the chunk may be longer than the pending_bytes read
+	 * before it (the device staged what was dirtied in between), so at
+	 * least the chunk's rest is left.
+	 */
 	if (c->v1.pos < c->v1.staged) {
-		*bytes = c->v1.last_pending - c->v1.pos;
+		*bytes = (c->v1.last_pending > c->v1.staged ?
+			  c->v1.last_pending : c->v1.staged) - c->v1.pos;
 		return 0;
 	}
 	c->v1.staged = 0;
