@@ -1,99 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Saving an mdma instance through the protocol v1 region and loading it
- * into another: round trips through the mapped and the trapped window,
- * pre-copy of a device under DMA load, type1 dirty pages, a descriptor
- * parked mid-transfer, and a VMM that goes away in the middle.
+ * What saving through the protocol v1 region adds to the round trips of
+ * mig_save.c: pre-copy of a device under DMA load, type1 dirty pages, a
+ * descriptor parked mid-transfer, the chunks of the window loaded in any
+ * split, and a VMM that goes away in the middle.
  */
 #include "kselftest_harness.h"
-#include "mig_v1_util.h"
-#include "mdma_fixture.h"
-
-#define GUARD		0xee
-#define NDESC		5
+#include "mig_pair.h"
 
 FIXTURE(mig) {
-	struct mdma src, dst;
-	struct vfio_mig_v1 ms, md;
-	struct vfio_dma_buf sbuf, dbuf, wbuf;
-	struct mig_stream s;
+	struct mig_pair p;
 };
 
 MDMA_FIXTURE_VARIANTS(mig);
 
 FIXTURE_SETUP(mig)
 {
-	mdma_fixture_pair(_metadata, &self->src, &self->dst, variant->type);
+	mig_pair_create(_metadata, &self->p, variant->type);
 }
 
 FIXTURE_TEARDOWN(mig)
 {
-	vfio_mig_v1_close(&self->ms);
-	vfio_mig_v1_close(&self->md);
-	mdma_destroy(&self->src);
-	mdma_destroy(&self->dst);
-	vfio_dma_free(NULL, &self->sbuf);
-	vfio_dma_free(NULL, &self->dbuf);
-	vfio_dma_free(NULL, &self->wbuf);
-	mig_stream_free(&self->s);
-}
-
-/*
- * Populate the source, save it all (mapped or trapped window), load it
- * into the destination (likewise): the digests match, and the parked
- * descriptors then run on the destination with the migrated memory.
- */
-static void round_trip(struct __test_metadata *_metadata,
-		       struct _test_data_mig *self, bool src_mmap, bool dst_mmap)
-{
-	struct mdma_digest ds, dd;
-	struct mdma *dst = &self->dst;
-
-	ASSERT_EQ(0, mig_populate(&self->src, 0x1234 + src_mmap, NDESC,
-				  &self->sbuf)) TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &self->src.dev, src_mmap))
-		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &dst->dev, dst_mmap))
-		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(src_mmap, !!self->ms.window);
-	ASSERT_EQ(dst_mmap, !!self->md.window);
-
-	ASSERT_EQ(0, mig_save_all(&self->ms, &self->s))
-		TH_LOG("%s", vfio_errmsg());
-	EXPECT_GT(self->s.len, self->src.mem_size);
-	EXPECT_EQ(ST_STOP, mig_state(&self->ms));
-	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &ds));
-	EXPECT_EQ(NDESC, ds.dma_queued);
-
-	ASSERT_EQ(0, mig_load_all(&self->md, &self->s))
-		TH_LOG("%s", vfio_errmsg());
-	EXPECT_EQ(ST_RUNNING, mig_state(&self->md));
-	ASSERT_EQ(0, mdma_digest_read(dst->uuid, &dd));
-	EXPECT_STREQ("", mig_digest_diff(&ds, &dd))
-		TH_LOG("src mem %08x regs %08x, dst mem %08x regs %08x",
-		       ds.mem_crc32, ds.regs_crc32, dd.mem_crc32,
-		       dd.regs_crc32);
-	EXPECT_EQ(mdma_reg(&self->src, MDMA_REG_SCRATCH),
-		  mdma_reg(dst, MDMA_REG_SCRATCH));
-	EXPECT_EQ(MDMA_IRQ_ERROR, mdma_reg(dst, MDMA_REG_IRQ_MASK));
-	EXPECT_EQ(1, mdma_reg(dst, MDMA_REG_DMA_COMPLETED));
-	/* The queue came along: run it against the destination's memory. */
-	mig_run_parked(_metadata, &self->src, dst, &self->dbuf, NDESC, GUARD);
-}
-
-TEST_F_TIMEOUT(mig, round_trip_mmap, 300)
-{
-	round_trip(_metadata, self, true, true);
-}
-
-TEST_F_TIMEOUT(mig, round_trip_trapped, 300)
-{
-	round_trip(_metadata, self, false, false);
-}
-
-TEST_F_TIMEOUT(mig, round_trip_mmap_to_trapped, 300)
-{
-	round_trip(_metadata, self, true, false);
+	mig_pair_destroy(&self->p);
 }
 
 /*
@@ -105,12 +33,12 @@ static void finish_and_compare(struct __test_metadata *_metadata,
 {
 	struct mdma_digest ds, dd;
 
-	ASSERT_EQ(0, mig_save_rest(&self->ms, &self->s, NULL));
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP));
-	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &ds));
-	ASSERT_EQ(0, mig_load_all(&self->md, &self->s))
+	ASSERT_EQ(0, mig_save_rest(&self->p.ms, &self->p.s, NULL));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_STOP));
+	ASSERT_EQ(0, mdma_digest_read(self->p.src.uuid, &ds));
+	ASSERT_EQ(0, mig_load_all(&self->p.md, &self->p.s))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
+	ASSERT_EQ(0, mdma_digest_read(self->p.dst.uuid, &dd));
 	EXPECT_STREQ("", mig_digest_diff(&ds, &dd));
 }
 
@@ -121,7 +49,7 @@ static void finish_and_compare(struct __test_metadata *_metadata,
  */
 TEST_F_TIMEOUT(mig, precopy_converges, 600)
 {
-	struct mdma *src = &self->src;
+	struct mdma *src = &self->p.src;
 	uint64_t got, pending, last, precopy = 0, final;
 	const uint64_t tail = 48 * 4096, tail_off = 12345;
 	unsigned int i, n = 0, limit, rounds, grew = 0;
@@ -129,23 +57,23 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 	uint64_t tail_chunks;
 	uint32_t err;
 
-	ASSERT_EQ(0, mig_populate(src, 77, 0, &self->sbuf))
+	ASSERT_EQ(0, mig_populate(src, 77, 0, &self->p.sbuf))
 		TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, vfio_dma_alloc(&src->container, WORK_IOVA, WORK_SIZE,
-				    &self->wbuf));
-	mdma_pattern(self->wbuf.vaddr, WORK_SIZE, 5);
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &src->dev, true));
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &self->dst.dev, true));
+				    &self->p.wbuf));
+	mdma_pattern(self->p.wbuf.vaddr, WORK_SIZE, 5);
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.ms, &src->dev, true));
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.md, &self->p.dst.dev, true));
 	ASSERT_EQ(0, mdma_wr(src, MDMA_REG_CTRL, MDMA_CTRL_ENABLE));
 	ASSERT_EQ(0, mdma_wr(src, MDMA_REG_IRQ_STATUS, MDMA_IRQ_ALL));
 
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_PRE_COPY))
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_PRE_COPY))
 		TH_LOG("%s", vfio_errmsg());
 	/* A first pass over all of memory, with the workload running. */
-	limit = src->mem_size / self->ms.data_size + 8;
+	limit = src->mem_size / self->p.ms.data_size + 8;
 	for (i = 0; i < limit; i++) {
 		ASSERT_EQ(0, mig_keep_busy(src, 4, &n));
-		ASSERT_EQ(0, mig_save_iter(&self->ms, &self->s, &got))
+		ASSERT_EQ(0, mig_save_iter(&self->p.ms, &self->p.s, &got))
 			TH_LOG("%s", vfio_errmsg());
 		precopy += got;
 	}
@@ -164,12 +92,12 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 		TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, mdma_reg(src, MDMA_REG_DMA_ERROR));
 	last = ~0ULL;
-	limit = 2 * (src->mem_size / self->ms.data_size) + 8;
+	limit = 2 * (src->mem_size / self->p.ms.data_size) + 8;
 	for (rounds = 0; rounds < limit; rounds++) {
-		pending = mig_pending(&self->ms);
+		pending = mig_pending(&self->p.ms);
 		ASSERT_NE(~0ULL, pending);
 		if (!pending) {
-			ASSERT_EQ(0, mig_save_chunk(&self->ms, &self->s, &got));
+			ASSERT_EQ(0, mig_save_chunk(&self->p.ms, &self->p.s, &got));
 			if (!got)
 				break;
 			EXPECT_GT(3, ++grew) TH_LOG("a third new round");
@@ -183,11 +111,11 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 				       rounds, (unsigned long long)pending,
 				       (unsigned long long)last);
 		last = pending;
-		ASSERT_EQ(0, mig_save_iter(&self->ms, &self->s, &got));
+		ASSERT_EQ(0, mig_save_iter(&self->p.ms, &self->p.s, &got));
 		ASSERT_NE(0, got);
 		precopy += got;
 	}
-	EXPECT_EQ(0, mig_pending(&self->ms))
+	EXPECT_EQ(0, mig_pending(&self->p.ms))
 		TH_LOG("pending_bytes did not reach 0 in %u reads", limit);
 	TH_LOG("pre-copy: %llu bytes, %u descriptors, %u rounds to drain",
 	       (unsigned long long)precopy, n, rounds);
@@ -201,14 +129,14 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 	ASSERT_EQ(MDMA_ERR_NONE, err);
 	tail_chunks = ((src->mem_size / 2 + tail_off + tail - 1) / 4096) -
 		      ((src->mem_size / 2 + tail_off) / 4096) + 1;
-	EXPECT_EQ(0, mig_pending(&self->ms));
+	EXPECT_EQ(0, mig_pending(&self->p.ms));
 
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP_COPY))
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_STOP_COPY))
 		TH_LOG("%s", vfio_errmsg());
-	pending = mig_pending(&self->ms);
+	pending = mig_pending(&self->p.ms);
 	EXPECT_GE(pending, tail_chunks * 4096);
 	EXPECT_LE(pending, tail_chunks * 4096 + (64 << 10));
-	ASSERT_EQ(0, mig_save_rest(&self->ms, &self->s, &final))
+	ASSERT_EQ(0, mig_save_rest(&self->p.ms, &self->p.s, &final))
 		TH_LOG("%s", vfio_errmsg());
 	TH_LOG("stop-and-copy: %llu bytes of %llu of device memory",
 	       (unsigned long long)final,
@@ -217,12 +145,12 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 	/* The dirty chunks, the config section, record headers. */
 	EXPECT_LE(final, tail_chunks * 4096 + (64 << 10));
 	EXPECT_LT(final * 16, src->mem_size);
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_STOP));
 	ASSERT_EQ(0, mdma_digest_read(src->uuid, &ds));
 
-	ASSERT_EQ(0, mig_load_all(&self->md, &self->s))
+	ASSERT_EQ(0, mig_load_all(&self->p.md, &self->p.s))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
+	ASSERT_EQ(0, mdma_digest_read(self->p.dst.uuid, &dd));
 	EXPECT_STREQ("", mig_digest_diff(&ds, &dd));
 }
 
@@ -238,7 +166,7 @@ static bool bit(const uint64_t *map, size_t i)
 TEST_F_TIMEOUT(mig, dirty_bitmap, 300)
 {
 	const uint64_t pg = 4096, npages = 2048;
-	struct mdma *src = &self->src;
+	struct mdma *src = &self->p.src;
 	uint8_t wrote[2048] = { 0 }, read[2048] = { 0 };
 	uint64_t *map;
 	size_t mapsz, i, missing = 0, extra = 0, first, last;
@@ -260,8 +188,8 @@ TEST_F_TIMEOUT(mig, dirty_bitmap, 300)
 					   PCI_COMMAND_MEMORY |
 					   PCI_COMMAND_MASTER));
 	ASSERT_EQ(0, vfio_dma_alloc(&src->container, MIG_IOVA, npages * pg,
-				    &self->sbuf));
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &src->dev, true));
+				    &self->p.sbuf));
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.ms, &src->dev, true));
 	mapsz = vfio_dirty_bitmap_bytes(npages * pg, pg);
 	map = calloc(1, mapsz);
 	ASSERT_NE(NULL, map);
@@ -272,7 +200,7 @@ TEST_F_TIMEOUT(mig, dirty_bitmap, 300)
 				    pg, map, mapsz));
 	for (i = 0; i < npages; i++)
 		EXPECT_FALSE(bit(map, i)) TH_LOG("page %zu dirty at start", i);
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_PRE_COPY));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_PRE_COPY));
 
 	for (k = 0; k < ARRAY_SIZE(ops); k++) {
 		uint64_t iova = MIG_IOVA + ops[k].page * pg + ops[k].off;
@@ -309,7 +237,7 @@ TEST_F_TIMEOUT(mig, dirty_bitmap, 300)
 	EXPECT_EQ(0, extra);
 
 	/* Stopped, with nothing pinned: the next bitmap is empty. */
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP_COPY));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_STOP_COPY));
 	memset(map, 0xff, mapsz);
 	ASSERT_EQ(0, vfio_dirty_get(&src->container, MIG_IOVA, npages * pg,
 				    pg, map, mapsz));
@@ -327,7 +255,7 @@ TEST_F_TIMEOUT(mig, dirty_bitmap, 300)
  */
 TEST_F_TIMEOUT(mig, parked_descriptor, 600)
 {
-	struct mdma *src = &self->src, *dst = &self->dst;
+	struct mdma *src = &self->p.src, *dst = &self->p.dst;
 	uint64_t len = src->mem_size, *map, pg = 4096;
 	size_t mapsz, p, i, wrong = 0;
 	long first;
@@ -339,18 +267,18 @@ TEST_F_TIMEOUT(mig, parked_descriptor, 600)
 	ASSERT_EQ(0, mdma_map_bar2(src));
 	mdma_pattern(src->map, len, 99);
 	ASSERT_EQ(0, vfio_dma_alloc(&src->container, MIG_IOVA, len,
-				    &self->sbuf));
-	g = self->sbuf.vaddr;
+				    &self->p.sbuf));
+	g = self->p.sbuf.vaddr;
 	memset(g, GUARD, len);
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &src->dev, true));
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &dst->dev, false));
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.ms, &src->dev, true));
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.md, &dst->dev, false));
 
 	ASSERT_EQ(0, mdma_wr(src, MDMA_REG_CTRL, MDMA_CTRL_ENABLE));
 	ASSERT_EQ(0, mdma_wr(src, MDMA_REG_IRQ_STATUS, MDMA_IRQ_ALL));
 	ASSERT_EQ(0, mdma_submit(src, MDMA_CMD_DEV_TO_GUEST, 0, MIG_IOVA,
 				 len, 0));
 	ASSERT_EQ(0, mig_wait_first_byte(g, GUARD));
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP_COPY))
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_STOP_COPY))
 		TH_LOG("%s", vfio_errmsg());
 
 	/* Parked: not done, back in the queue, part of it in guest memory. */
@@ -363,31 +291,31 @@ TEST_F_TIMEOUT(mig, parked_descriptor, 600)
 	ASSERT_LT(p, len);
 	TH_LOG("stopped after %zu of %llu bytes", p, (unsigned long long)len);
 
-	ASSERT_EQ(0, mig_save_rest(&self->ms, &self->s, NULL))
+	ASSERT_EQ(0, mig_save_rest(&self->p.ms, &self->p.s, NULL))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_STOP));
 	/* Nothing moved after the stop. */
 	EXPECT_EQ(-1, mdma_check_byte(g + p, len - p, GUARD));
 
 	/* The guest's memory travels too; track what the destination writes. */
 	ASSERT_EQ(0, vfio_dma_alloc(&dst->container, MIG_IOVA, len,
-				    &self->dbuf));
-	memcpy(self->dbuf.vaddr, g, len);
+				    &self->p.dbuf));
+	memcpy(self->p.dbuf.vaddr, g, len);
 	mapsz = vfio_dirty_bitmap_bytes(len, pg);
 	map = calloc(1, mapsz);
 	ASSERT_NE(NULL, map);
 	ASSERT_EQ(0, vfio_dirty_start(&dst->container));
 
-	ASSERT_EQ(0, mig_load_all(&self->md, &self->s))
+	ASSERT_EQ(0, mig_load_all(&self->p.md, &self->p.s))
 		TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, mdma_wait(dst, MDMA_IRQ_DONE | MDMA_IRQ_ERROR,
 			       MDMA_TIMEOUT_MS)) TH_LOG("%s", vfio_errmsg());
 	EXPECT_EQ(MDMA_ERR_NONE, mdma_reg(dst, MDMA_REG_DMA_ERROR));
 	EXPECT_EQ(1, mdma_reg(dst, MDMA_REG_DMA_COMPLETED));
 	EXPECT_EQ(0, mdma_reg(dst, MDMA_REG_DMA_QUEUED));
-	EXPECT_EQ(-1, mdma_cmp(self->dbuf.vaddr, src->map, len))
+	EXPECT_EQ(-1, mdma_cmp(self->p.dbuf.vaddr, src->map, len))
 		TH_LOG("first wrong byte at %ld",
-		       mdma_cmp(self->dbuf.vaddr, src->map, len));
+		       mdma_cmp(self->p.dbuf.vaddr, src->map, len));
 
 	/* It went on from where it stopped: the pages before, untouched. */
 	ASSERT_EQ(0, vfio_dirty_get(&dst->container, MIG_IOVA, len, pg, map,
@@ -408,26 +336,26 @@ TEST_F_TIMEOUT(mig, parked_descriptor, 600)
  */
 TEST_F_TIMEOUT(mig, precopy_bar2_writes, 300)
 {
-	struct mdma *src = &self->src;
+	struct mdma *src = &self->p.src;
 	uint64_t got, pending, off;
 	unsigned int i, limit;
 	uint8_t b[300];
 
-	ASSERT_EQ(0, mig_populate(src, 501, 2, &self->sbuf))
+	ASSERT_EQ(0, mig_populate(src, 501, 2, &self->p.sbuf))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &src->dev, true));
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &self->dst.dev, true));
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.ms, &src->dev, true));
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.md, &self->p.dst.dev, true));
 	/* Fault every page in writable before pre-copy starts. */
 	for (off = 0; off < src->mem_size; off += MIG_PAGE)
 		src->map[off] ^= 0x5a;
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_PRE_COPY));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_PRE_COPY));
 
-	limit = src->mem_size / self->ms.data_size + 2;
+	limit = src->mem_size / self->p.ms.data_size + 2;
 	for (i = 0; i < limit; i++) {
-		ASSERT_EQ(0, mig_save_iter(&self->ms, &self->s, &got))
+		ASSERT_EQ(0, mig_save_iter(&self->p.ms, &self->p.s, &got))
 			TH_LOG("%s", vfio_errmsg());
 		/* Behind the cursor, ahead of it, at both ends. */
-		off = (uint64_t)i * self->ms.data_size / 2 + 8 * i + 1;
+		off = (uint64_t)i * self->p.ms.data_size / 2 + 8 * i + 1;
 		src->map[off % src->mem_size] ^= 0xff;
 		src->map[src->mem_size - 1 - i] = i;
 		mdma_pattern(b, sizeof(b), i);
@@ -438,21 +366,21 @@ TEST_F_TIMEOUT(mig, precopy_bar2_writes, 300)
 	/* Drain; a write after the last pass is still owed. */
 	src->map[12345] ^= 0x11;
 	for (i = 0; i < limit + 2; i++) {
-		pending = mig_pending(&self->ms);
+		pending = mig_pending(&self->p.ms);
 		if (!pending)
 			break;
-		ASSERT_EQ(0, mig_save_iter(&self->ms, &self->s, &got));
+		ASSERT_EQ(0, mig_save_iter(&self->p.ms, &self->p.s, &got));
 	}
-	EXPECT_EQ(0, mig_pending(&self->ms));
+	EXPECT_EQ(0, mig_pending(&self->p.ms));
 	/* A write after the round: the next round, when data is asked for. */
 	src->map[src->mem_size / 3] ^= 0x22;
-	EXPECT_EQ(0, mig_pending(&self->ms));
-	ASSERT_EQ(0, mig_save_chunk(&self->ms, &self->s, &got));
+	EXPECT_EQ(0, mig_pending(&self->p.ms));
+	ASSERT_EQ(0, mig_save_chunk(&self->p.ms, &self->p.s, &got));
 	EXPECT_GE(got, 4096)
 		TH_LOG("a write through the mapping after pre-copy drained");
-	EXPECT_EQ(0, mig_pending(&self->ms));
+	EXPECT_EQ(0, mig_pending(&self->p.ms));
 	src->map[src->mem_size / 5] ^= 0x33;
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP_COPY));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_STOP_COPY));
 	finish_and_compare(_metadata, self);
 }
 
@@ -466,25 +394,25 @@ TEST_F_TIMEOUT(mig, precopy_bar2_writes, 300)
  */
 TEST_F_TIMEOUT(mig, precopy_round_ends_while_device_writes, 300)
 {
-	struct mdma *src = &self->src;
+	struct mdma *src = &self->p.src;
 	uint64_t got, pending = ~0ULL, off;
 	unsigned int i, limit;
 
-	ASSERT_EQ(0, mig_populate(src, 61, 1, &self->sbuf))
+	ASSERT_EQ(0, mig_populate(src, 61, 1, &self->p.sbuf))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &src->dev, true));
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &self->dst.dev, true));
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.ms, &src->dev, true));
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.md, &self->p.dst.dev, true));
 	for (off = 0; off < src->mem_size; off += MIG_PAGE)
 		src->map[off] ^= 0x3c;
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_PRE_COPY));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_PRE_COPY));
 
-	limit = src->mem_size / self->ms.data_size + 4;
+	limit = src->mem_size / self->p.ms.data_size + 4;
 	for (i = 0; i < limit; i++) {
-		pending = mig_pending(&self->ms);
+		pending = mig_pending(&self->p.ms);
 		ASSERT_NE(~0ULL, pending);
 		if (!pending)
 			break;
-		ASSERT_EQ(0, mig_save_chunk(&self->ms, &self->s, &got))
+		ASSERT_EQ(0, mig_save_chunk(&self->p.ms, &self->p.s, &got))
 			TH_LOG("%s", vfio_errmsg());
 		ASSERT_NE(0, got);
 		/* The first chunk covered these pages: behind the cursor. */
@@ -497,19 +425,19 @@ TEST_F_TIMEOUT(mig, precopy_round_ends_while_device_writes, 300)
 	/* No side effect of reading it, whatever the device writes. */
 	src->map[40 * MIG_PAGE] ^= 0x11;
 	src->map[src->mem_size - 1] ^= 0x11;
-	EXPECT_EQ(0, mig_pending(&self->ms));
-	EXPECT_EQ(0, mig_pending(&self->ms));
+	EXPECT_EQ(0, mig_pending(&self->p.ms));
+	EXPECT_EQ(0, mig_pending(&self->p.ms));
 
 	/* The next round: the last loop's write and these two. */
-	ASSERT_EQ(0, mig_save_chunk(&self->ms, &self->s, &got))
+	ASSERT_EQ(0, mig_save_chunk(&self->p.ms, &self->p.s, &got))
 		TH_LOG("%s", vfio_errmsg());
 	EXPECT_GE(got, 3 * MIG_PAGE);
 	EXPECT_LT(got, 4 * MIG_PAGE);
-	EXPECT_EQ(0, mig_pending(&self->ms));
+	EXPECT_EQ(0, mig_pending(&self->p.ms));
 
 	src->map[41 * MIG_PAGE] ^= 0x22;
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP_COPY));
-	EXPECT_GT(mig_pending(&self->ms), MIG_PAGE)
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_STOP_COPY));
+	EXPECT_GT(mig_pending(&self->p.ms), MIG_PAGE)
 		TH_LOG("stop-and-copy does not count the write");
 	finish_and_compare(_metadata, self);
 }
@@ -521,55 +449,55 @@ TEST_F_TIMEOUT(mig, precopy_round_ends_while_device_writes, 300)
  */
 TEST_F_TIMEOUT(mig, save_cancel_restart, 300)
 {
-	struct mdma *src = &self->src;
+	struct mdma *src = &self->p.src;
 	struct mdma_digest ds, dd;
 	uint8_t *a, *b;
 	uint64_t la, lb, got;
 	unsigned int i;
 
-	ASSERT_EQ(0, mig_populate(src, 601, 1, &self->sbuf))
+	ASSERT_EQ(0, mig_populate(src, 601, 1, &self->p.sbuf))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &src->dev, false));
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &self->dst.dev, true));
-	a = malloc(self->ms.data_size);
-	b = malloc(self->ms.data_size);
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.ms, &src->dev, false));
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.md, &self->p.dst.dev, true));
+	a = malloc(self->p.ms.data_size);
+	b = malloc(self->p.ms.data_size);
 	ASSERT_NE(NULL, a);
 	ASSERT_NE(NULL, b);
 
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP_COPY));
-	ASSERT_NE(0, mig_pending(&self->ms));
-	ASSERT_EQ(0, vfio_mig_v1_save_chunk(&self->ms, a, self->ms.data_size,
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_STOP_COPY));
+	ASSERT_NE(0, mig_pending(&self->p.ms));
+	ASSERT_EQ(0, vfio_mig_v1_save_chunk(&self->p.ms, a, self->p.ms.data_size,
 					    &la));
-	ASSERT_EQ(0, vfio_mig_v1_save_chunk(&self->ms, b, self->ms.data_size,
+	ASSERT_EQ(0, vfio_mig_v1_save_chunk(&self->p.ms, b, self->p.ms.data_size,
 					    &lb));
 	ASSERT_NE(0, la);
 	EXPECT_EQ(la, lb);
 	EXPECT_EQ(-1, mdma_cmp(a, b, la));
 	/* Acknowledged: the next one differs. */
-	ASSERT_NE(0, mig_pending(&self->ms));
-	ASSERT_EQ(0, vfio_mig_v1_save_chunk(&self->ms, b, self->ms.data_size,
+	ASSERT_NE(0, mig_pending(&self->p.ms));
+	ASSERT_EQ(0, vfio_mig_v1_save_chunk(&self->p.ms, b, self->p.ms.data_size,
 					    &lb));
 	EXPECT_NE(-1, mdma_cmp(a, b, la < lb ? la : lb));
 	for (i = 0; i < 2; i++)
-		ASSERT_EQ(0, mig_save_iter(&self->ms, &self->s, &got));
+		ASSERT_EQ(0, mig_save_iter(&self->p.ms, &self->p.s, &got));
 	free(a);
 	free(b);
 
 	/* Cancel, as QEMU does on a failed migration; the device goes on. */
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_RUNNING));
-	EXPECT_EQ(0, mig_pending(&self->ms));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_RUNNING));
+	EXPECT_EQ(0, mig_pending(&self->p.ms));
 	ASSERT_EQ(0, mdma_wr(src, MDMA_REG_SCRATCH, 0x7e57ab1e));
 	mdma_pattern(src->map + 4096, 8192, 602);
 
-	mig_stream_free(&self->s);
-	ASSERT_EQ(0, mig_save_all(&self->ms, &self->s))
+	mig_stream_free(&self->p.s);
+	ASSERT_EQ(0, mig_save_all(&self->p.ms, &self->p.s))
 		TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, mdma_digest_read(src->uuid, &ds));
-	ASSERT_EQ(0, mig_load_all(&self->md, &self->s))
+	ASSERT_EQ(0, mig_load_all(&self->p.md, &self->p.s))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
+	ASSERT_EQ(0, mdma_digest_read(self->p.dst.uuid, &dd));
 	EXPECT_STREQ("", mig_digest_diff(&ds, &dd));
-	EXPECT_EQ(0x7e57ab1e, mdma_reg(&self->dst, MDMA_REG_SCRATCH));
+	EXPECT_EQ(0x7e57ab1e, mdma_reg(&self->p.dst, MDMA_REG_SCRATCH));
 }
 
 /*
@@ -583,28 +511,28 @@ TEST_F_TIMEOUT(mig, load_any_split, 300)
 	size_t pos, n, k = 0;
 	uint64_t zero = 0;
 
-	ASSERT_EQ(0, mig_populate(&self->src, 701, 4, &self->sbuf))
+	ASSERT_EQ(0, mig_populate(&self->p.src, 701, 4, &self->p.sbuf))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &self->src.dev, true));
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &self->dst.dev, false));
-	ASSERT_EQ(0, mig_save_all(&self->ms, &self->s))
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.ms, &self->p.src.dev, true));
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.md, &self->p.dst.dev, false));
+	ASSERT_EQ(0, mig_save_all(&self->p.ms, &self->p.s))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &ds));
+	ASSERT_EQ(0, mdma_digest_read(self->p.src.uuid, &ds));
 
-	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
-	for (pos = 0; pos < self->s.len; pos += n, k++) {
+	ASSERT_EQ(0, mig_set(&self->p.md, ST_RESUMING));
+	for (pos = 0; pos < self->p.s.len; pos += n, k++) {
 		/* 1, 31, 70001, ... bytes: records split every which way. */
 		n = k % 3 == 0 ? 1 + k % 61 : 70001 + k * 13;
-		if (n > self->s.len - pos)
-			n = self->s.len - pos;
-		ASSERT_EQ(0, mig_feed_raw(&self->md, self->s.buf + pos, n))
+		if (n > self->p.s.len - pos)
+			n = self->p.s.len - pos;
+		ASSERT_EQ(0, mig_feed_raw(&self->p.md, self->p.s.buf + pos, n))
 			TH_LOG("piece %zu at %zu", n, pos);
 		if (k % 7 == 0)
-			ASSERT_EQ(0, mig_wr(&self->md, HDR_DATA_SIZE, &zero,
+			ASSERT_EQ(0, mig_wr(&self->p.md, HDR_DATA_SIZE, &zero,
 					    sizeof(zero)));
 	}
-	ASSERT_EQ(0, mig_set(&self->md, ST_RUNNING));
-	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
+	ASSERT_EQ(0, mig_set(&self->p.md, ST_RUNNING));
+	ASSERT_EQ(0, mdma_digest_read(self->p.dst.uuid, &dd));
 	EXPECT_STREQ("", mig_digest_diff(&ds, &dd));
 }
 
@@ -647,40 +575,40 @@ static void check_works(struct __test_metadata *_metadata, struct mdma *m,
  */
 TEST_F_TIMEOUT(mig, close_during_save, 300)
 {
-	struct mdma *src = &self->src;
+	struct mdma *src = &self->p.src;
 	struct mdma_digest ds, dd;
 	uint64_t got;
 	void *chunk;
 
-	ASSERT_EQ(0, mig_populate(src, 31, NDESC, &self->sbuf))
+	ASSERT_EQ(0, mig_populate(src, 31, NDESC, &self->p.sbuf))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &src->dev, true));
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->ms, ST_STOP_COPY));
-	ASSERT_EQ(0, mig_save_iter(&self->ms, &self->s, &got));
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.ms, &src->dev, true));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_STOP_COPY));
+	ASSERT_EQ(0, mig_save_iter(&self->p.ms, &self->p.s, &got));
 	ASSERT_NE(0, got);
-	ASSERT_EQ(0, mig_save_iter(&self->ms, &self->s, &got));
+	ASSERT_EQ(0, mig_save_iter(&self->p.ms, &self->p.s, &got));
 	ASSERT_NE(0, got);
 	/* Stage a third chunk, and leave without acknowledging it. */
-	chunk = malloc(self->ms.data_size);
+	chunk = malloc(self->p.ms.data_size);
 	ASSERT_NE(NULL, chunk);
-	ASSERT_EQ(0, vfio_mig_v1_save_chunk(&self->ms, chunk,
-					    self->ms.data_size, &got));
+	ASSERT_EQ(0, vfio_mig_v1_save_chunk(&self->p.ms, chunk,
+					    self->p.ms.data_size, &got));
 	free(chunk);
 	ASSERT_NE(0, got);
-	vfio_mig_v1_close(&self->ms);
+	vfio_mig_v1_close(&self->p.ms);
 	ASSERT_EQ(0, mdma_reopen(src)) TH_LOG("%s", vfio_errmsg());
-	check_works(_metadata, src, &self->sbuf);
+	check_works(_metadata, src, &self->p.sbuf);
 
 	/* A new save of the reopened device loads into the destination. */
-	mig_stream_free(&self->s);
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &src->dev, true));
-	ASSERT_EQ(0, mig_save_all(&self->ms, &self->s))
+	mig_stream_free(&self->p.s);
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.ms, &src->dev, true));
+	ASSERT_EQ(0, mig_save_all(&self->p.ms, &self->p.s))
 		TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, mdma_digest_read(src->uuid, &ds));
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &self->dst.dev, true));
-	ASSERT_EQ(0, mig_load_all(&self->md, &self->s))
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.md, &self->p.dst.dev, true));
+	ASSERT_EQ(0, mig_load_all(&self->p.md, &self->p.s))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
+	ASSERT_EQ(0, mdma_digest_read(self->p.dst.uuid, &dd));
 	EXPECT_STREQ("", mig_digest_diff(&ds, &dd));
 }
 
@@ -690,28 +618,28 @@ TEST_F_TIMEOUT(mig, close_during_save, 300)
  */
 TEST_F_TIMEOUT(mig, close_during_load, 300)
 {
-	struct mdma *dst = &self->dst;
+	struct mdma *dst = &self->p.dst;
 	struct mdma_digest ds, dd;
 
-	ASSERT_EQ(0, mig_populate(&self->src, 32, NDESC, &self->sbuf))
+	ASSERT_EQ(0, mig_populate(&self->p.src, 32, NDESC, &self->p.sbuf))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &self->src.dev, true));
-	ASSERT_EQ(0, mig_save_all(&self->ms, &self->s))
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.ms, &self->p.src.dev, true));
+	ASSERT_EQ(0, mig_save_all(&self->p.ms, &self->p.s))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &ds));
-	ASSERT_GT(self->s.nchunks, 2);
+	ASSERT_EQ(0, mdma_digest_read(self->p.src.uuid, &ds));
+	ASSERT_GT(self->p.s.nchunks, 2);
 
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &dst->dev, true));
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->md, ST_RESUMING));
-	ASSERT_EQ(0, mig_load_range(&self->md, &self->s, 0,
-				    self->s.nchunks / 2))
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.md, &dst->dev, true));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.md, ST_RESUMING));
+	ASSERT_EQ(0, mig_load_range(&self->p.md, &self->p.s, 0,
+				    self->p.s.nchunks / 2))
 		TH_LOG("%s", vfio_errmsg());
-	vfio_mig_v1_close(&self->md);
+	vfio_mig_v1_close(&self->p.md);
 	ASSERT_EQ(0, mdma_reopen(dst)) TH_LOG("%s", vfio_errmsg());
-	check_works(_metadata, dst, &self->dbuf);
+	check_works(_metadata, dst, &self->p.dbuf);
 
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &dst->dev, false));
-	ASSERT_EQ(0, mig_load_all(&self->md, &self->s))
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.md, &dst->dev, false));
+	ASSERT_EQ(0, mig_load_all(&self->p.md, &self->p.s))
 		TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, mdma_digest_read(dst->uuid, &dd));
 	EXPECT_STREQ("", mig_digest_diff(&ds, &dd));

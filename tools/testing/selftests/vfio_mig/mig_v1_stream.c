@@ -6,15 +6,12 @@
  * at the access that reveals it, and the device recovers by a reset.
  */
 #include "kselftest_harness.h"
-#include "mig_v1_util.h"
-#include "mdma_fixture.h"
+#include "mig_pair.h"
 #include "mig_refused.h"
 
 FIXTURE(bad) {
-	struct mdma src, dst, other;
-	struct vfio_mig_v1 ms, md;
-	struct vfio_dma_buf sbuf;
-	struct mig_stream s;
+	struct mig_pair p;
+	struct mdma other;
 	struct mdma_digest ds;
 	uint8_t *before;
 };
@@ -34,35 +31,29 @@ FIXTURE_VARIANT_ADD(bad, m64) {
 	.other_type = MDMA_TYPE_16M,
 };
 
-/* A populated source saved whole into self->s; the destination is open. */
+/* A populated source saved whole into self->p.s; the destination is open. */
 FIXTURE_SETUP(bad)
 {
 	int ret;
 
 	mdma_init(&self->other);
-	if (!mdma_fixture_pair(_metadata, &self->src, &self->dst,
-			       variant->type))
+	if (!mig_pair_create(_metadata, &self->p, variant->type))
 		return;
-	ret = mig_populate(&self->src, 0xbad, 3, &self->sbuf);
-	ret = ret ?: vfio_mig_v1_open(&self->ms, &self->src.dev, true);
-	ret = ret ?: vfio_mig_v1_open(&self->md, &self->dst.dev, false);
-	ret = ret ?: mig_save_all(&self->ms, &self->s);
-	ret = ret ?: mdma_digest_read(self->src.uuid, &self->ds);
+	ret = mig_populate(&self->p.src, 0xbad, 3, &self->p.sbuf);
+	ret = ret ?: vfio_mig_v1_open(&self->p.ms, &self->p.src.dev, true);
+	ret = ret ?: vfio_mig_v1_open(&self->p.md, &self->p.dst.dev, false);
+	ret = ret ?: mig_save_all(&self->p.ms, &self->p.s);
+	ret = ret ?: mdma_digest_read(self->p.src.uuid, &self->ds);
 	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
-	ASSERT_GT(self->s.nchunks, 3);
+	ASSERT_GT(self->p.s.nchunks, 3);
 	/* The rewrites below start from a record this file understands. */
-	ASSERT_TRUE(vfio_mig_rec_sealed(self->s.buf));
+	ASSERT_TRUE(vfio_mig_rec_sealed(self->p.s.buf));
 }
 
 FIXTURE_TEARDOWN(bad)
 {
-	vfio_mig_v1_close(&self->ms);
-	vfio_mig_v1_close(&self->md);
-	mdma_destroy(&self->src);
-	mdma_destroy(&self->dst);
+	mig_pair_destroy(&self->p);
 	mdma_destroy(&self->other);
-	vfio_dma_free(NULL, &self->sbuf);
-	mig_stream_free(&self->s);
 	free(self->before);
 }
 
@@ -97,40 +88,40 @@ static void recover(struct __test_metadata *_metadata, struct _test_data_bad *se
 {
 	struct mdma_digest dd;
 
-	ASSERT_EQ(0, vfio_dev_reset(&self->dst.dev));
-	ASSERT_EQ(ST_RUNNING, mig_state(&self->md));
-	ASSERT_EQ(0, mig_load_all(&self->md, &self->s))
+	ASSERT_EQ(0, vfio_dev_reset(&self->p.dst.dev));
+	ASSERT_EQ(ST_RUNNING, mig_state(&self->p.md));
+	ASSERT_EQ(0, mig_load_all(&self->p.md, &self->p.s))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(ST_RUNNING, mig_state(&self->md));
-	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
+	ASSERT_EQ(ST_RUNNING, mig_state(&self->p.md));
+	ASSERT_EQ(0, mdma_digest_read(self->p.dst.uuid, &dd));
 	EXPECT_STREQ("", mig_digest_diff(&self->ds, &dd));
 }
 
 /* The stream ends early: only leaving RESUMING can tell, with ENODATA. */
 TEST_F_TIMEOUT(bad, truncated, 300)
 {
-	struct mig_stream cut = self->s;
+	struct mig_stream cut = self->p.s;
 	unsigned int at;
 
 	/* The last chunk is missing. */
-	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
-	EXPECT_EQ(0, feed(&self->md, &self->s, self->s.buf,
-			  self->s.nchunks - 1, &at));
-	EXPECT_EQ(ST_RESUMING, mig_state(&self->md));
-	EXPECT_EQ(-ENODATA, mig_set(&self->md, ST_RUNNING));
-	EXPECT_EQ(ST_ERROR, mig_state(&self->md));
+	ASSERT_EQ(0, mig_set(&self->p.md, ST_RESUMING));
+	EXPECT_EQ(0, feed(&self->p.md, &self->p.s, self->p.s.buf,
+			  self->p.s.nchunks - 1, &at));
+	EXPECT_EQ(ST_RESUMING, mig_state(&self->p.md));
+	EXPECT_EQ(-ENODATA, mig_set(&self->p.md, ST_RUNNING));
+	EXPECT_EQ(ST_ERROR, mig_state(&self->p.md));
 	recover(_metadata, self);
 
 	/* The end record is cut short: the last 7 bytes never come. */
-	cut.chunk = malloc(self->s.nchunks * sizeof(*cut.chunk));
+	cut.chunk = malloc(self->p.s.nchunks * sizeof(*cut.chunk));
 	ASSERT_NE(NULL, cut.chunk);
-	memcpy(cut.chunk, self->s.chunk, self->s.nchunks * sizeof(*cut.chunk));
+	memcpy(cut.chunk, self->p.s.chunk, self->p.s.nchunks * sizeof(*cut.chunk));
 	ASSERT_GT(cut.chunk[cut.nchunks - 1], 7);
 	cut.chunk[cut.nchunks - 1] -= 7;
-	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
-	EXPECT_EQ(0, feed(&self->md, &cut, cut.buf, cut.nchunks, &at));
-	EXPECT_EQ(-ENODATA, mig_set(&self->md, ST_STOP));
-	EXPECT_EQ(ST_ERROR, mig_state(&self->md));
+	ASSERT_EQ(0, mig_set(&self->p.md, ST_RESUMING));
+	EXPECT_EQ(0, feed(&self->p.md, &cut, cut.buf, cut.nchunks, &at));
+	EXPECT_EQ(-ENODATA, mig_set(&self->p.md, ST_STOP));
+	EXPECT_EQ(ST_ERROR, mig_state(&self->p.md));
 	free(cut.chunk);
 	recover(_metadata, self);
 }
@@ -138,27 +129,27 @@ TEST_F_TIMEOUT(bad, truncated, 300)
 /* One bit flipped in device memory's data: EBADMSG on that chunk. */
 TEST_F_TIMEOUT(bad, bit_flip, 300)
 {
-	uint8_t *copy = malloc(self->s.len);
-	size_t pos = mig_chunk_pos(&self->s, 2) + 5000;
+	uint8_t *copy = malloc(self->p.s.len);
+	size_t pos = mig_chunk_pos(&self->p.s, 2) + 5000;
 	unsigned int at;
 
 	ASSERT_NE(NULL, copy);
-	memcpy(copy, self->s.buf, self->s.len);
+	memcpy(copy, self->p.s.buf, self->p.s.len);
 	copy[pos] ^= 0x08;
-	mig_fill_before(_metadata, &self->dst, &self->before);
-	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
-	EXPECT_EQ(-EBADMSG, feed(&self->md, &self->s, copy, self->s.nchunks,
+	mig_fill_before(_metadata, &self->p.dst, &self->before);
+	ASSERT_EQ(0, mig_set(&self->p.md, ST_RESUMING));
+	EXPECT_EQ(-EBADMSG, feed(&self->p.md, &self->p.s, copy, self->p.s.nchunks,
 				 &at));
 	EXPECT_EQ(2, at);
-	EXPECT_EQ(ST_ERROR, mig_state(&self->md));
+	EXPECT_EQ(ST_ERROR, mig_state(&self->p.md));
 	/* Refused for good: the next good chunk and leaving fail too. */
-	EXPECT_EQ(-EINVAL, mig_feed_raw(&self->md, self->s.buf +
-				  mig_chunk_pos(&self->s, 3),
-				  self->s.chunk[3]));
-	EXPECT_EQ(-EINVAL, mig_set(&self->md, ST_RUNNING));
-	EXPECT_EQ(ST_ERROR, mig_state(&self->md));
-	mig_expect_refused(_metadata, &self->dst, self->before,
-			   self->s.buf, self->s.len, pos);
+	EXPECT_EQ(-EINVAL, mig_feed_raw(&self->p.md, self->p.s.buf +
+				  mig_chunk_pos(&self->p.s, 3),
+				  self->p.s.chunk[3]));
+	EXPECT_EQ(-EINVAL, mig_set(&self->p.md, ST_RUNNING));
+	EXPECT_EQ(ST_ERROR, mig_state(&self->p.md));
+	mig_expect_refused(_metadata, &self->p.dst, self->before,
+			   self->p.s.buf, self->p.s.len, pos);
 	free(copy);
 	recover(_metadata, self);
 }
@@ -189,14 +180,14 @@ static void refused(struct __test_metadata *_metadata,
 {
 	unsigned int at;
 
-	mig_fill_before(_metadata, &self->dst, &self->before);
-	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
-	EXPECT_EQ(err, feed(&self->md, layout, data, layout->nchunks, &at));
+	mig_fill_before(_metadata, &self->p.dst, &self->before);
+	ASSERT_EQ(0, mig_set(&self->p.md, ST_RESUMING));
+	EXPECT_EQ(err, feed(&self->p.md, layout, data, layout->nchunks, &at));
 	if (at0)
 		EXPECT_EQ(0, at);
-	EXPECT_EQ(ST_ERROR, mig_state(&self->md));
-	mig_expect_refused(_metadata, &self->dst, self->before,
-			   self->s.buf, self->s.len, 0);
+	EXPECT_EQ(ST_ERROR, mig_state(&self->p.md));
+	mig_expect_refused(_metadata, &self->p.dst, self->before,
+			   self->p.s.buf, self->p.s.len, 0);
 	recover(_metadata, self);
 }
 
@@ -205,11 +196,11 @@ TEST_F_TIMEOUT(bad, wrong_version, 300)
 	uint32_t version = 2;
 	uint8_t *copy;
 
-	copy = rewrite_header(&self->s, STREAM_HDR_VERSION, &version,
+	copy = rewrite_header(&self->p.s, STREAM_HDR_VERSION, &version,
 			      sizeof(version));
 	ASSERT_NE(NULL, copy);
 	ASSERT_TRUE(vfio_mig_rec_sealed(copy));
-	refused(_metadata, self, &self->s, copy, -EPROTONOSUPPORT, true);
+	refused(_metadata, self, &self->p.s, copy, -EPROTONOSUPPORT, true);
 	free(copy);
 }
 
@@ -233,25 +224,25 @@ TEST_F_TIMEOUT(bad, wrong_device_type, 300)
 /* The right type name with another memory size: EINVAL. */
 TEST_F_TIMEOUT(bad, wrong_memory_size, 300)
 {
-	uint64_t size, want = self->dst.mem_size;
+	uint64_t size, want = self->p.dst.mem_size;
 	uint8_t *copy;
 
 	/* mdma's memory is its second section. */
-	memcpy(&size, self->s.buf + STREAM_REC_LEN + STREAM_HDR_SECTION(1) +
+	memcpy(&size, self->p.s.buf + STREAM_REC_LEN + STREAM_HDR_SECTION(1) +
 	       STREAM_SEC_SIZE, sizeof(size));
 	ASSERT_EQ(want, size);
 	size = want * 2;
-	copy = rewrite_header(&self->s, STREAM_HDR_SECTION(1) + STREAM_SEC_SIZE,
+	copy = rewrite_header(&self->p.s, STREAM_HDR_SECTION(1) + STREAM_SEC_SIZE,
 			      &size, sizeof(size));
 	ASSERT_NE(NULL, copy);
-	refused(_metadata, self, &self->s, copy, -EINVAL, true);
+	refused(_metadata, self, &self->p.s, copy, -EINVAL, true);
 	free(copy);
 
 	size = want - 4096;
-	copy = rewrite_header(&self->s, STREAM_HDR_SECTION(1) + STREAM_SEC_SIZE,
+	copy = rewrite_header(&self->p.s, STREAM_HDR_SECTION(1) + STREAM_SEC_SIZE,
 			      &size, sizeof(size));
 	ASSERT_NE(NULL, copy);
-	refused(_metadata, self, &self->s, copy, -EINVAL, false);
+	refused(_metadata, self, &self->p.s, copy, -EINVAL, false);
 	free(copy);
 }
 
@@ -261,24 +252,24 @@ TEST_F_TIMEOUT(bad, wrong_memory_size, 300)
  */
 TEST_F_TIMEOUT(bad, oversized_data_size, 300)
 {
-	uint64_t sizes[] = { self->md.data_size + 1, self->md.data_size * 2,
+	uint64_t sizes[] = { self->p.md.data_size + 1, self->p.md.data_size * 2,
 			     1ULL << 63, ~0ULL };
 	struct mdma_digest dd;
 	unsigned int i;
 
-	ASSERT_NE(0, self->md.data_size);
-	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
-	ASSERT_EQ(0, mig_load_range(&self->md, &self->s, 0, 1));
+	ASSERT_NE(0, self->p.md.data_size);
+	ASSERT_EQ(0, mig_set(&self->p.md, ST_RESUMING));
+	ASSERT_EQ(0, mig_load_range(&self->p.md, &self->p.s, 0, 1));
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
-		EXPECT_EQ(-EINVAL, mig_wr(&self->md, HDR_DATA_SIZE, &sizes[i],
+		EXPECT_EQ(-EINVAL, mig_wr(&self->p.md, HDR_DATA_SIZE, &sizes[i],
 					  sizeof(sizes[i])))
 			TH_LOG("data_size %llu", (unsigned long long)sizes[i]);
-		EXPECT_EQ(ST_RESUMING, mig_state(&self->md));
+		EXPECT_EQ(ST_RESUMING, mig_state(&self->p.md));
 	}
-	ASSERT_EQ(0, mig_load_range(&self->md, &self->s, 1, self->s.nchunks))
+	ASSERT_EQ(0, mig_load_range(&self->p.md, &self->p.s, 1, self->p.s.nchunks))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mig_set(&self->md, ST_RUNNING));
-	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
+	ASSERT_EQ(0, mig_set(&self->p.md, ST_RUNNING));
+	ASSERT_EQ(0, mdma_digest_read(self->p.dst.uuid, &dd));
 	EXPECT_STREQ("", mig_digest_diff(&self->ds, &dd));
 	recover(_metadata, self);
 }
@@ -289,23 +280,23 @@ TEST_F_TIMEOUT(bad, oversized_data_size, 300)
  */
 TEST_F_TIMEOUT(bad, data_outside_window, 300)
 {
-	uint64_t off = self->md.data_offset, size = self->md.data_size;
+	uint64_t off = self->p.md.data_offset, size = self->p.md.data_size;
 	uint8_t junk[64];
 	struct mdma_digest dd;
 
 	memset(junk, 0x77, sizeof(junk));
-	ASSERT_EQ(0, mig_set(&self->md, ST_RESUMING));
-	ASSERT_EQ(0, mig_load_range(&self->md, &self->s, 0, 2));
-	EXPECT_EQ(-EINVAL, mig_wr(&self->md, off + size - 8, junk, 16));
-	EXPECT_EQ(-EINVAL, mig_wr(&self->md, off + size, junk, 8));
-	EXPECT_EQ(-EINVAL, mig_wr(&self->md, self->md.region.size, junk, 8));
-	EXPECT_EQ(-EINVAL, mig_wr(&self->md, off - 64, junk, 64));
-	EXPECT_EQ(-EINVAL, mig_wr(&self->md, 32, junk, 64));
-	EXPECT_EQ(ST_RESUMING, mig_state(&self->md));
-	ASSERT_EQ(0, mig_load_range(&self->md, &self->s, 2, self->s.nchunks))
+	ASSERT_EQ(0, mig_set(&self->p.md, ST_RESUMING));
+	ASSERT_EQ(0, mig_load_range(&self->p.md, &self->p.s, 0, 2));
+	EXPECT_EQ(-EINVAL, mig_wr(&self->p.md, off + size - 8, junk, 16));
+	EXPECT_EQ(-EINVAL, mig_wr(&self->p.md, off + size, junk, 8));
+	EXPECT_EQ(-EINVAL, mig_wr(&self->p.md, self->p.md.region.size, junk, 8));
+	EXPECT_EQ(-EINVAL, mig_wr(&self->p.md, off - 64, junk, 64));
+	EXPECT_EQ(-EINVAL, mig_wr(&self->p.md, 32, junk, 64));
+	EXPECT_EQ(ST_RESUMING, mig_state(&self->p.md));
+	ASSERT_EQ(0, mig_load_range(&self->p.md, &self->p.s, 2, self->p.s.nchunks))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mig_set(&self->md, ST_RUNNING));
-	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
+	ASSERT_EQ(0, mig_set(&self->p.md, ST_RUNNING));
+	ASSERT_EQ(0, mdma_digest_read(self->p.dst.uuid, &dd));
 	EXPECT_STREQ("", mig_digest_diff(&self->ds, &dd));
 	recover(_metadata, self);
 }

@@ -1,47 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Saving an mdma instance through the protocol v2 data fd and loading it
- * into another: round trips, streams crossing between v1 and v2 (the
- * stream format is shared), the stop-copy size estimate, and pre-copy of
- * a device under DMA load with VFIO_MIG_GET_PRECOPY_INFO.
+ * What saving through the protocol v2 data fd adds to the round trips of
+ * mig_save.c: the stop-copy size estimate, and pre-copy of a device under
+ * DMA load with VFIO_MIG_GET_PRECOPY_INFO.
  */
 #include "kselftest_harness.h"
-#include "mig_v2_util.h"
-#include "mdma_fixture.h"
+#include "mig_pair.h"
 
-#define GUARD		0xee
-#define NDESC		5
 #define PIECE		(256UL << 10)
 
 FIXTURE(mig) {
-	struct mdma src, dst;
-	struct vfio_mig_v1 ms, md;
-	struct vfio_dma_buf sbuf, dbuf, wbuf;
-	struct vfio_mig_v2_buf b;
-	struct mig_stream s;
-	int fd;
+	struct mig_pair p;
 };
 
 MDMA_FIXTURE_VARIANTS(mig);
 
 FIXTURE_SETUP(mig)
 {
-	self->fd = -1;
-	mdma_fixture_pair(_metadata, &self->src, &self->dst, variant->type);
+	mig_pair_create(_metadata, &self->p, variant->type);
 }
 
 FIXTURE_TEARDOWN(mig)
 {
-	close_fd(&self->fd);
-	vfio_mig_v1_close(&self->ms);
-	vfio_mig_v1_close(&self->md);
-	mdma_destroy(&self->src);
-	mdma_destroy(&self->dst);
-	vfio_dma_free(NULL, &self->sbuf);
-	vfio_dma_free(NULL, &self->dbuf);
-	vfio_dma_free(NULL, &self->wbuf);
-	vfio_mig_v2_buf_free(&self->b);
-	mig_stream_free(&self->s);
+	mig_pair_destroy(&self->p);
 }
 
 /* The digests of source and destination match. */
@@ -50,99 +31,12 @@ static void check_digests(struct __test_metadata *_metadata,
 {
 	struct mdma_digest ds, dd;
 
-	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &ds));
-	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
+	ASSERT_EQ(0, mdma_digest_read(self->p.src.uuid, &ds));
+	ASSERT_EQ(0, mdma_digest_read(self->p.dst.uuid, &dd));
 	EXPECT_STREQ("", mig_digest_diff(&ds, &dd))
 		TH_LOG("src mem %08x regs %08x queued %u, dst mem %08x regs %08x queued %u",
 		       ds.mem_crc32, ds.regs_crc32, ds.dma_queued,
 		       dd.mem_crc32, dd.regs_crc32, dd.dma_queued);
-}
-
-/*
- * Save through the data fd, load through another (whole, and in odd
- * pieces): the digests match, the stream names the device type, and the
- * parked descriptors run on the destination.
- */
-static void round_trip(struct __test_metadata *_metadata,
-		       struct _test_data_mig *self, const char *type, size_t piece)
-{
-	ASSERT_EQ(0, mig_populate(&self->src, 0x2345 + piece, NDESC,
-				  &self->sbuf)) TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, v2_save_all(&self->src.dev, &self->b))
-		TH_LOG("%s", vfio_errmsg());
-	EXPECT_EQ(VFIO_DEVICE_STATE_STOP, v2_state(&self->src.dev));
-	EXPECT_GT(self->b.len, self->src.mem_size);
-	ASSERT_GT(self->b.len, STREAM_REC_LEN + STREAM_HDR_TYPE + 32);
-	EXPECT_STREQ(type, (char *)self->b.data + STREAM_REC_LEN +
-		     STREAM_HDR_TYPE);
-
-	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
-				 piece)) TH_LOG("%s", vfio_errmsg());
-	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->dst.dev));
-	check_digests(_metadata, self);
-	EXPECT_EQ(mdma_reg(&self->src, MDMA_REG_SCRATCH),
-		  mdma_reg(&self->dst, MDMA_REG_SCRATCH));
-	mig_run_parked(_metadata, &self->src, &self->dst, &self->dbuf, NDESC,
-		       GUARD);
-}
-
-TEST_F_TIMEOUT(mig, round_trip, 300)
-{
-	round_trip(_metadata, self, variant->type, 0);
-}
-
-TEST_F_TIMEOUT(mig, round_trip_odd_writes, 300)
-{
-	round_trip(_metadata, self, variant->type, 4093);
-}
-
-/* A stream saved through v2 loads through the v1 region. */
-TEST_F_TIMEOUT(mig, v2_save_v1_load, 300)
-{
-	ASSERT_EQ(0, mig_populate(&self->src, 0x3456, NDESC, &self->sbuf))
-		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, v2_save_all(&self->src.dev, &self->b))
-		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &self->dst.dev, true))
-		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->md, ST_RESUMING))
-		TH_LOG("%s", vfio_errmsg());
-	/* Cut into window-sized chunks by the client. */
-	ASSERT_EQ(0, vfio_mig_v1_load_chunk(&self->md, self->b.data,
-					    self->b.len))
-		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->md, ST_RUNNING))
-		TH_LOG("%s", vfio_errmsg());
-	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->dst.dev));
-	check_digests(_metadata, self);
-	mig_run_parked(_metadata, &self->src, &self->dst, &self->dbuf, NDESC,
-		       GUARD);
-}
-
-/*
- * A stream saved through the v1 region loads through v2; and v2 saving
- * the same stopped device produces the very same bytes.
- */
-TEST_F_TIMEOUT(mig, v1_save_v2_load, 300)
-{
-	ASSERT_EQ(0, mig_populate(&self->src, 0x4567, NDESC, &self->sbuf))
-		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->ms, &self->src.dev, true))
-		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mig_save_all(&self->ms, &self->s))
-		TH_LOG("%s", vfio_errmsg());
-	EXPECT_EQ(VFIO_DEVICE_STATE_STOP, v2_state(&self->src.dev));
-
-	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->s.buf, self->s.len,
-				 0)) TH_LOG("%s", vfio_errmsg());
-	check_digests(_metadata, self);
-
-	ASSERT_EQ(0, v2_save_all(&self->src.dev, &self->b))
-		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(self->s.len, self->b.len);
-	EXPECT_EQ(-1, mdma_cmp(self->s.buf, self->b.data, self->s.len));
-	mig_run_parked(_metadata, &self->src, &self->dst, &self->dbuf, NDESC,
-		       GUARD);
 }
 
 /*
@@ -153,30 +47,30 @@ TEST_F_TIMEOUT(mig, v1_save_v2_load, 300)
  */
 TEST_F_TIMEOUT(mig, stop_copy_size, 300)
 {
-	uint64_t est, mem = self->src.mem_size, slack;
+	uint64_t est, mem = self->p.src.mem_size, slack;
 
 	if (!kernel_has_precopy()) {
-		EXPECT_EQ(-ENOTTY, vfio_mig_v2_stop_copy_size(&self->src.dev,
+		EXPECT_EQ(-ENOTTY, vfio_mig_v2_stop_copy_size(&self->p.src.dev,
 							      &est));
 		return;
 	}
-	ASSERT_EQ(0, mig_populate(&self->src, 0x5678, NDESC, &self->sbuf))
+	ASSERT_EQ(0, mig_populate(&self->p.src, 0x5678, NDESC, &self->p.sbuf))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, vfio_mig_v2_stop_copy_size(&self->src.dev, &est))
+	ASSERT_EQ(0, vfio_mig_v2_stop_copy_size(&self->p.src.dev, &est))
 		TH_LOG("%s", vfio_errmsg());
 	TH_LOG("estimate %llu bytes, memory %llu", (unsigned long long)est,
 	       (unsigned long long)mem);
 	EXPECT_GE(est, mem + STREAM_HDR_REC_LEN + STREAM_END_REC_LEN);
 	EXPECT_LE(est, mem + STREAM_HDR_REC_LEN + STREAM_END_REC_LEN + VFIO_MIG_MAX_PAYLOAD);
 
-	ASSERT_EQ(0, v2_save_all(&self->src.dev, &self->b))
+	ASSERT_EQ(0, v2_save_all(&self->p.src.dev, &self->p.b))
 		TH_LOG("%s", vfio_errmsg());
 	/* A record per 64 KiB, one more per 1 MiB read, the config one. */
 	slack = STREAM_REC_LEN * (est / VFIO_MIG_MAX_PAYLOAD + est / WORK_SIZE + 2);
-	EXPECT_LE(self->b.len, est + slack);
-	EXPECT_GE(self->b.len + VFIO_MIG_MAX_PAYLOAD, est);
+	EXPECT_LE(self->p.b.len, est + slack);
+	EXPECT_GE(self->p.b.len + VFIO_MIG_MAX_PAYLOAD, est);
 	/* And stopped after the save: the same estimate again. */
-	ASSERT_EQ(0, vfio_mig_v2_stop_copy_size(&self->src.dev, &mem));
+	ASSERT_EQ(0, vfio_mig_v2_stop_copy_size(&self->p.src.dev, &mem));
 	EXPECT_EQ(est, mem);
 }
 
@@ -204,21 +98,21 @@ static uint64_t drain(struct __test_metadata *_metadata,
 	size_t before;
 	bool ended;
 
-	limit = self->src.mem_size / PIECE + 16;
+	limit = self->p.src.mem_size / PIECE + 16;
 	for (i = 0; i < limit; i++) {
-		before = self->b.len;
-		EXPECT_EQ(0, vfio_mig_v2_read_all(self->fd, &self->b, PIECE,
+		before = self->p.b.len;
+		EXPECT_EQ(0, vfio_mig_v2_read_all(self->p.fd, &self->p.b, PIECE,
 						  &ended))
 			TH_LOG("%s", vfio_errmsg());
 		EXPECT_FALSE(ended);
-		total += self->b.len - before;
-		EXPECT_EQ(0, vfio_mig_v2_precopy_info(self->fd, &init,
+		total += self->p.b.len - before;
+		EXPECT_EQ(0, vfio_mig_v2_precopy_info(self->p.fd, &init,
 						      &dirty));
 		EXPECT_EQ(0, initial ? dirty : init)
 			TH_LOG("read %u: initial %llu dirty %llu", i,
 			       (unsigned long long)init,
 			       (unsigned long long)dirty);
-		if (self->b.len - before < PIECE)
+		if (self->p.b.len - before < PIECE)
 			break;	/* ENOMSG: the temporary end */
 		EXPECT_LT(initial ? init : dirty, last)
 			TH_LOG("read %u: initial %llu dirty %llu", i,
@@ -243,7 +137,7 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 {
 	uint64_t init, dirty, last, total, f, est, final_len, tail_chunks;
 	const uint64_t tail = 48 * 4096, tail_off = 12345;
-	struct mdma *src = &self->src;
+	struct mdma *src = &self->p.src;
 	unsigned int k, n = 0, i;
 	uint8_t b1;
 	uint32_t err;
@@ -252,20 +146,20 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 
 	if (!kernel_has_precopy())
 		SKIP(return, "no PRE_COPY before Linux 6.2");
-	ASSERT_EQ(0, mig_populate(src, 0x6789, 0, &self->sbuf))
+	ASSERT_EQ(0, mig_populate(src, 0x6789, 0, &self->p.sbuf))
 		TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, vfio_dma_alloc(&src->container, WORK_IOVA, WORK_SIZE,
-				    &self->wbuf));
-	mdma_pattern(self->wbuf.vaddr, WORK_SIZE, 6);
+				    &self->p.wbuf));
+	mdma_pattern(self->p.wbuf.vaddr, WORK_SIZE, 6);
 	ASSERT_EQ(0, mdma_wr(src, MDMA_REG_CTRL, MDMA_CTRL_ENABLE));
 	ASSERT_EQ(0, mdma_wr(src, MDMA_REG_IRQ_STATUS, MDMA_IRQ_ALL));
 
-	ASSERT_EQ(0, v2_set(&src->dev, VFIO_DEVICE_STATE_PRE_COPY, &self->fd))
+	ASSERT_EQ(0, v2_set(&src->dev, VFIO_DEVICE_STATE_PRE_COPY, &self->p.fd))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_LE(0, self->fd);
+	ASSERT_LE(0, self->p.fd);
 
 	/* The initial data: all of memory and the stream header. */
-	ASSERT_EQ(0, vfio_mig_v2_precopy_info(self->fd, &init, &dirty))
+	ASSERT_EQ(0, vfio_mig_v2_precopy_info(self->p.fd, &init, &dirty))
 		TH_LOG("%s", vfio_errmsg());
 	EXPECT_EQ(src->mem_size + STREAM_HDR_REC_LEN, init);
 	EXPECT_EQ(0, dirty);
@@ -274,7 +168,7 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 	EXPECT_LE(total, init + overhead(init, 1, total))
 		TH_LOG("initial_bytes %llu, read %llu",
 		       (unsigned long long)init, (unsigned long long)total);
-	EXPECT_EQ(-ENOMSG, fd_read(self->fd, &b1, 1));
+	EXPECT_EQ(-ENOMSG, fd_read(self->p.fd, &b1, 1));
 
 	/* Copies into device memory, one at a time: dirty_bytes grows. */
 	last = 0;
@@ -283,7 +177,7 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 				      k * 2 * WORK_SIZE, WORK_SIZE, 0, &err))
 			TH_LOG("%s", vfio_errmsg());
 		ASSERT_EQ(MDMA_ERR_NONE, err);
-		ASSERT_EQ(0, vfio_mig_v2_precopy_info(self->fd, &init,
+		ASSERT_EQ(0, vfio_mig_v2_precopy_info(self->p.fd, &init,
 						      &dirty));
 		EXPECT_EQ(0, init) TH_LOG("copy %u: dirty data counted as initial",
 					  k);
@@ -295,7 +189,7 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 	/* A workload running while the data is read. */
 	for (i = 0; i < 2 * src->mem_size / WORK_SIZE; i++) {
 		ASSERT_EQ(0, mig_keep_busy(src, 4, &n));
-		ASSERT_EQ(0, vfio_mig_v2_read_all(self->fd, &self->b,
+		ASSERT_EQ(0, vfio_mig_v2_read_all(self->p.fd, &self->p.b,
 						  WORK_SIZE, &ended))
 			TH_LOG("%s", vfio_errmsg());
 		ASSERT_FALSE(ended);
@@ -306,7 +200,7 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 	ASSERT_EQ(0, mdma_reg(src, MDMA_REG_DMA_ERROR));
 
 	/* Stopped: what PRECOPY_INFO says is what is read, and it falls. */
-	ASSERT_EQ(0, vfio_mig_v2_precopy_info(self->fd, &init, &dirty));
+	ASSERT_EQ(0, vfio_mig_v2_precopy_info(self->p.fd, &init, &dirty));
 	f = init + dirty;
 	TH_LOG("%u copies; then initial %llu dirty %llu", n,
 	       (unsigned long long)init, (unsigned long long)dirty);
@@ -324,14 +218,14 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 	ASSERT_EQ(MDMA_ERR_NONE, err);
 	tail_chunks = (src->mem_size / 2 + tail_off + tail - 1) / 4096 -
 		      (src->mem_size / 2 + tail_off) / 4096 + 1;
-	ASSERT_EQ(0, vfio_mig_v2_precopy_info(self->fd, &init, &dirty));
+	ASSERT_EQ(0, vfio_mig_v2_precopy_info(self->p.fd, &init, &dirty));
 	EXPECT_EQ(0, init);
 	EXPECT_EQ(tail_chunks * 4096, dirty);
 
 	ASSERT_EQ(0, v2_set(&src->dev, VFIO_DEVICE_STATE_PRE_COPY_P2P, &fd2))
 		TH_LOG("%s", vfio_errmsg());
 	EXPECT_EQ(-1, fd2);
-	ASSERT_EQ(0, vfio_mig_v2_precopy_info(self->fd, &init, &dirty));
+	ASSERT_EQ(0, vfio_mig_v2_precopy_info(self->p.fd, &init, &dirty));
 	EXPECT_EQ(0, init);
 	EXPECT_EQ(tail_chunks * 4096, dirty);
 	ASSERT_EQ(0, vfio_mig_v2_stop_copy_size(&src->dev, &est));
@@ -342,11 +236,11 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 	ASSERT_EQ(0, v2_set(&src->dev, VFIO_DEVICE_STATE_STOP_COPY, &fd2))
 		TH_LOG("%s", vfio_errmsg());
 	EXPECT_EQ(-1, fd2);
-	total = self->b.len;
-	ASSERT_EQ(0, vfio_mig_v2_read_all(self->fd, &self->b, 0, &ended))
+	total = self->p.b.len;
+	ASSERT_EQ(0, vfio_mig_v2_read_all(self->p.fd, &self->p.b, 0, &ended))
 		TH_LOG("%s", vfio_errmsg());
 	EXPECT_TRUE(ended);
-	final_len = self->b.len - total;
+	final_len = self->p.b.len - total;
 	TH_LOG("stop-copy: %llu bytes (estimate %llu) of %llu of memory",
 	       (unsigned long long)final_len, (unsigned long long)est,
 	       (unsigned long long)src->mem_size);
@@ -354,11 +248,11 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 	EXPECT_LE(final_len, est + overhead(est, 2, 0));
 	EXPECT_LT(final_len * 16, src->mem_size);
 	/* The permanent end: 0 again, never ENOMSG. */
-	EXPECT_EQ(0, fd_read(self->fd, &b1, 1));
+	EXPECT_EQ(0, fd_read(self->p.fd, &b1, 1));
 	ASSERT_EQ(0, v2_set(&src->dev, VFIO_DEVICE_STATE_STOP, NULL));
-	EXPECT_EQ(-ENODEV, fd_read(self->fd, &b1, 1));
+	EXPECT_EQ(-ENODEV, fd_read(self->p.fd, &b1, 1));
 
-	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
+	ASSERT_EQ(0, v2_load_all(&self->p.dst.dev, self->p.b.data, self->p.b.len,
 				 0)) TH_LOG("%s", vfio_errmsg());
 	check_digests(_metadata, self);
 }

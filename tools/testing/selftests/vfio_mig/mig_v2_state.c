@@ -23,10 +23,12 @@ FIXTURE(v2) {
 	bool precopy;
 };
 
+MDMA_FIXTURE_VARIANTS(v2);
+
 FIXTURE_SETUP(v2)
 {
 	self->precopy = kernel_has_precopy();
-	if (!mdma_fixture_create(_metadata, &self->m, MDMA_TYPE_16M, 0))
+	if (!mdma_fixture_create(_metadata, &self->m, variant->type, 0))
 		return;
 	ASSERT_EQ(0, vfio_mig_v1_open(&self->v1, &self->m.dev, false))
 		TH_LOG("%s", vfio_errmsg());

@@ -6,54 +6,42 @@
  * device itself.
  */
 #include "kselftest_harness.h"
-#include "mig_v2_util.h"
-#include "mdma_fixture.h"
+#include "mig_pair.h"
 #include "mig_refused.h"
 
 FIXTURE(bad) {
-	struct mdma src, dst;
-	struct vfio_mig_v1 md;
-	struct vfio_dma_buf sbuf;
-	struct vfio_mig_v2_buf b;
+	struct mig_pair p;
 	struct mdma_digest ds;
 	uint8_t *copy;
 	uint8_t *before;
-	int fd;
 };
 
 FIXTURE_SETUP(bad)
 {
-	self->fd = -1;
-	if (!mdma_fixture_pair(_metadata, &self->src, &self->dst,
-			       MDMA_TYPE_16M))
+	if (!mig_pair_create(_metadata, &self->p, MDMA_TYPE_16M))
 		return;
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->md, &self->dst.dev, false))
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.md, &self->p.dst.dev, false))
 		TH_LOG("%s", vfio_errmsg());
 }
 
 FIXTURE_TEARDOWN(bad)
 {
-	close_fd(&self->fd);
-	vfio_mig_v1_close(&self->md);
-	mdma_destroy(&self->src);
-	mdma_destroy(&self->dst);
-	vfio_dma_free(NULL, &self->sbuf);
-	vfio_mig_v2_buf_free(&self->b);
+	mig_pair_destroy(&self->p);
 	free(self->copy);
 	free(self->before);
 }
 
-/* A populated source saved into self->b (its digest in self->ds). */
+/* A populated source saved into self->p.b (its digest in self->ds). */
 static void save_source(struct __test_metadata *_metadata,
 			struct _test_data_bad *self)
 {
-	ASSERT_EQ(0, mig_populate(&self->src, 0x7788, 3, &self->sbuf))
+	ASSERT_EQ(0, mig_populate(&self->p.src, 0x7788, 3, &self->p.sbuf))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, v2_save_all(&self->src.dev, &self->b))
+	ASSERT_EQ(0, v2_save_all(&self->p.src.dev, &self->p.b))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &self->ds));
-	ASSERT_TRUE(vfio_mig_rec_sealed(self->b.data));
-	self->copy = malloc(self->b.len);
+	ASSERT_EQ(0, mdma_digest_read(self->p.src.uuid, &self->ds));
+	ASSERT_TRUE(vfio_mig_rec_sealed(self->p.b.data));
+	self->copy = malloc(self->p.b.len);
 	ASSERT_NE(NULL, self->copy);
 }
 
@@ -63,7 +51,7 @@ static void check_loaded(struct __test_metadata *_metadata,
 {
 	struct mdma_digest dd;
 
-	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &dd));
+	ASSERT_EQ(0, mdma_digest_read(self->p.dst.uuid, &dd));
 	EXPECT_STREQ("", mig_digest_diff(&self->ds, &dd));
 }
 
@@ -73,15 +61,15 @@ static void check_error_and_reset(struct __test_metadata *_metadata,
 {
 	int fd2;
 
-	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, v2_state(&self->dst.dev)) TH_LOG("%s", what);
-	EXPECT_EQ(ST_ERROR, mig_state(&self->md)) TH_LOG("%s", what);
-	EXPECT_EQ(-ENODEV, fd_poke(self->fd)) TH_LOG("%s", what);
-	EXPECT_EQ(-EINVAL, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_RUNNING, &fd2))
+	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, v2_state(&self->p.dst.dev)) TH_LOG("%s", what);
+	EXPECT_EQ(ST_ERROR, mig_state(&self->p.md)) TH_LOG("%s", what);
+	EXPECT_EQ(-ENODEV, fd_poke(self->p.fd)) TH_LOG("%s", what);
+	EXPECT_EQ(-EINVAL, v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RUNNING, &fd2))
 		TH_LOG("%s", what);
 	close_fd(&fd2);
-	close_fd(&self->fd);
-	ASSERT_EQ(0, vfio_dev_reset(&self->dst.dev));
-	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->dst.dev));
+	close_fd(&self->p.fd);
+	ASSERT_EQ(0, vfio_dev_reset(&self->p.dst.dev));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->p.dst.dev));
 }
 
 /* RESUMING, @len bytes of @buf in one write(): its result. */
@@ -90,11 +78,11 @@ static ssize_t feed(struct __test_metadata *_metadata,
 {
 	ssize_t n;
 
-	EXPECT_EQ(0, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_RESUMING, &self->fd))
+	EXPECT_EQ(0, v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RESUMING, &self->p.fd))
 		TH_LOG("%s", vfio_errmsg());
-	if (self->fd < 0)
+	if (self->p.fd < 0)
 		return -EBADF;
-	n = fd_write(self->fd, buf, len);
+	n = fd_write(self->p.fd, buf, len);
 	return n;
 }
 
@@ -108,19 +96,19 @@ TEST_F_TIMEOUT(bad, truncated, 300)
 	unsigned int i;
 
 	save_source(_metadata, self);
-	cuts[3] = self->b.len / 2;
+	cuts[3] = self->p.b.len / 2;
 	for (i = 0; i < ARRAY_SIZE(cuts) + 2; i++) {
 		size_t cut = i < ARRAY_SIZE(cuts) ? cuts[i] :
-			     self->b.len - (i == ARRAY_SIZE(cuts) ?
+			     self->p.b.len - (i == ARRAY_SIZE(cuts) ?
 					    STREAM_END_REC_LEN : 1);
 
-		EXPECT_EQ((ssize_t)cut, feed(_metadata, self, self->b.data,
+		EXPECT_EQ((ssize_t)cut, feed(_metadata, self, self->p.b.data,
 					     cut)) TH_LOG("cut at %zu", cut);
-		EXPECT_EQ(-ENODATA, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_STOP, NULL))
+		EXPECT_EQ(-ENODATA, v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_STOP, NULL))
 			TH_LOG("cut at %zu", cut);
 		check_error_and_reset(_metadata, self, "truncated");
 	}
-	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
+	ASSERT_EQ(0, v2_load_all(&self->p.dst.dev, self->p.b.data, self->p.b.len,
 				 0)) TH_LOG("%s", vfio_errmsg());
 	check_loaded(_metadata, self);
 }
@@ -133,21 +121,21 @@ TEST_F_TIMEOUT(bad, bit_flipped, 300)
 	unsigned int i;
 
 	save_source(_metadata, self);
-	at[4] = self->b.len / 2;
-	at[5] = self->b.len - STREAM_END_REC_LEN + 2;
-	at[6] = self->b.len - 1;
+	at[4] = self->p.b.len / 2;
+	at[5] = self->p.b.len - STREAM_END_REC_LEN + 2;
+	at[6] = self->p.b.len - 1;
 	for (i = 0; i < ARRAY_SIZE(at); i++) {
-		memcpy(self->copy, self->b.data, self->b.len);
+		memcpy(self->copy, self->p.b.data, self->p.b.len);
 		self->copy[at[i]] ^= 0x10;
-		mig_fill_before(_metadata, &self->dst, &self->before);
+		mig_fill_before(_metadata, &self->p.dst, &self->before);
 		EXPECT_EQ(-EBADMSG, feed(_metadata, self, self->copy,
-					 self->b.len))
+					 self->p.b.len))
 			TH_LOG("bit 4 of byte %zu", at[i]);
-		mig_expect_refused(_metadata, &self->dst, self->before,
-				   self->b.data, self->b.len, at[i]);
+		mig_expect_refused(_metadata, &self->p.dst, self->before,
+				   self->p.b.data, self->p.b.len, at[i]);
 		check_error_and_reset(_metadata, self, "bit flipped");
 	}
-	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
+	ASSERT_EQ(0, v2_load_all(&self->p.dst.dev, self->p.b.data, self->p.b.len,
 				 0)) TH_LOG("%s", vfio_errmsg());
 	check_loaded(_metadata, self);
 }
@@ -158,16 +146,16 @@ TEST_F_TIMEOUT(bad, wrong_version, 300)
 	uint32_t version = 2;
 
 	save_source(_metadata, self);
-	memcpy(self->copy, self->b.data, self->b.len);
+	memcpy(self->copy, self->p.b.data, self->p.b.len);
 	memcpy(self->copy + STREAM_REC_LEN + STREAM_HDR_VERSION, &version, 4);
 	vfio_mig_rec_seal(self->copy);
-	mig_fill_before(_metadata, &self->dst, &self->before);
+	mig_fill_before(_metadata, &self->p.dst, &self->before);
 	EXPECT_EQ(-EPROTONOSUPPORT, feed(_metadata, self, self->copy,
-					 self->b.len));
-	mig_expect_refused(_metadata, &self->dst, self->before,
-			   self->b.data, self->b.len, 0);
+					 self->p.b.len));
+	mig_expect_refused(_metadata, &self->p.dst, self->before,
+			   self->p.b.data, self->p.b.len, 0);
 	check_error_and_reset(_metadata, self, "wrong version");
-	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
+	ASSERT_EQ(0, v2_load_all(&self->p.dst.dev, self->p.b.data, self->p.b.len,
 				 0)) TH_LOG("%s", vfio_errmsg());
 	check_loaded(_metadata, self);
 }
@@ -178,17 +166,17 @@ TEST_F_TIMEOUT(bad, wrong_device_type, 300)
 	char *type;
 
 	save_source(_metadata, self);
-	memcpy(self->copy, self->b.data, self->b.len);
+	memcpy(self->copy, self->p.b.data, self->p.b.len);
 	type = (char *)self->copy + STREAM_REC_LEN + STREAM_HDR_TYPE;
 	ASSERT_STREQ(MDMA_TYPE_16M, type);
 	memcpy(type, "mdma-15m", 8);
 	vfio_mig_rec_seal(self->copy);
-	mig_fill_before(_metadata, &self->dst, &self->before);
-	EXPECT_EQ(-EINVAL, feed(_metadata, self, self->copy, self->b.len));
-	mig_expect_refused(_metadata, &self->dst, self->before,
-			   self->b.data, self->b.len, 0);
+	mig_fill_before(_metadata, &self->p.dst, &self->before);
+	EXPECT_EQ(-EINVAL, feed(_metadata, self, self->copy, self->p.b.len));
+	mig_expect_refused(_metadata, &self->p.dst, self->before,
+			   self->p.b.data, self->p.b.len, 0);
 	check_error_and_reset(_metadata, self, "wrong device type");
-	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
+	ASSERT_EQ(0, v2_load_all(&self->p.dst.dev, self->p.b.data, self->p.b.len,
 				 0)) TH_LOG("%s", vfio_errmsg());
 	check_loaded(_metadata, self);
 }
@@ -203,21 +191,21 @@ TEST_F_TIMEOUT(bad, garbage, 300)
 
 	save_source(_metadata, self);
 	mdma_pattern(self->copy, len, 0xbad);
-	mig_fill_before(_metadata, &self->dst, &self->before);
+	mig_fill_before(_metadata, &self->p.dst, &self->before);
 	EXPECT_EQ(-EBADMSG, feed(_metadata, self, self->copy, len));
-	mig_expect_refused(_metadata, &self->dst, self->before,
-			   self->b.data, self->b.len, 0);
+	mig_expect_refused(_metadata, &self->p.dst, self->before,
+			   self->p.b.data, self->p.b.len, 0);
 	check_error_and_reset(_metadata, self, "garbage");
 
-	mig_fill_before(_metadata, &self->dst, &self->before);
-	EXPECT_EQ((ssize_t)self->b.len, feed(_metadata, self, self->b.data,
-					     self->b.len));
-	EXPECT_EQ(-EBADMSG, fd_write(self->fd, self->copy, 100));
-	mig_expect_refused(_metadata, &self->dst, self->before,
-			   self->b.data, self->b.len, self->b.len);
+	mig_fill_before(_metadata, &self->p.dst, &self->before);
+	EXPECT_EQ((ssize_t)self->p.b.len,
+		  feed(_metadata, self, self->p.b.data, self->p.b.len));
+	EXPECT_EQ(-EBADMSG, fd_write(self->p.fd, self->copy, 100));
+	mig_expect_refused(_metadata, &self->p.dst, self->before,
+			   self->p.b.data, self->p.b.len, self->p.b.len);
 	check_error_and_reset(_metadata, self, "garbage after the end");
 
-	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
+	ASSERT_EQ(0, v2_load_all(&self->p.dst.dev, self->p.b.data, self->p.b.len,
 				 0)) TH_LOG("%s", vfio_errmsg());
 	check_loaded(_metadata, self);
 }
@@ -226,12 +214,12 @@ TEST_F_TIMEOUT(bad, garbage, 300)
 static void migrate_again(struct __test_metadata *_metadata,
 			  struct _test_data_bad *self)
 {
-	self->b.len = 0;
-	ASSERT_EQ(0, v2_save_all(&self->src.dev, &self->b))
+	self->p.b.len = 0;
+	ASSERT_EQ(0, v2_save_all(&self->p.src.dev, &self->p.b))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &self->ds));
-	ASSERT_EQ(0, vfio_dev_reset(&self->dst.dev));
-	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
+	ASSERT_EQ(0, mdma_digest_read(self->p.src.uuid, &self->ds));
+	ASSERT_EQ(0, vfio_dev_reset(&self->p.dst.dev));
+	ASSERT_EQ(0, v2_load_all(&self->p.dst.dev, self->p.b.data, self->p.b.len,
 				 0)) TH_LOG("%s", vfio_errmsg());
 	check_loaded(_metadata, self);
 }
@@ -246,36 +234,36 @@ TEST_F_TIMEOUT(bad, close_early_saving, 300)
 	uint8_t buf[100 << 10];
 	int fd2;
 
-	ASSERT_EQ(0, mig_populate(&self->src, 0x99aa, 3, &self->sbuf))
+	ASSERT_EQ(0, mig_populate(&self->p.src, 0x99aa, 3, &self->p.sbuf))
 		TH_LOG("%s", vfio_errmsg());
 	if (kernel_has_precopy()) {
-		ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_PRE_COPY, &self->fd));
-		ASSERT_EQ(sizeof(buf), fd_read(self->fd, buf, sizeof(buf)));
-		close_fd(&self->fd);
-		EXPECT_EQ(VFIO_DEVICE_STATE_PRE_COPY, v2_state(&self->src.dev));
+		ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_PRE_COPY, &self->p.fd));
+		ASSERT_EQ(sizeof(buf), fd_read(self->p.fd, buf, sizeof(buf)));
+		close_fd(&self->p.fd);
+		EXPECT_EQ(VFIO_DEVICE_STATE_PRE_COPY, v2_state(&self->p.src.dev));
 		/* Inside the saving group: no new fd. */
-		EXPECT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd2))
+		EXPECT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd2))
 			TH_LOG("%s", vfio_errmsg());
 		EXPECT_EQ(-1, fd2);
 		close_fd(&fd2);
-		EXPECT_EQ(VFIO_DEVICE_STATE_STOP_COPY, v2_state(&self->src.dev));
-		EXPECT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
+		EXPECT_EQ(VFIO_DEVICE_STATE_STOP_COPY, v2_state(&self->p.src.dev));
+		EXPECT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
 		migrate_again(_metadata, self);
-		ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
+		ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
 
-		ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_PRE_COPY, &self->fd));
-		close_fd(&self->fd);
-		EXPECT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
+		ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_PRE_COPY, &self->p.fd));
+		close_fd(&self->p.fd);
+		EXPECT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
 		migrate_again(_metadata, self);
-		ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
+		ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
 	}
-	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP_COPY, &self->fd));
-	ASSERT_EQ(sizeof(buf), fd_read(self->fd, buf, sizeof(buf)));
-	close_fd(&self->fd);
-	EXPECT_EQ(VFIO_DEVICE_STATE_STOP_COPY, v2_state(&self->src.dev));
-	EXPECT_EQ(ST_STOP_COPY, v1_of(v2_state(&self->src.dev)));
-	EXPECT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
-	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->src.dev));
+	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &self->p.fd));
+	ASSERT_EQ(sizeof(buf), fd_read(self->p.fd, buf, sizeof(buf)));
+	close_fd(&self->p.fd);
+	EXPECT_EQ(VFIO_DEVICE_STATE_STOP_COPY, v2_state(&self->p.src.dev));
+	EXPECT_EQ(ST_STOP_COPY, v1_of(v2_state(&self->p.src.dev)));
+	EXPECT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->p.src.dev));
 	migrate_again(_metadata, self);
 }
 
@@ -287,27 +275,27 @@ TEST_F_TIMEOUT(bad, close_early_saving, 300)
 TEST_F_TIMEOUT(bad, close_early_resuming, 300)
 {
 	save_source(_metadata, self);
-	EXPECT_EQ((ssize_t)self->b.len, feed(_metadata, self, self->b.data,
-					     self->b.len));
-	close_fd(&self->fd);
-	EXPECT_EQ(VFIO_DEVICE_STATE_RESUMING, v2_state(&self->dst.dev));
-	EXPECT_EQ(0, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_RUNNING, NULL))
+	EXPECT_EQ((ssize_t)self->p.b.len,
+		  feed(_metadata, self, self->p.b.data, self->p.b.len));
+	close_fd(&self->p.fd);
+	EXPECT_EQ(VFIO_DEVICE_STATE_RESUMING, v2_state(&self->p.dst.dev));
+	EXPECT_EQ(0, v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RUNNING, NULL))
 		TH_LOG("%s", vfio_errmsg());
 	check_loaded(_metadata, self);
 
-	ASSERT_EQ(0, vfio_dev_reset(&self->dst.dev));
-	EXPECT_EQ((ssize_t)self->b.len / 2,
-		  feed(_metadata, self, self->b.data, self->b.len / 2));
-	close_fd(&self->fd);
-	EXPECT_EQ(VFIO_DEVICE_STATE_RESUMING, v2_state(&self->dst.dev));
-	EXPECT_EQ(-ENODATA, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
-	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, v2_state(&self->dst.dev));
-	ASSERT_EQ(0, vfio_dev_reset(&self->dst.dev));
+	ASSERT_EQ(0, vfio_dev_reset(&self->p.dst.dev));
+	EXPECT_EQ((ssize_t)self->p.b.len / 2,
+		  feed(_metadata, self, self->p.b.data, self->p.b.len / 2));
+	close_fd(&self->p.fd);
+	EXPECT_EQ(VFIO_DEVICE_STATE_RESUMING, v2_state(&self->p.dst.dev));
+	EXPECT_EQ(-ENODATA, v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
+	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, v2_state(&self->p.dst.dev));
+	ASSERT_EQ(0, vfio_dev_reset(&self->p.dst.dev));
 
-	ASSERT_EQ(0, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_RESUMING, &self->fd));
-	close_fd(&self->fd);
-	EXPECT_EQ(-ENODATA, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_STOP, NULL));
-	ASSERT_EQ(0, vfio_dev_reset(&self->dst.dev));
+	ASSERT_EQ(0, v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RESUMING, &self->p.fd));
+	close_fd(&self->p.fd);
+	EXPECT_EQ(-ENODATA, v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_STOP, NULL));
+	ASSERT_EQ(0, vfio_dev_reset(&self->p.dst.dev));
 	migrate_again(_metadata, self);
 }
 
@@ -325,45 +313,45 @@ TEST_F_TIMEOUT(bad, ended_session_enodev, 300)
 	save_source(_metadata, self);
 
 	/* After STOP, and after RESUMING -> RUNNING. */
-	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP_COPY, &self->fd));
-	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP, NULL));
-	EXPECT_EQ(-ENODEV, fd_read(self->fd, &byte, 1));
-	EXPECT_EQ(-EINVAL, vfio_mig_v2_precopy_info(self->fd, &init, &dirty));
-	close_fd(&self->fd);
-	EXPECT_EQ((ssize_t)self->b.len, feed(_metadata, self, self->b.data,
-					     self->b.len));
-	ASSERT_EQ(0, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
-	EXPECT_EQ(-ENODEV, fd_write(self->fd, &byte, 1));
-	close_fd(&self->fd);
+	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &self->p.fd));
+	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP, NULL));
+	EXPECT_EQ(-ENODEV, fd_read(self->p.fd, &byte, 1));
+	EXPECT_EQ(-EINVAL, vfio_mig_v2_precopy_info(self->p.fd, &init, &dirty));
+	close_fd(&self->p.fd);
+	EXPECT_EQ((ssize_t)self->p.b.len,
+		  feed(_metadata, self, self->p.b.data, self->p.b.len));
+	ASSERT_EQ(0, v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
+	EXPECT_EQ(-ENODEV, fd_write(self->p.fd, &byte, 1));
+	close_fd(&self->p.fd);
 
 	/* After a reset, saving and resuming. */
-	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP_COPY, &self->fd));
-	ASSERT_EQ(0, vfio_dev_reset(&self->src.dev));
-	EXPECT_EQ(-ENODEV, fd_read(self->fd, &byte, 1));
-	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->src.dev));
-	close_fd(&self->fd);
-	ASSERT_EQ(0, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_RESUMING, &self->fd));
-	ASSERT_EQ(0, vfio_dev_reset(&self->dst.dev));
-	EXPECT_EQ(-ENODEV, fd_write(self->fd, self->b.data, 64));
-	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->dst.dev));
-	close_fd(&self->fd);
+	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &self->p.fd));
+	ASSERT_EQ(0, vfio_dev_reset(&self->p.src.dev));
+	EXPECT_EQ(-ENODEV, fd_read(self->p.fd, &byte, 1));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->p.src.dev));
+	close_fd(&self->p.fd);
+	ASSERT_EQ(0, v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RESUMING, &self->p.fd));
+	ASSERT_EQ(0, vfio_dev_reset(&self->p.dst.dev));
+	EXPECT_EQ(-ENODEV, fd_write(self->p.fd, self->p.b.data, 64));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->p.dst.dev));
+	close_fd(&self->p.fd);
 	if (kernel_has_precopy()) {
-		ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_PRE_COPY, &self->fd));
-		ASSERT_EQ(0, vfio_dev_reset(&self->src.dev));
-		EXPECT_EQ(-ENODEV, fd_read(self->fd, &byte, 1));
-		EXPECT_EQ(-EINVAL, vfio_mig_v2_precopy_info(self->fd, &init,
+		ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_PRE_COPY, &self->p.fd));
+		ASSERT_EQ(0, vfio_dev_reset(&self->p.src.dev));
+		EXPECT_EQ(-ENODEV, fd_read(self->p.fd, &byte, 1));
+		EXPECT_EQ(-EINVAL, vfio_mig_v2_precopy_info(self->p.fd, &init,
 							    &dirty));
-		close_fd(&self->fd);
+		close_fd(&self->p.fd);
 	}
 
 	/* After the device fd was closed (then opened again). */
-	ASSERT_EQ(0, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_RESUMING, &self->fd));
-	vfio_mig_v1_close(&self->md);
-	ASSERT_EQ(0, mdma_reopen(&self->dst)) TH_LOG("%s", vfio_errmsg());
-	EXPECT_EQ(-ENODEV, fd_write(self->fd, self->b.data, 64));
-	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->dst.dev));
-	close_fd(&self->fd);
-	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->b.data, self->b.len,
+	ASSERT_EQ(0, v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RESUMING, &self->p.fd));
+	vfio_mig_v1_close(&self->p.md);
+	ASSERT_EQ(0, mdma_reopen(&self->p.dst)) TH_LOG("%s", vfio_errmsg());
+	EXPECT_EQ(-ENODEV, fd_write(self->p.fd, self->p.b.data, 64));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->p.dst.dev));
+	close_fd(&self->p.fd);
+	ASSERT_EQ(0, v2_load_all(&self->p.dst.dev, self->p.b.data, self->p.b.len,
 				 0)) TH_LOG("%s", vfio_errmsg());
 	check_loaded(_metadata, self);
 }
@@ -379,34 +367,34 @@ TEST_F_TIMEOUT(bad, data_fd_outlives_device, 300)
 	uint8_t buf[4096];
 	int fd2 = -1;
 
-	ASSERT_EQ(0, mig_populate(&self->src, 0xabcd, 3, &self->sbuf))
+	ASSERT_EQ(0, mig_populate(&self->p.src, 0xabcd, 3, &self->p.sbuf))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP_COPY, &self->fd));
-	ASSERT_EQ(sizeof(buf), fd_read(self->fd, buf, sizeof(buf)));
-	ASSERT_EQ(0, v2_set(&self->dst.dev, VFIO_DEVICE_STATE_RESUMING, &fd2));
+	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &self->p.fd));
+	ASSERT_EQ(sizeof(buf), fd_read(self->p.fd, buf, sizeof(buf)));
+	ASSERT_EQ(0, v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RESUMING, &fd2));
 	ASSERT_EQ(sizeof(buf), fd_write(fd2, buf, sizeof(buf)));
 
 	/* The device fds go first (a BAR2 mapping would hold one open). */
-	if (self->src.map) {
-		munmap(self->src.map, self->src.bar2.size);
-		self->src.map = NULL;
+	if (self->p.src.map) {
+		munmap(self->p.src.map, self->p.src.bar2.size);
+		self->p.src.map = NULL;
 	}
-	ASSERT_EQ(0, close(self->src.dev.fd));
-	self->src.dev.fd = -1;
-	vfio_mig_v1_close(&self->md);
-	ASSERT_EQ(0, close(self->dst.dev.fd));
-	self->dst.dev.fd = -1;
-	EXPECT_EQ(-ENODEV, fd_read(self->fd, buf, sizeof(buf)));
+	ASSERT_EQ(0, close(self->p.src.dev.fd));
+	self->p.src.dev.fd = -1;
+	vfio_mig_v1_close(&self->p.md);
+	ASSERT_EQ(0, close(self->p.dst.dev.fd));
+	self->p.dst.dev.fd = -1;
+	EXPECT_EQ(-ENODEV, fd_read(self->p.fd, buf, sizeof(buf)));
 	EXPECT_EQ(-ENODEV, fd_write(fd2, buf, sizeof(buf)));
 
 	/* Then the devices themselves. */
-	mdma_destroy(&self->src);
-	mdma_destroy(&self->dst);
-	EXPECT_FALSE(vfio_mdev_exists(self->src.uuid));
-	EXPECT_FALSE(vfio_mdev_exists(self->dst.uuid));
-	EXPECT_EQ(-ENODEV, fd_read(self->fd, buf, sizeof(buf)));
+	mdma_destroy(&self->p.src);
+	mdma_destroy(&self->p.dst);
+	EXPECT_FALSE(vfio_mdev_exists(self->p.src.uuid));
+	EXPECT_FALSE(vfio_mdev_exists(self->p.dst.uuid));
+	EXPECT_EQ(-ENODEV, fd_read(self->p.fd, buf, sizeof(buf)));
 	EXPECT_EQ(-ENODEV, fd_write(fd2, buf, sizeof(buf)));
-	close_fd(&self->fd);
+	close_fd(&self->p.fd);
 	close_fd(&fd2);
 }
 
