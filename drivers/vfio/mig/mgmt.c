@@ -223,8 +223,8 @@ static long vfio_mig_mgmt_ioctl(struct file *filp, unsigned int cmd,
 	}
 }
 
-static ssize_t vfio_mig_mgmt_read(struct file *filp, char __user *buf,
-				  size_t len, loff_t *pos)
+static ssize_t vfio_mig_mgmt_rw(struct file *filp, char __user *buf,
+				size_t len, bool write)
 {
 	struct vfio_mig_mgmt *m = filp->private_data;
 	struct vfio_mig_device *mig = vfio_mig_mgmt_selected(m);
@@ -234,25 +234,24 @@ static ssize_t vfio_mig_mgmt_read(struct file *filp, char __user *buf,
 		return -ENODEV;
 	if (mutex_lock_interruptible(&m->io_lock))
 		return -ERESTARTSYS;
-	ret = vfio_mig_stream_read(mig, &m->chan, buf, len);
+	if (write)
+		ret = vfio_mig_stream_write(mig, &m->chan, buf, len);
+	else
+		ret = vfio_mig_stream_read(mig, &m->chan, buf, len);
 	mutex_unlock(&m->io_lock);
 	return ret;
+}
+
+static ssize_t vfio_mig_mgmt_read(struct file *filp, char __user *buf,
+				  size_t len, loff_t *pos)
+{
+	return vfio_mig_mgmt_rw(filp, buf, len, false);
 }
 
 static ssize_t vfio_mig_mgmt_write(struct file *filp, const char __user *buf,
 				   size_t len, loff_t *pos)
 {
-	struct vfio_mig_mgmt *m = filp->private_data;
-	struct vfio_mig_device *mig = vfio_mig_mgmt_selected(m);
-	ssize_t ret;
-
-	if (!mig)
-		return -ENODEV;
-	if (mutex_lock_interruptible(&m->io_lock))
-		return -ERESTARTSYS;
-	ret = vfio_mig_stream_write(mig, &m->chan, buf, len);
-	mutex_unlock(&m->io_lock);
-	return ret;
+	return vfio_mig_mgmt_rw(filp, (char __user *)buf, len, true);
 }
 
 static const struct file_operations vfio_mig_mgmt_fops = {

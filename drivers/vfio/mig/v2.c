@@ -137,13 +137,14 @@ static int vfio_mig_file_stage(struct vfio_mig_file *f)
 	return 0;
 }
 
-static ssize_t vfio_mig_file_read(struct file *filp, char __user *buf,
-				  size_t len, loff_t *pos)
+/* A saving file is only read, a resuming one only written. */
+static ssize_t vfio_mig_file_rw(struct file *filp, char __user *buf,
+				size_t len, bool write)
 {
 	struct vfio_mig_file *f = filp->private_data;
 	ssize_t ret;
 
-	if (!f->saving)
+	if (f->saving == write)
 		return -EINVAL;
 	if (!len)
 		return 0;
@@ -151,32 +152,26 @@ static ssize_t vfio_mig_file_read(struct file *filp, char __user *buf,
 		return -ERESTARTSYS;
 	ret = vfio_mig_file_stage(f);
 	if (!ret) {
-		ret = vfio_mig_stream_read(f->mig, &f->chan, buf, len);
+		if (write)
+			ret = vfio_mig_stream_write(f->mig, &f->chan, buf, len);
+		else
+			ret = vfio_mig_stream_read(f->mig, &f->chan, buf, len);
 		vfio_mig_file_drop_if_ended(f);
 	}
 	mutex_unlock(&f->io_lock);
 	return ret;
 }
 
+static ssize_t vfio_mig_file_read(struct file *filp, char __user *buf,
+				  size_t len, loff_t *pos)
+{
+	return vfio_mig_file_rw(filp, buf, len, false);
+}
+
 static ssize_t vfio_mig_file_write(struct file *filp, const char __user *buf,
 				   size_t len, loff_t *pos)
 {
-	struct vfio_mig_file *f = filp->private_data;
-	ssize_t ret;
-
-	if (f->saving)
-		return -EINVAL;
-	if (!len)
-		return 0;
-	if (mutex_lock_interruptible(&f->io_lock))
-		return -ERESTARTSYS;
-	ret = vfio_mig_file_stage(f);
-	if (!ret) {
-		ret = vfio_mig_stream_write(f->mig, &f->chan, buf, len);
-		vfio_mig_file_drop_if_ended(f);
-	}
-	mutex_unlock(&f->io_lock);
-	return ret;
+	return vfio_mig_file_rw(filp, (char __user *)buf, len, true);
 }
 
 /*
