@@ -35,24 +35,32 @@ skipped=0
 failures=()
 t_start=$(date +%s)
 
+# logged NAME COMMAND...: print NAME and run the command with its output
+# in $logdir/NAME.log; sets the caller's log, rc and secs (its duration).
+logged()
+{
+	local t0
+	log=$logdir/$1.log
+	shift
+	printf '%-40s ' "$(basename "$log" .log)"
+	t0=$(date +%s)
+	"$@" >"$log" 2>&1
+	rc=$?
+	secs=$(($(date +%s) - t0))
+}
+
 # step NAME COMMAND...: a build or a static check. It is not a test, so
 # it is not counted when it passes; when it fails, it counts as one
 # failure. Returns the command's exit status.
 step()
 {
-	local name=$1 log t0 t1 rc
-	shift
-	log=$logdir/$name.log
-	t0=$(date +%s)
-	printf '%-40s ' "$name"
-	"$@" >"$log" 2>&1
-	rc=$?
-	t1=$(date +%s)
+	local name=$1 log rc secs
+	logged "$@"
 	if [ "$rc" -eq 0 ]; then
-		echo "ok ($((t1 - t0)) s)"
+		echo "ok ($secs s)"
 		return 0
 	fi
-	echo "FAILED ($((t1 - t0)) s), last lines of $log:"
+	echo "FAILED ($secs s), last lines of $log:"
 	tail -n 40 "$log" | sed 's/^/    /'
 	failed=$((failed + 1))
 	failures+=("$name")
@@ -129,14 +137,8 @@ expectations()
 # list and a shortfall of passes (tools/testing/lane-expectations).
 tap_step()
 {
-	local name=$1 log t0 t1 rc p f s problems extra
-	shift
-	log=$logdir/$name.log
-	t0=$(date +%s)
-	printf '%-40s ' "$name"
-	"$@" >"$log" 2>&1
-	rc=$?
-	t1=$(date +%s)
+	local name=$1 log rc secs p f s problems extra
+	logged "$@"
 	read -r p f s < <(awk '
 		/# Totals: pass:/ {
 			for (i = 1; i <= NF && $i != "Totals:"; i++)
@@ -160,10 +162,10 @@ tap_step()
 	failed=$((failed + f))
 	skipped=$((skipped + s))
 	if [ "$f" -eq 0 ]; then
-		echo "$p passed, $s skipped as expected ($((t1 - t0)) s)"
+		echo "$p passed, $s skipped as expected ($secs s)"
 		return 0
 	fi
-	echo "$p passed, $f FAILED, $s skipped ($((t1 - t0)) s; exit $rc)"
+	echo "$p passed, $f FAILED, $s skipped ($secs s; exit $rc)"
 	[ -z "$problems" ] || echo "$problems"
 	grep -E '^not ok' "$log" | sed 's/^/    /'
 	echo "    last lines of $log:"

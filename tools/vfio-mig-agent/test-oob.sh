@@ -319,15 +319,7 @@ else
 fi
 
 stop_agent
-for u in "$a" "$b" "$c" "$d" "$l1" "$l2"; do
-	echo 1 >"/sys/bus/mdev/devices/$u/remove"
-done
-name="rmmod mdma and vfio_mig (no reference left behind)"
-if rmmod mdma && rmmod vfio_mig; then
-	ok "$name"
-else
-	not_ok "$name" "module still in use"
-fi
+tap_unload "$a" "$b" "$c" "$d" "$l1" "$l2"
 rm -rf "$work"
 
 tap_end

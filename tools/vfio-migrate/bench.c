@@ -93,10 +93,8 @@ static int bench_parse(int argc, char **argv, struct bench_opts *o)
 		switch (c) {
 		case 'P':
 			c = vm_proto_parse(optarg);
-			if (c < 0) {
-				vm_err("--protocol %s: use v1 or v2", optarg);
+			if (c < 0)
 				return 1;
-			}
 			o->v1 = c == VM_PROTO_V1;
 			o->v2 = c == VM_PROTO_V2;
 			break;

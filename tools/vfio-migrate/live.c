@@ -143,9 +143,7 @@ static int live_parse(int argc, char **argv, struct live_opts *o)
 		{ "max-rounds", required_argument, NULL, 'm' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
-		{ "backend", required_argument, NULL, VM_OPT_BACKEND },
-		{ "plugin-path", required_argument, NULL, VM_OPT_PLUGIN_PATH },
-		{ "plugin-arg", required_argument, NULL, VM_OPT_PLUGIN_ARG },
+		VM_BACKEND_OPTIONS,
 		{ "src-plugin-arg", required_argument, NULL,
 		  VM_OPT_SRC_PLUGIN_ARG },
 		{ "dst-plugin-arg", required_argument, NULL,
@@ -171,10 +169,8 @@ static int live_parse(int argc, char **argv, struct live_opts *o)
 			break;
 		case 'P':
 			k = vm_proto_parse(optarg);
-			if (k < 0) {
-				vm_err("--protocol %s: use v1 or v2", optarg);
+			if (k < 0)
 				return 1;
-			}
 			o->proto = k;
 			break;
 		case 'T':

@@ -79,9 +79,7 @@ static int parse(int argc, char **argv, void (*usage)(FILE *f),
 		{ "pattern", required_argument, NULL, 'p' },
 		{ "expect-pattern", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
-		{ "backend", required_argument, NULL, VM_OPT_BACKEND },
-		{ "plugin-path", required_argument, NULL, VM_OPT_PLUGIN_PATH },
-		{ "plugin-arg", required_argument, NULL, VM_OPT_PLUGIN_ARG },
+		VM_BACKEND_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -94,10 +92,8 @@ static int parse(int argc, char **argv, void (*usage)(FILE *f),
 		switch (c) {
 		case 'P':
 			c = vm_proto_parse(optarg);
-			if (c < 0) {
-				vm_err("--protocol %s: use v1 or v2", optarg);
+			if (c < 0)
 				return 1;
-			}
 			*proto = c;
 			break;
 		case 't':

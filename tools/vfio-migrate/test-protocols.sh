@@ -167,14 +167,6 @@ else
 	not_ok "$name" "bench failed"
 fi
 
-for u in "$a" "$b"; do
-	echo 1 >"/sys/bus/mdev/devices/$u/remove"
-done
-name="rmmod mdma and vfio_mig (no reference left behind)"
-if rmmod mdma && rmmod vfio_mig; then
-	ok "$name"
-else
-	not_ok "$name" "a module is still in use"
-fi
+tap_unload "$a" "$b"
 rm -rf "$work"
 tap_end

@@ -72,6 +72,7 @@ int vm_proto_parse(const char *arg)
 		return VM_PROTO_V1;
 	if (!strcmp(arg, "v2") || !strcmp(arg, "2"))
 		return VM_PROTO_V2;
+	vm_err("--protocol %s: use v1 or v2", arg);
 	return -1;
 }
 

@@ -102,7 +102,10 @@ void vm_status_done(void);
 /* True if @arg is -h or --help. */
 bool vm_is_help(const char *arg);
 
-/* "v1" or "v2" (also "1" or "2") to a protocol; -1 if it is neither. */
+/*
+ * "v1" or "v2" (also "1" or "2") to a protocol; -1, with the error
+ * printed, if it is neither.
+ */
 int vm_proto_parse(const char *arg);
 
 /* "v1" or "v2". */
@@ -134,6 +137,12 @@ extern struct vm_backend vm_backend;
 #define VM_OPT_PLUGIN_ARG	0x102
 #define VM_OPT_SRC_PLUGIN_ARG	0x103
 #define VM_OPT_DST_PLUGIN_ARG	0x104
+
+/* The struct option entries of --backend, --plugin-path and --plugin-arg. */
+#define VM_BACKEND_OPTIONS						\
+	{ "backend", required_argument, NULL, VM_OPT_BACKEND },		\
+	{ "plugin-path", required_argument, NULL, VM_OPT_PLUGIN_PATH },	\
+	{ "plugin-arg", required_argument, NULL, VM_OPT_PLUGIN_ARG }
 
 /* The usage text of the backend options. */
 #define VM_BACKEND_USAGE \

@@ -39,6 +39,22 @@ create()
 	echo "$u"
 }
 
+# tap_unload UUID...: remove the instances, then report as one test that
+# mdma and vfio_mig unload (a reference left behind keeps one in use).
+tap_unload()
+{
+	local u name="rmmod mdma and vfio_mig (no reference left behind)"
+
+	for u in "$@"; do
+		echo 1 >"/sys/bus/mdev/devices/$u/remove"
+	done
+	if rmmod mdma && rmmod vfio_mig; then
+		ok "$name"
+	else
+		not_ok "$name" "a module is still in use"
+	fi
+}
+
 # Start the TAP output and load vfio_mig and mdma (bails out and exits if
 # they fail). tap_end (tap.sh) ends it with the plan and the totals.
 tap_start()

@@ -14,6 +14,7 @@
 #include <linux/pci_regs.h>
 
 #include "mdma_util.h"
+#include "vfio_migration.h"
 
 /**
  * MDMA_FIXTURE_VARIANTS() - Run every test of a fixture on each mdma type.
@@ -42,6 +43,19 @@ enum mdma_fixture_setup {
 	/* Map BAR2 (the device memory) at m->map. */
 	MDMA_SETUP_BAR2 = 1 << 1,
 };
+
+/*
+ * The end of a setup helper: on error @ret, destroy @m (what the helper
+ * made) and fail the test; the harness would run no teardown.
+ */
+static inline bool mdma_fixture_done(struct __test_metadata *_metadata,
+				     struct mdma *m, int ret)
+{
+	if (ret)
+		mdma_destroy(m);
+	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
+	return true;
+}
 
 /**
  * mdma_fixture_create() - Create an mdma instance in a fixture's setup.
@@ -73,10 +87,31 @@ static inline bool mdma_fixture_create(struct __test_metadata *_metadata,
 					    PCI_COMMAND_MASTER);
 	if (!ret && (setup & MDMA_SETUP_BAR2))
 		ret = mdma_map_bar2(m);
-	if (ret)
-		mdma_destroy(m);
-	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
-	return true;
+	return mdma_fixture_done(_metadata, m, ret);
+}
+
+/**
+ * mdma_fixture_v1() - Create an mdma instance and open its v1 region.
+ * @_metadata: the test's metadata.
+ * @m: the instance.
+ * @mig: its v1 region.
+ * @type: its mdev type.
+ * @setup: MDMA_SETUP_* steps, as for mdma_fixture_create().
+ * @mapped: map the region's data window.
+ *
+ * Return: true when both are ready, false when the test is skipped.
+ */
+static inline bool mdma_fixture_v1(struct __test_metadata *_metadata,
+				   struct mdma *m, struct vfio_mig_v1 *mig,
+				   const char *type, unsigned int setup,
+				   bool mapped)
+{
+	int ret;
+
+	if (!mdma_fixture_create(_metadata, m, type, setup))
+		return false;
+	ret = vfio_mig_v1_open(mig, &m->dev, mapped);
+	return mdma_fixture_done(_metadata, m, ret);
 }
 
 /**
@@ -100,10 +135,7 @@ static inline bool mdma_fixture_pair(struct __test_metadata *_metadata,
 	if (!mdma_fixture_create(_metadata, src, type, 0))
 		return false;
 	ret = mdma_create(dst, type);
-	if (ret)
-		mdma_destroy(src);
-	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
-	return true;
+	return mdma_fixture_done(_metadata, src, ret);
 }
 
 #endif /* MDMA_FIXTURE_H */

@@ -18,9 +18,7 @@
 #include <linux/vfio_mig.h>
 
 #include "kselftest_harness.h"
-#include "mig_v2_util.h"
-#include "mdma_fixture.h"
-#include "vfio_mig_chan.h"
+#include "mig_pair.h"
 
 #define MDMA_TYPE_16M_OOB	"mdma-16m-oob"
 #define MGMT_DEV		"/dev/vfio-mig"
@@ -72,11 +70,9 @@ static int mgmt_read_all(int fd, struct vfio_mig_v2_buf *b)
 	return vfio_mig_v2_read_all(fd, b, 256UL << 20, NULL);
 }
 
+/* p.ms is the source's v1 region; a test creates p.dst if it needs one. */
 FIXTURE(chan) {
-	struct mdma src;
-	struct mdma dst;
-	struct vfio_mig_v1 v1;
-	struct vfio_mig_v2_buf stream;
+	struct mig_pair p;
 	int mgmt;
 	int mgmt2;
 };
@@ -85,23 +81,19 @@ FIXTURE_SETUP(chan)
 {
 	self->mgmt = -1;
 	self->mgmt2 = -1;
-	mdma_init(&self->dst);
-	if (!mdma_fixture_create(_metadata, &self->src, MDMA_TYPE_16M,
-				 MDMA_SETUP_BAR2))
+	self->p.fd = -1;
+	mdma_init(&self->p.dst);
+	if (!mdma_fixture_v1(_metadata, &self->p.src, &self->p.ms,
+			     MDMA_TYPE_16M, MDMA_SETUP_BAR2, false))
 		return;
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->v1, &self->src.dev, false))
-		TH_LOG("%s", vfio_errmsg());
-	mdma_pattern(self->src.map, self->src.mem_size, 0x1234);
+	mdma_pattern(self->p.src.map, self->p.src.mem_size, 0x1234);
 }
 
 FIXTURE_TEARDOWN(chan)
 {
 	close_fd(&self->mgmt);
 	close_fd(&self->mgmt2);
-	vfio_mig_v1_close(&self->v1);
-	mdma_destroy(&self->src);
-	mdma_destroy(&self->dst);
-	vfio_mig_v2_buf_free(&self->stream);
+	mig_pair_destroy(&self->p);
 }
 
 /*
@@ -113,48 +105,48 @@ FIXTURE_TEARDOWN(chan)
  */
 TEST_F(chan, mgmt_session_blocks_v1_data_path)
 {
-	uint64_t win = self->v1.data_offset, v64;
+	uint64_t win = self->p.ms.data_offset, v64;
 	struct vfio_mig_mgmt_info info;
 	struct mdma_digest a, b;
 	uint8_t page[64] = { 0 };
 	uint32_t v32;
 	int fd;
 
-	self->mgmt = mgmt_open(self->src.uuid);
+	self->mgmt = mgmt_open(self->p.src.uuid);
 	ASSERT_LE(0, self->mgmt);
 	ASSERT_EQ(0, mgmt_set(self->mgmt, ST_STOP_COPY));
 	/* The agent stages a first piece and reads part of it. */
-	ASSERT_EQ(0, vfio_mig_v2_read_all(self->mgmt, &self->stream, 256,
+	ASSERT_EQ(0, vfio_mig_v2_read_all(self->mgmt, &self->p.b, 256,
 					  NULL));
-	ASSERT_EQ(256, self->stream.len);
+	ASSERT_EQ(256, self->p.b.len);
 	ASSERT_EQ(0, mgmt_info(self->mgmt, &info));
 	EXPECT_LT(0, info.pending_bytes);
 
-	EXPECT_EQ(-EBUSY, mig_rd(&self->v1, HDR_PENDING, &v64, 8));
-	EXPECT_EQ(-EBUSY, mig_rd(&self->v1, HDR_DATA_OFFSET, &v64, 8));
-	EXPECT_EQ(-EBUSY, mig_rd(&self->v1, HDR_DATA_SIZE, &v64, 8));
+	EXPECT_EQ(-EBUSY, mig_rd(&self->p.ms, HDR_PENDING, &v64, 8));
+	EXPECT_EQ(-EBUSY, mig_rd(&self->p.ms, HDR_DATA_OFFSET, &v64, 8));
+	EXPECT_EQ(-EBUSY, mig_rd(&self->p.ms, HDR_DATA_SIZE, &v64, 8));
 	v64 = 16;
-	EXPECT_EQ(-EBUSY, mig_wr(&self->v1, HDR_DATA_SIZE, &v64, 8));
-	EXPECT_EQ(-EBUSY, mig_rd(&self->v1, win, page, sizeof(page)));
-	EXPECT_EQ(-EBUSY, mig_wr(&self->v1, win, page, sizeof(page)));
-	EXPECT_EQ(-EBUSY, mig_set(&self->v1, ST_RUNNING));
-	EXPECT_EQ(-EBUSY, mig_set(&self->v1, ST_RESUMING));
-	EXPECT_EQ(-EBUSY, v2_set(&self->src.dev, VFIO_DEVICE_STATE_RUNNING, &fd));
-	EXPECT_EQ(0, mig_rd(&self->v1, HDR_STATE, &v32, 4));
+	EXPECT_EQ(-EBUSY, mig_wr(&self->p.ms, HDR_DATA_SIZE, &v64, 8));
+	EXPECT_EQ(-EBUSY, mig_rd(&self->p.ms, win, page, sizeof(page)));
+	EXPECT_EQ(-EBUSY, mig_wr(&self->p.ms, win, page, sizeof(page)));
+	EXPECT_EQ(-EBUSY, mig_set(&self->p.ms, ST_RUNNING));
+	EXPECT_EQ(-EBUSY, mig_set(&self->p.ms, ST_RESUMING));
+	EXPECT_EQ(-EBUSY, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_RUNNING, &fd));
+	EXPECT_EQ(0, mig_rd(&self->p.ms, HDR_STATE, &v32, 4));
 	EXPECT_EQ(ST_STOP_COPY, v32);
 
 	/* The rest of the agent's stream, whole. */
-	ASSERT_EQ(0, mgmt_read_all(self->mgmt, &self->stream))
+	ASSERT_EQ(0, mgmt_read_all(self->mgmt, &self->p.b))
 		TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, mgmt_set(self->mgmt, ST_STOP));
 
-	ASSERT_EQ(0, mdma_create(&self->dst, MDMA_TYPE_16M))
+	ASSERT_EQ(0, mdma_create(&self->p.dst, MDMA_TYPE_16M))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, v2_load_all(&self->dst.dev, self->stream.data,
-				 self->stream.len, 0))
+	ASSERT_EQ(0, v2_load_all(&self->p.dst.dev, self->p.b.data,
+				 self->p.b.len, 0))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &a));
-	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &b));
+	ASSERT_EQ(0, mdma_digest_read(self->p.src.uuid, &a));
+	ASSERT_EQ(0, mdma_digest_read(self->p.dst.uuid, &b));
 	EXPECT_EQ(a.mem_crc32, b.mem_crc32);
 	EXPECT_EQ(a.regs_crc32, b.regs_crc32);
 }
@@ -170,8 +162,8 @@ TEST_F(chan, mgmt_session_belongs_to_its_file)
 	struct vfio_mig_mgmt_info info;
 	uint8_t buf[64];
 
-	self->mgmt = mgmt_open(self->src.uuid);
-	self->mgmt2 = mgmt_open(self->src.uuid);
+	self->mgmt = mgmt_open(self->p.src.uuid);
+	self->mgmt2 = mgmt_open(self->p.src.uuid);
 	ASSERT_LE(0, self->mgmt);
 	ASSERT_LE(0, self->mgmt2);
 	ASSERT_EQ(0, mgmt_set(self->mgmt, ST_STOP_COPY));
@@ -189,9 +181,9 @@ TEST_F(chan, mgmt_session_belongs_to_its_file)
 
 	/* The owner's session survived the other file's close. */
 	EXPECT_EQ(ST_STOP_COPY, mgmt_get(self->mgmt));
-	ASSERT_EQ(0, mgmt_read_all(self->mgmt, &self->stream))
+	ASSERT_EQ(0, mgmt_read_all(self->mgmt, &self->p.b))
 		TH_LOG("%s", vfio_errmsg());
-	EXPECT_LT(self->src.mem_size, self->stream.len);
+	EXPECT_LT(self->p.src.mem_size, self->p.b.len);
 	EXPECT_EQ(0, mgmt_set(self->mgmt, ST_RUNNING));
 }
 
@@ -202,13 +194,13 @@ TEST_F(chan, mgmt_session_belongs_to_its_file)
  */
 TEST_F(chan, mgmt_refuses_closed_device)
 {
-	self->mgmt = mgmt_open(self->src.uuid);
+	self->mgmt = mgmt_open(self->p.src.uuid);
 	ASSERT_LE(0, self->mgmt);
-	ASSERT_EQ(0, mdma_wr(&self->src, MDMA_REG_CTRL, MDMA_CTRL_ENABLE));
-	vfio_mig_v1_close(&self->v1);
-	munmap(self->src.map, self->src.mem_size);
-	self->src.map = NULL;
-	vfio_dev_close(&self->src.dev);
+	ASSERT_EQ(0, mdma_wr(&self->p.src, MDMA_REG_CTRL, MDMA_CTRL_ENABLE));
+	vfio_mig_v1_close(&self->p.ms);
+	munmap(self->p.src.map, self->p.src.mem_size);
+	self->p.src.map = NULL;
+	vfio_dev_close(&self->p.src.dev);
 
 	EXPECT_EQ(-ENODEV, mgmt_set(self->mgmt, ST_STOP));
 	EXPECT_EQ(-ENODEV, mgmt_set(self->mgmt, ST_STOP_COPY));
@@ -228,11 +220,11 @@ TEST_F(chan, mgmt_select_after_removal)
 	char uuid[37];
 	int fd = -1;
 
-	memcpy(uuid, self->src.uuid, sizeof(uuid));
-	vfio_mig_v1_close(&self->v1);
-	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd));
+	memcpy(uuid, self->p.src.uuid, sizeof(uuid));
+	vfio_mig_v1_close(&self->p.ms);
+	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd));
 	ASSERT_LE(0, fd);
-	mdma_destroy(&self->src);
+	mdma_destroy(&self->p.src);
 	ASSERT_FALSE(vfio_mdev_exists(uuid));
 
 	EXPECT_EQ(-ENODEV, mgmt_open(uuid));
@@ -266,15 +258,15 @@ TEST_F(chan, v2_set_state_during_mgmt_precopy)
 	unsigned int i;
 	int fd;
 
-	self->mgmt = mgmt_open(self->src.uuid);
+	self->mgmt = mgmt_open(self->p.src.uuid);
 	ASSERT_LE(0, self->mgmt);
 	ASSERT_EQ(0, mgmt_set(self->mgmt, ST_PRE_COPY));
 	for (i = 0; i < ARRAY_SIZE(targets); i++) {
-		EXPECT_EQ(-EBUSY, v2_set(&self->src.dev, targets[i], &fd))
+		EXPECT_EQ(-EBUSY, v2_set(&self->p.src.dev, targets[i], &fd))
 			TH_LOG("-> %s", vfio_mig_v2_state_name(targets[i]));
 		close_fd(&fd);
 	}
-	st = v2_state(&self->src.dev);
+	st = v2_state(&self->p.src.dev);
 	EXPECT_EQ(kernel_has_precopy() ? VFIO_DEVICE_STATE_PRE_COPY :
 				       VFIO_DEVICE_STATE_RUNNING, st);
 	EXPECT_EQ(ST_PRE_COPY, mgmt_get(self->mgmt));
@@ -295,8 +287,8 @@ TEST_F(chan, v2_fd_poll_at_temporary_end)
 
 	if (!kernel_has_precopy())
 		SKIP(return, "no PRE_COPY before Linux 6.2");
-	vfio_mig_v1_close(&self->v1);
-	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_PRE_COPY, &fd));
+	vfio_mig_v1_close(&self->p.ms);
+	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_PRE_COPY, &fd));
 	p.fd = fd;
 	EXPECT_EQ(1, poll(&p, 1, 0));
 	EXPECT_TRUE(p.revents & POLLIN);
@@ -308,17 +300,17 @@ TEST_F(chan, v2_fd_poll_at_temporary_end)
 	EXPECT_EQ(0, poll(&p, 1, 0)) TH_LOG("revents 0x%x", p.revents);
 
 	/* A write to device memory makes it readable, and wakes a poller. */
-	self->src.map[8192] ^= 0xff;
+	self->p.src.map[8192] ^= 0xff;
 	p.revents = 0;
 	EXPECT_EQ(1, poll(&p, 1, MDMA_TIMEOUT_MS));
 	EXPECT_TRUE(p.revents & POLLIN);
 	EXPECT_LT(0, fd_read(fd, buf, sizeof(buf)));
 
-	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP_COPY, NULL));
+	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, NULL));
 	p.revents = 0;
 	EXPECT_EQ(1, poll(&p, 1, 0));
 	EXPECT_TRUE(p.revents & POLLIN);
-	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP, NULL));
+	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP, NULL));
 	p.revents = 0;
 	EXPECT_EQ(1, poll(&p, 1, 0));
 	EXPECT_TRUE(p.revents & (POLLERR | POLLHUP));
@@ -354,29 +346,29 @@ TEST_F_TIMEOUT(chan, reset_serialised_with_state_changes, 300)
 {
 	const uint32_t seq[] = { ST_STOP, ST_RUNNING, ST_PRE_COPY,
 				 ST_STOP_COPY, ST_STOP, ST_RUNNING };
-	struct reset_race r = { &self->src, &self->v1, 0, 0 };
+	struct reset_race r = { &self->p.src, &self->p.ms, 0, 0 };
 	struct vfio_dma_buf guest;
 	unsigned int i, k, ok = 0;
 	uint64_t v64;
 	uint32_t err;
 	pthread_t t;
 
-	ASSERT_EQ(0, vfio_pci_config_write(&self->src.dev, PCI_COMMAND, 2,
+	ASSERT_EQ(0, vfio_pci_config_write(&self->p.src.dev, PCI_COMMAND, 2,
 					   PCI_COMMAND_MEMORY |
 					   PCI_COMMAND_MASTER));
-	ASSERT_EQ(0, vfio_dma_alloc(&self->src.container, MIG_IOVA,
+	ASSERT_EQ(0, vfio_dma_alloc(&self->p.src.container, MIG_IOVA,
 				    1 << 20, &guest));
 	ASSERT_EQ(0, pthread_create(&t, NULL, resetter, &r));
 	for (i = 0; i < 300; i++) {
 		/* Keep the engine busy so a save has DMA to park. */
-		mdma_wr(&self->src, MDMA_REG_CTRL, MDMA_CTRL_ENABLE);
-		mdma_submit(&self->src, MDMA_CMD_FILL_GUEST, 0, MIG_IOVA,
+		mdma_wr(&self->p.src, MDMA_REG_CTRL, MDMA_CTRL_ENABLE);
+		mdma_submit(&self->p.src, MDMA_CMD_FILL_GUEST, 0, MIG_IOVA,
 			    1 << 20, i);
 		for (k = 0; k < ARRAY_SIZE(seq); k++) {
-			if (mig_set(&self->v1, seq[k]))
+			if (mig_set(&self->p.ms, seq[k]))
 				break;
 			if (seq[k] == ST_STOP_COPY &&
-			    !mig_rd(&self->v1, HDR_DATA_OFFSET, &v64, 8))
+			    !mig_rd(&self->p.ms, HDR_DATA_OFFSET, &v64, 8))
 				ok++;
 		}
 	}
@@ -385,18 +377,18 @@ TEST_F_TIMEOUT(chan, reset_serialised_with_state_changes, 300)
 	TH_LOG("%u resets, %u stop-copy pieces staged", r.resets, ok);
 	EXPECT_LT(0, r.resets);
 
-	ASSERT_EQ(0, vfio_dev_reset(&self->src.dev));
-	EXPECT_EQ(ST_RUNNING, mig_state(&self->v1));
-	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->src.dev));
-	ASSERT_EQ(0, vfio_pci_config_write(&self->src.dev, PCI_COMMAND, 2,
+	ASSERT_EQ(0, vfio_dev_reset(&self->p.src.dev));
+	EXPECT_EQ(ST_RUNNING, mig_state(&self->p.ms));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->p.src.dev));
+	ASSERT_EQ(0, vfio_pci_config_write(&self->p.src.dev, PCI_COMMAND, 2,
 					   PCI_COMMAND_MEMORY |
 					   PCI_COMMAND_MASTER));
-	ASSERT_EQ(0, mdma_run(&self->src, MDMA_CMD_FILL_GUEST, 0, MIG_IOVA,
+	ASSERT_EQ(0, mdma_run(&self->p.src, MDMA_CMD_FILL_GUEST, 0, MIG_IOVA,
 			      4096, 0x5a5a5a5a, &err))
 		TH_LOG("%s", vfio_errmsg());
 	EXPECT_EQ(MDMA_ERR_NONE, err);
 	EXPECT_EQ(-1, mdma_check_byte(guest.vaddr, 4096, 0x5a));
-	vfio_dma_free(&self->src.container, &guest);
+	vfio_dma_free(&self->p.src.container, &guest);
 }
 
 /*
@@ -406,21 +398,21 @@ TEST_F_TIMEOUT(chan, reset_serialised_with_state_changes, 300)
  */
 TEST_F(chan, window_cleared_between_users)
 {
-	uint64_t win = self->v1.data_offset, v64 = 0;
+	uint64_t win = self->p.ms.data_offset, v64 = 0;
 	uint8_t page[4096];
 
-	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP_COPY));
-	ASSERT_EQ(0, mig_rd(&self->v1, HDR_DATA_OFFSET, &v64, 8));
-	ASSERT_EQ(0, mig_rd(&self->v1, HDR_DATA_SIZE, &v64, 8));
+	ASSERT_EQ(0, mig_set(&self->p.ms, ST_STOP_COPY));
+	ASSERT_EQ(0, mig_rd(&self->p.ms, HDR_DATA_OFFSET, &v64, 8));
+	ASSERT_EQ(0, mig_rd(&self->p.ms, HDR_DATA_SIZE, &v64, 8));
 	ASSERT_LT(0, v64);
-	ASSERT_EQ(0, mig_rd(&self->v1, win, page, sizeof(page)));
+	ASSERT_EQ(0, mig_rd(&self->p.ms, win, page, sizeof(page)));
 	ASSERT_LE(0, mdma_check_byte(page, sizeof(page), 0));
 
-	vfio_mig_v1_close(&self->v1);
-	ASSERT_EQ(0, mdma_reopen(&self->src)) TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->v1, &self->src.dev, false))
+	vfio_mig_v1_close(&self->p.ms);
+	ASSERT_EQ(0, mdma_reopen(&self->p.src)) TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.ms, &self->p.src.dev, false))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mig_rd(&self->v1, win, page, sizeof(page)));
+	ASSERT_EQ(0, mig_rd(&self->p.ms, win, page, sizeof(page)));
 	EXPECT_EQ(-1, mdma_check_byte(page, sizeof(page), 0));
 }
 
@@ -433,12 +425,12 @@ static void load_into_dst(struct __test_metadata *_metadata,
 			  const struct mig_stream *st, struct mdma_digest *a,
 			  struct mdma_digest *b)
 {
-	ASSERT_EQ(0, mdma_create(&self->dst, MDMA_TYPE_16M))
+	ASSERT_EQ(0, mdma_create(&self->p.dst, MDMA_TYPE_16M))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, v2_load_all(&self->dst.dev, st->buf, st->len, 0))
+	ASSERT_EQ(0, v2_load_all(&self->p.dst.dev, st->buf, st->len, 0))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, a));
-	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, b));
+	ASSERT_EQ(0, mdma_digest_read(self->p.src.uuid, a));
+	ASSERT_EQ(0, mdma_digest_read(self->p.dst.uuid, b));
 }
 
 /*
@@ -455,24 +447,24 @@ TEST_F(chan, window_pages_not_reused_after_close)
 	unsigned int i;
 	int p[2];
 
-	vfio_mig_v1_close(&self->v1);
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->v1, &self->src.dev, true))
+	vfio_mig_v1_close(&self->p.ms);
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.ms, &self->p.src.dev, true))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_NE(NULL, self->v1.window);
+	ASSERT_NE(NULL, self->p.ms.window);
 	ASSERT_EQ(0, pipe(p));
 	ASSERT_LE((int)len, fcntl(p[1], F_SETPIPE_SZ, (int)len));
-	iov.iov_base = self->v1.window;
+	iov.iov_base = self->p.ms.window;
 	iov.iov_len = len;
 	ASSERT_EQ((ssize_t)len, vmsplice(p[1], &iov, 1, 0));
-	vfio_mig_v1_close(&self->v1);
-	ASSERT_EQ(0, mdma_reopen(&self->src)) TH_LOG("%s", vfio_errmsg());
+	vfio_mig_v1_close(&self->p.ms);
+	ASSERT_EQ(0, mdma_reopen(&self->p.src)) TH_LOG("%s", vfio_errmsg());
 
 	/* The next user saves: the first pieces of its stream are staged. */
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->v1, &self->src.dev, false))
+	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.ms, &self->p.src.dev, false))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP_COPY));
-	ASSERT_EQ(0, mig_rd(&self->v1, HDR_DATA_OFFSET, &v64, 8));
-	ASSERT_EQ(0, mig_rd(&self->v1, HDR_DATA_SIZE, &v64, 8));
+	ASSERT_EQ(0, mig_set(&self->p.ms, ST_STOP_COPY));
+	ASSERT_EQ(0, mig_rd(&self->p.ms, HDR_DATA_OFFSET, &v64, 8));
+	ASSERT_EQ(0, mig_rd(&self->p.ms, HDR_DATA_SIZE, &v64, 8));
 	ASSERT_LT(len, v64);
 	for (i = 0; i < len / sizeof(page); i++) {
 		ASSERT_EQ((ssize_t)sizeof(page), read(p[0], page, sizeof(page)));
@@ -496,26 +488,26 @@ TEST_F(chan, faulting_bar2_write_marks_dirty)
 	unsigned int i;
 	void *hole;
 
-	ASSERT_EQ(0, mig_set(&self->v1, ST_PRE_COPY));
+	ASSERT_EQ(0, mig_set(&self->p.ms, ST_PRE_COPY));
 	for (i = 0; i < 64; i++) {
-		ASSERT_EQ(0, mig_save_iter(&self->v1, &st, &got));
+		ASSERT_EQ(0, mig_save_iter(&self->p.ms, &st, &got));
 		if (!got)
 			break;
 	}
-	ASSERT_EQ(0, vfio_mig_v1_pending(&self->v1, &pending));
+	ASSERT_EQ(0, vfio_mig_v1_pending(&self->p.ms, &pending));
 	ASSERT_EQ(0, pending) TH_LOG("pre-copy did not finish its round");
 	/* 64 KiB written from user memory that cannot be read. */
 	hole = mmap(NULL, 65536, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 		    -1, 0);
 	ASSERT_NE(MAP_FAILED, hole);
 	errno = 0;
-	EXPECT_EQ(-1, pwrite(self->src.dev.fd, hole, 65536,
-			     self->src.bar2.offset + 4 * 65536));
+	EXPECT_EQ(-1, pwrite(self->p.src.dev.fd, hole, 65536,
+			     self->p.src.bar2.offset + 4 * 65536));
 	EXPECT_EQ(EFAULT, errno);
 	munmap(hole, 65536);
-	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP_COPY));
-	ASSERT_EQ(0, mig_save_rest(&self->v1, &st, NULL));
-	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP));
+	ASSERT_EQ(0, mig_set(&self->p.ms, ST_STOP_COPY));
+	ASSERT_EQ(0, mig_save_rest(&self->p.ms, &st, NULL));
+	ASSERT_EQ(0, mig_set(&self->p.ms, ST_STOP));
 
 	load_into_dst(_metadata, self, &st, &a, &b);
 	EXPECT_EQ(a.mem_crc32, b.mem_crc32)
@@ -555,17 +547,17 @@ TEST_F(chan, ended_data_fds_keep_no_buffers)
 	long before, after;
 	uint8_t b;
 
-	vfio_mig_v1_close(&self->v1);
+	vfio_mig_v1_close(&self->p.ms);
 	before = mem_free_kb();
 	ASSERT_LT(0, before);
 	for (i = 0; i < N; i++) {
 		fds[i] = -1;
-		ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP_COPY,
+		ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY,
 				    &fds[i]))
 			TH_LOG("%s", vfio_errmsg());
 		ASSERT_EQ(1, fd_read(fds[i], &b, 1));
 		fd = -1;
-		ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP, &fd));
+		ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP, &fd));
 	}
 	after = mem_free_kb();
 	TH_LOG("MemFree %ld -> %ld KiB with %d ended fds", before, after, N);
@@ -588,21 +580,21 @@ TEST_F(chan, no_records_after_end)
 	uint64_t got, pending;
 	unsigned int i;
 
-	ASSERT_EQ(0, mig_set(&self->v1, ST_PRE_COPY));
+	ASSERT_EQ(0, mig_set(&self->p.ms, ST_PRE_COPY));
 	for (i = 0; i < 64; i++)
-		ASSERT_EQ(0, mig_save_iter(&self->v1, &st, &got));
-	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP_COPY));
-	ASSERT_EQ(0, mig_save_rest(&self->v1, &st, NULL));
+		ASSERT_EQ(0, mig_save_iter(&self->p.ms, &st, &got));
+	ASSERT_EQ(0, mig_set(&self->p.ms, ST_STOP_COPY));
+	ASSERT_EQ(0, mig_save_rest(&self->p.ms, &st, NULL));
 	/* The device memory changes after the end record went out. */
 	for (i = 0; i < 16; i++)
-		self->src.map[i * 65536] ^= 0xff;
-	ASSERT_EQ(0, vfio_mig_v1_pending(&self->v1, &pending));
+		self->p.src.map[i * 65536] ^= 0xff;
+	ASSERT_EQ(0, vfio_mig_v1_pending(&self->p.ms, &pending));
 	EXPECT_EQ(0, pending);
-	ASSERT_EQ(0, mig_save_rest(&self->v1, &st, &got));
+	ASSERT_EQ(0, mig_save_rest(&self->p.ms, &st, &got));
 	EXPECT_EQ(0, got);
-	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP));
+	ASSERT_EQ(0, mig_set(&self->p.ms, ST_STOP));
 	for (i = 0; i < 16; i++)
-		self->src.map[i * 65536] ^= 0xff;
+		self->p.src.map[i * 65536] ^= 0xff;
 
 	load_into_dst(_metadata, self, &st, &a, &b);
 	EXPECT_EQ(a.mem_crc32, b.mem_crc32);
@@ -716,20 +708,20 @@ TEST_F(chan, user_copy_outside_lock)
 		SKIP(return, "kernel without userfaultfd");
 
 	/* The v1 window, read with pread into the stalled buffer. */
-	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP_COPY));
-	stalled_copy_check(_metadata, &self->src.dev, &self->v1,
-			   self->src.dev.fd,
-			   self->v1.region.offset + self->v1.data_offset,
+	ASSERT_EQ(0, mig_set(&self->p.ms, ST_STOP_COPY));
+	stalled_copy_check(_metadata, &self->p.src.dev, &self->p.ms,
+			   self->p.src.dev.fd,
+			   self->p.ms.region.offset + self->p.ms.data_offset,
 			   VFIO_DEVICE_STATE_STOP_COPY);
-	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP));
-	ASSERT_EQ(0, mig_set(&self->v1, ST_RUNNING));
+	ASSERT_EQ(0, mig_set(&self->p.ms, ST_STOP));
+	ASSERT_EQ(0, mig_set(&self->p.ms, ST_RUNNING));
 
 	/* A v2 data fd. */
-	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd));
-	stalled_copy_check(_metadata, &self->src.dev, &self->v1, fd, -1,
+	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd));
+	stalled_copy_check(_metadata, &self->p.src.dev, &self->p.ms, fd, -1,
 			   VFIO_DEVICE_STATE_STOP_COPY);
 	close_fd(&fd);
-	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP, NULL));
+	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP, NULL));
 }
 
 /*
@@ -750,13 +742,13 @@ TEST_F(chan, buffer_of_fd_ended_during_copy_goes)
 
 	if (access("/proc/sys/vm/unprivileged_userfaultfd", F_OK))
 		SKIP(return, "kernel without userfaultfd");
-	vfio_mig_v1_close(&self->v1);
+	vfio_mig_v1_close(&self->p.ms);
 	before = mem_free_kb();
 	ASSERT_LT(0, before);
 	for (i = 0; i < N; i++)
 		fds[i] = -1;
 	for (i = 0; i < N; i++) {
-		ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP_COPY,
+		ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY,
 				    &fds[i]))
 			TH_LOG("%s", vfio_errmsg());
 		r = (struct stalled_read){ .fd = fds[i], .off = -1 };
@@ -767,7 +759,7 @@ TEST_F(chan, buffer_of_fd_ended_during_copy_goes)
 		ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
 		ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
 		fd = -1;
-		ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP, &fd));
+		ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP, &fd));
 		zero.range.start = (unsigned long)r.buf;
 		ASSERT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zero));
 		pthread_join(reader, NULL);
@@ -794,7 +786,7 @@ TEST_F(chan, zero_length_io)
 	int fd = -1, m;
 	uint8_t b;
 
-	m = mgmt_open(self->src.uuid);
+	m = mgmt_open(self->p.src.uuid);
 	ASSERT_LE(0, m);
 	ASSERT_EQ(0, mgmt_set(m, ST_STOP_COPY));
 	EXPECT_EQ(0, read(m, &b, 0));
@@ -802,20 +794,20 @@ TEST_F(chan, zero_length_io)
 	ASSERT_EQ(0, mgmt_set(m, ST_RUNNING));
 	close(m);
 
-	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd))
+	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd))
 		TH_LOG("%s", vfio_errmsg());
 	EXPECT_EQ(0, read(fd, &b, 0));
 	ASSERT_EQ(1, fd_read(fd, &b, 1));
 	EXPECT_EQ(0, read(fd, &b, 0));
 	close_fd(&fd);
-	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_STOP, NULL));
-	ASSERT_EQ(0, v2_set(&self->src.dev, VFIO_DEVICE_STATE_RESUMING, &fd))
+	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP, NULL));
+	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_RESUMING, &fd))
 		TH_LOG("%s", vfio_errmsg());
 	EXPECT_EQ(0, write(fd, &b, 0));
 	close_fd(&fd);
 	/* Nothing was loaded: only a reset leaves RESUMING now. */
-	ASSERT_EQ(0, vfio_dev_reset(&self->src.dev));
-	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->src.dev));
+	ASSERT_EQ(0, vfio_dev_reset(&self->p.src.dev));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->p.src.dev));
 }
 
 /*
@@ -831,11 +823,11 @@ TEST_F(chan, lib_v1_part_of_chunk_across_stop_copy)
 	uint8_t *buf;
 	ssize_t n;
 
-	ASSERT_EQ(0, mdma_create(&self->dst, MDMA_TYPE_16M))
+	ASSERT_EQ(0, mdma_create(&self->p.dst, MDMA_TYPE_16M))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, vfio_mig_chan_v1(&s, &self->src.dev, false))
+	ASSERT_EQ(0, vfio_mig_chan_v1(&s, &self->p.src.dev, false))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, vfio_mig_chan_v1(&d, &self->dst.dev, true))
+	ASSERT_EQ(0, vfio_mig_chan_v1(&d, &self->p.dst.dev, true))
 		TH_LOG("%s", vfio_errmsg());
 	buf = malloc(s.piece);
 	ASSERT_NE(NULL, buf);
@@ -855,8 +847,8 @@ TEST_F(chan, lib_v1_part_of_chunk_across_stop_copy)
 	ASSERT_EQ(0, vfio_mig_chan_set_state(&s, VFIO_DEVICE_STATE_STOP));
 	EXPECT_EQ(0, vfio_mig_chan_set_state(&d, VFIO_DEVICE_STATE_STOP))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mdma_digest_read(self->src.uuid, &a));
-	ASSERT_EQ(0, mdma_digest_read(self->dst.uuid, &b));
+	ASSERT_EQ(0, mdma_digest_read(self->p.src.uuid, &a));
+	ASSERT_EQ(0, mdma_digest_read(self->p.dst.uuid, &b));
 	EXPECT_STREQ("", mig_digest_diff(&a, &b));
 	free(buf);
 	vfio_mig_chan_close(&s);

@@ -97,28 +97,21 @@ enum mig_carrier {
 		const char *type;					\
 		enum mig_carrier carrier;				\
 	};								\
-	FIXTURE_VARIANT_ADD(fixture, m16_v1_mapped) {			\
-		.type = MDMA_TYPE_16M,					\
+	MIG_FIXTURE_VARIANTS_OF_TYPE(fixture, 16);			\
+	MIG_FIXTURE_VARIANTS_OF_TYPE(fixture, 64)
+
+/* The variants of MIG_FIXTURE_VARIANTS() for mdma's type of @mb MiB. */
+#define MIG_FIXTURE_VARIANTS_OF_TYPE(fixture, mb)			\
+	FIXTURE_VARIANT_ADD(fixture, m##mb##_v1_mapped) {		\
+		.type = MDMA_TYPE_##mb##M,				\
 		.carrier = MIG_V1_MAPPED,				\
 	};								\
-	FIXTURE_VARIANT_ADD(fixture, m16_v1_trapped) {			\
-		.type = MDMA_TYPE_16M,					\
+	FIXTURE_VARIANT_ADD(fixture, m##mb##_v1_trapped) {		\
+		.type = MDMA_TYPE_##mb##M,				\
 		.carrier = MIG_V1_TRAPPED,				\
 	};								\
-	FIXTURE_VARIANT_ADD(fixture, m16_v2) {				\
-		.type = MDMA_TYPE_16M,					\
-		.carrier = MIG_V2_FD,					\
-	};								\
-	FIXTURE_VARIANT_ADD(fixture, m64_v1_mapped) {			\
-		.type = MDMA_TYPE_64M,					\
-		.carrier = MIG_V1_MAPPED,				\
-	};								\
-	FIXTURE_VARIANT_ADD(fixture, m64_v1_trapped) {			\
-		.type = MDMA_TYPE_64M,					\
-		.carrier = MIG_V1_TRAPPED,				\
-	};								\
-	FIXTURE_VARIANT_ADD(fixture, m64_v2) {				\
-		.type = MDMA_TYPE_64M,					\
+	FIXTURE_VARIANT_ADD(fixture, m##mb##_v2) {			\
+		.type = MDMA_TYPE_##mb##M,				\
 		.carrier = MIG_V2_FD,					\
 	}
 
@@ -188,5 +181,28 @@ static inline int mig_chan_load_all(struct vfio_mig_chan *c, const void *buf,
 	}
 	return ret ?: vfio_mig_chan_set_state(c, VFIO_DEVICE_STATE_RUNNING);
 }
+
+/**
+ * MIG_PAIR_FIXTURE() - A fixture that holds a pair of instances.
+ * @fixture: the fixture.
+ * @variants: MDMA_FIXTURE_VARIANTS or MIG_FIXTURE_VARIANTS, which declare
+ *	its variants (each with a device type).
+ *
+ * The fixture's self->p is a struct mig_pair whose instances are of the
+ * variant's type; the teardown releases whatever the test made of it.
+ */
+#define MIG_PAIR_FIXTURE(fixture, variants)				\
+	FIXTURE(fixture) {						\
+		struct mig_pair p;					\
+	};								\
+	variants(fixture);						\
+	FIXTURE_SETUP(fixture)						\
+	{								\
+		mig_pair_create(_metadata, &self->p, variant->type);	\
+	}								\
+	FIXTURE_TEARDOWN(fixture)					\
+	{								\
+		mig_pair_destroy(&self->p);				\
+	}
 
 #endif /* _MIG_PAIR_H */

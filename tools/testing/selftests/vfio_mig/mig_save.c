@@ -9,21 +9,7 @@
 #include "kselftest_harness.h"
 #include "mig_pair.h"
 
-FIXTURE(mig) {
-	struct mig_pair p;
-};
-
-MIG_FIXTURE_VARIANTS(mig);
-
-FIXTURE_SETUP(mig)
-{
-	mig_pair_create(_metadata, &self->p, variant->type);
-}
-
-FIXTURE_TEARDOWN(mig)
-{
-	mig_pair_destroy(&self->p);
-}
+MIG_PAIR_FIXTURE(mig, MIG_FIXTURE_VARIANTS);
 
 /* The carrier a test that crosses carriers loads through. */
 static enum mig_carrier next_carrier(enum mig_carrier c)

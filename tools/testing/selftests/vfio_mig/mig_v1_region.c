@@ -18,14 +18,8 @@ MDMA_FIXTURE_VARIANTS(region);
 
 FIXTURE_SETUP(region)
 {
-	int ret;
-
-	if (!mdma_fixture_create(_metadata, &self->m, variant->type, 0))
-		return;
-	ret = vfio_mig_v1_open(&self->mig, &self->m.dev, false);
-	if (ret)
-		mdma_destroy(&self->m);
-	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
+	mdma_fixture_v1(_metadata, &self->m, &self->mig, variant->type, 0,
+			false);
 }
 
 FIXTURE_TEARDOWN(region)

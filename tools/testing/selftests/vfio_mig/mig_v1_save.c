@@ -8,21 +8,7 @@
 #include "kselftest_harness.h"
 #include "mig_pair.h"
 
-FIXTURE(mig) {
-	struct mig_pair p;
-};
-
-MDMA_FIXTURE_VARIANTS(mig);
-
-FIXTURE_SETUP(mig)
-{
-	mig_pair_create(_metadata, &self->p, variant->type);
-}
-
-FIXTURE_TEARDOWN(mig)
-{
-	mig_pair_destroy(&self->p);
-}
+MIG_PAIR_FIXTURE(mig, MDMA_FIXTURE_VARIANTS);
 
 /*
  * In stop-and-copy: save the rest, stop, load the whole stream into the

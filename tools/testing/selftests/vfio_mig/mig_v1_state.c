@@ -20,15 +20,8 @@ MDMA_FIXTURE_VARIANTS(state);
 
 FIXTURE_SETUP(state)
 {
-	int ret;
-
-	if (!mdma_fixture_create(_metadata, &self->m, variant->type,
-				 MDMA_SETUP_ENABLE))
-		return;
-	ret = vfio_mig_v1_open(&self->mig, &self->m.dev, true);
-	if (ret)
-		mdma_destroy(&self->m);
-	ASSERT_EQ(0, ret) TH_LOG("%s", vfio_errmsg());
+	mdma_fixture_v1(_metadata, &self->m, &self->mig, variant->type,
+			MDMA_SETUP_ENABLE, true);
 }
 
 FIXTURE_TEARDOWN(state)

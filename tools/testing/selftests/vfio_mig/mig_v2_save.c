@@ -9,21 +9,7 @@
 
 #define PIECE		(256UL << 10)
 
-FIXTURE(mig) {
-	struct mig_pair p;
-};
-
-MDMA_FIXTURE_VARIANTS(mig);
-
-FIXTURE_SETUP(mig)
-{
-	mig_pair_create(_metadata, &self->p, variant->type);
-}
-
-FIXTURE_TEARDOWN(mig)
-{
-	mig_pair_destroy(&self->p);
-}
+MIG_PAIR_FIXTURE(mig, MDMA_FIXTURE_VARIANTS);
 
 /* The digests of source and destination match. */
 static void check_digests(struct __test_metadata *_metadata,

@@ -28,10 +28,8 @@ MDMA_FIXTURE_VARIANTS(v2);
 FIXTURE_SETUP(v2)
 {
 	self->precopy = kernel_has_precopy();
-	if (!mdma_fixture_create(_metadata, &self->m, variant->type, 0))
-		return;
-	ASSERT_EQ(0, vfio_mig_v1_open(&self->v1, &self->m.dev, false))
-		TH_LOG("%s", vfio_errmsg());
+	mdma_fixture_v1(_metadata, &self->m, &self->v1, variant->type, 0,
+			false);
 }
 
 FIXTURE_TEARDOWN(v2)
