@@ -111,7 +111,7 @@ int vm_dev_open(struct vm_dev *d, const char *uuid)
 			MDMA_PARENT);
 		return -ENOENT;
 	}
-	ret = mdma_type_of(uuid, d->type, sizeof(d->type));
+	ret = vfio_mdev_link(uuid, "mdev_type", d->type, sizeof(d->type));
 	if (ret) {
 		vm_explain(what, ret);
 		return ret;

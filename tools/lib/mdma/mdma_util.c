@@ -113,25 +113,6 @@ int mdma_reopen(struct mdma *m)
 	return mdma_attach(m);
 }
 
-int mdma_type_of(const char *uuid, char *type, size_t size)
-{
-	char path[PATH_MAX], target[PATH_MAX];
-	const char *name;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/mdev_type",
-		 uuid);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return vfio_set_error(-errno, "readlink %s", path);
-	target[n] = '\0';
-	name = strrchr(target, '/');
-	name = name ? name + 1 : target;
-	if ((size_t)snprintf(type, size, "%s", name) >= size)
-		return vfio_set_error(-ENAMETOOLONG, "type of %s", uuid);
-	return 0;
-}
-
 void mdma_destroy(struct mdma *m)
 {
 	if (m->map) {

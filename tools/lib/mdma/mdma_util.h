@@ -70,9 +70,6 @@ int mdma_open(struct mdma *m, const char *uuid);
  */
 int mdma_reopen(struct mdma *m);
 
-/* The mdev type name of an instance (the mdev_type link's target). */
-int mdma_type_of(const char *uuid, char *type, size_t size);
-
 /* Unmap, close and remove what mdma_create() made; safe to call twice. */
 void mdma_destroy(struct mdma *m);
 

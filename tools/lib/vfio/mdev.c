@@ -122,24 +122,38 @@ bool vfio_mdev_exists(const char *uuid)
 	return access(path, F_OK) == 0;
 }
 
-int vfio_mdev_group(const char *uuid)
+int vfio_mdev_link(const char *uuid, const char *attr, char *name,
+		   size_t size)
 {
-	char path[PATH_MAX], link[PATH_MAX];
+	char path[PATH_MAX], target[PATH_MAX];
 	const char *base;
 	ssize_t n;
-	char *end;
-	long id;
 
-	snprintf(path, sizeof(path), MDEV_BUS_DIR "/%s/iommu_group", uuid);
-	n = readlink(path, link, sizeof(link) - 1);
+	snprintf(path, sizeof(path), MDEV_BUS_DIR "/%s/%s", uuid, attr);
+	n = readlink(path, target, sizeof(target) - 1);
 	if (n < 0)
 		return vfio_set_error(-errno, "readlink %s", path);
-	link[n] = '\0';
-	base = strrchr(link, '/');
-	base = base ? base + 1 : link;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if ((size_t)snprintf(name, size, "%s", base) >= size)
+		return vfio_set_error(-ENAMETOOLONG, "%s of %s", attr, uuid);
+	return 0;
+}
+
+int vfio_mdev_group(const char *uuid)
+{
+	char name[32], *end;
+	long id;
+	int ret;
+
+	ret = vfio_mdev_link(uuid, "iommu_group", name, sizeof(name));
+	if (ret)
+		return ret;
 	errno = 0;
-	id = strtol(base, &end, 10);
-	if (errno || end == base || *end || id < 0 || id > INT_MAX)
-		return vfio_set_error(-EINVAL, "bad iommu group link %s", link);
+	id = strtol(name, &end, 10);
+	if (errno || end == name || *end || id < 0 || id > INT_MAX)
+		return vfio_set_error(-EINVAL, "bad iommu group %s of %s",
+				      name, uuid);
 	return id;
 }

@@ -570,6 +570,19 @@ int vfio_mdev_remove(const char *uuid);
 bool vfio_mdev_exists(const char *uuid);
 
 /**
+ * vfio_mdev_link() - Read the last component of an mdev's sysfs link.
+ * @uuid: the device's UUID.
+ * @attr: the link, e.g. "mdev_type" or "iommu_group".
+ * @name: where the name the link points to goes.
+ * @size: room at @name.
+ *
+ * Return: 0, -ENAMETOOLONG if @name is too small, or the negative errno
+ * of readlink().
+ */
+int vfio_mdev_link(const char *uuid, const char *attr, char *name,
+		   size_t size);
+
+/**
  * vfio_mdev_group() - Find an mdev's IOMMU group.
  * @uuid: the device's UUID.
  *

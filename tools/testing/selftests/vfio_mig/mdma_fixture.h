@@ -10,6 +10,7 @@
 #ifndef MDMA_FIXTURE_H
 #define MDMA_FIXTURE_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <linux/pci_regs.h>
 
@@ -35,6 +36,18 @@
 	FIXTURE_VARIANT_ADD(fixture, m64) {			\
 		.type = MDMA_TYPE_64M,				\
 	}
+
+/**
+ * EXPECT_ERRNO() - Expect a call to fail with an errno.
+ * @expected: the errno.
+ * @call: a call that returns -1 and sets errno on failure.
+ */
+#define EXPECT_ERRNO(expected, call)				\
+	({							\
+		errno = 0;					\
+		EXPECT_EQ(-1, call);				\
+		EXPECT_EQ(expected, errno);			\
+	})
 
 /* What mdma_fixture_create() does with an instance after creating it. */
 enum mdma_fixture_setup {

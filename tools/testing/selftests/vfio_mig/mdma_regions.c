@@ -203,9 +203,7 @@ TEST_F(mdma, irq_bad_index)
 	s.set.start = 1;
 	s.set.count = 1;
 	s.fd = -1;
-	errno = 0;
-	EXPECT_EQ(-1, ioctl(self->m.dev.fd, VFIO_DEVICE_SET_IRQS, &s));
-	EXPECT_EQ(EINVAL, errno);
+	EXPECT_ERRNO(EINVAL, ioctl(self->m.dev.fd, VFIO_DEVICE_SET_IRQS, &s));
 }
 
 TEST_F(mdma, config_ids)
@@ -755,16 +753,10 @@ TEST_F(mdma, unknown_ioctl)
 	int fd = self->m.dev.fd;
 	char buf[64] = { 0 };
 
-	errno = 0;
-	EXPECT_EQ(-1, ioctl(fd, _IO(VFIO_TYPE, VFIO_BASE + 60)));
-	EXPECT_EQ(ENOTTY, errno);
-	errno = 0;
-	EXPECT_EQ(-1, ioctl(fd, _IOWR('x', 1, char[64]), buf));
-	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_ERRNO(ENOTTY, ioctl(fd, _IO(VFIO_TYPE, VFIO_BASE + 60)));
+	EXPECT_ERRNO(ENOTTY, ioctl(fd, _IOWR('x', 1, char[64]), buf));
 	/* A container ioctl sent to the device. */
-	errno = 0;
-	EXPECT_EQ(-1, ioctl(fd, VFIO_IOMMU_GET_INFO, buf));
-	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_ERRNO(ENOTTY, ioctl(fd, VFIO_IOMMU_GET_INFO, buf));
 	/* The device still answers. */
 	EXPECT_EQ(MDMA_ID, mdma_reg(&self->m, MDMA_REG_ID));
 }
@@ -788,21 +780,11 @@ TEST_F(mdma, bad_argsz)
 		.count = 1,
 	};
 
-	errno = 0;
-	EXPECT_EQ(-1, ioctl(fd, VFIO_DEVICE_GET_INFO, &di));
-	EXPECT_EQ(EINVAL, errno);
-	errno = 0;
-	EXPECT_EQ(-1, ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, &ri));
-	EXPECT_EQ(EINVAL, errno);
-	errno = 0;
-	EXPECT_EQ(-1, ioctl(fd, VFIO_DEVICE_GET_IRQ_INFO, &ii));
-	EXPECT_EQ(EINVAL, errno);
-	errno = 0;
-	EXPECT_EQ(-1, ioctl(fd, VFIO_DEVICE_SET_IRQS, &is));
-	EXPECT_EQ(EINVAL, errno);
-	errno = 0;
-	EXPECT_EQ(-1, ioctl(fd, VFIO_DEVICE_SET_IRQS, &is2));
-	EXPECT_EQ(EINVAL, errno);
+	EXPECT_ERRNO(EINVAL, ioctl(fd, VFIO_DEVICE_GET_INFO, &di));
+	EXPECT_ERRNO(EINVAL, ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, &ri));
+	EXPECT_ERRNO(EINVAL, ioctl(fd, VFIO_DEVICE_GET_IRQ_INFO, &ii));
+	EXPECT_ERRNO(EINVAL, ioctl(fd, VFIO_DEVICE_SET_IRQS, &is));
+	EXPECT_ERRNO(EINVAL, ioctl(fd, VFIO_DEVICE_SET_IRQS, &is2));
 }
 
 TEST_HARNESS_MAIN
