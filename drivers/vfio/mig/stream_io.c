@@ -13,6 +13,7 @@
  * The caller serialises the I/O of one channel (a mutex of its file):
  * only the channel's own reads and writes touch its buffer's bytes.
  */
+#include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 
 #include "mig.h"
@@ -62,6 +63,9 @@ static ssize_t vfio_mig_stream_fill(struct vfio_mig_device *mig,
  * @buf: user buffer
  * @len: its size
  *
+ * A signal ends the read after the bytes copied so far, as a read of
+ * /dev/zero does.
+ *
  * Return: bytes read; 0 at the end of the stream (stop-and-copy) or for
  * a @len of 0; -ENOMSG when nothing is pending now (pre-copy); -EFAULT; -ENODEV (v2)
  * or -EBUSY / -EINVAL (management) once @chan has no save session; or
@@ -106,6 +110,10 @@ ssize_t vfio_mig_stream_read(struct vfio_mig_device *mig,
 		buf += n;
 		len -= n;
 		done += n;
+		/* A device that keeps dirtying would fill any @len: yield. */
+		if (signal_pending(current))
+			break;
+		cond_resched();
 	}
 	/* Nothing now: the temporary end of pre-copy, or the real end. */
 	if (!done && !final)

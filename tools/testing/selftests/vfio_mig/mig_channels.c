@@ -892,4 +892,115 @@ TEST(oob_region_unreachable)
 	mdma_destroy(&m);
 }
 
+static void on_signal(int sig)
+{
+}
+
+/* The reader of read_ends_at_a_signal and what its watcher saw. */
+struct signalled_read {
+	const uint8_t *buf;
+	size_t mark;		/* signal once the read wrote here */
+	size_t late;		/* unless it wrote here already */
+	pthread_t reader;
+	bool read_returned;		/* __atomic: the watcher polls it */
+	bool sent;
+};
+
+/* Any byte of the 4 KiB at @p changed from the fill (0xa5)? */
+static bool written(const uint8_t *p)
+{
+	size_t i;
+
+	for (i = 0; i < 4096; i++)
+		if (__atomic_load_n(&p[i], __ATOMIC_RELAXED) != 0xa5)
+			return true;
+	return false;
+}
+
+static void *signal_reader_midway(void *arg)
+{
+	struct signalled_read *r = arg;
+
+	while (!written(r->buf + r->mark))
+		if (__atomic_load_n(&r->read_returned, __ATOMIC_ACQUIRE))
+			return NULL;
+	if (!written(r->buf + r->late)) {
+		r->sent = true;
+		pthread_kill(r->reader, SIGUSR1);
+	}
+	return NULL;
+}
+
+/*
+ * A read of the data fd ends at a signal with the bytes copied so far,
+ * as a read of /dev/zero does, instead of going on to fill the caller's
+ * buffer (which a device that keeps dirtying its memory in pre-copy
+ * would do for as long as the buffer lasts); the rest of the stream
+ * follows in the next reads, whole.
+ */
+TEST_F_TIMEOUT(chan, read_ends_at_a_signal, 300)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct signalled_read r = { 0 };
+	size_t len, size, got;
+	unsigned int attempt;
+	pthread_t t;
+	uint8_t *buf;
+	ssize_t n;
+	int fd;
+
+	/* The stream of the stopped device, and its length. */
+	vfio_mig_v1_close(&self->p.ms);
+	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP, NULL));
+	ASSERT_EQ(0, v2_save_all(&self->p.src.dev, &self->p.b))
+		TH_LOG("%s", vfio_errmsg());
+	len = self->p.b.len;
+	ASSERT_GT(len, 8 << 20);
+	size = len + (1 << 20);
+	buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));	/* no SA_RESTART */
+
+	/* The signal may come too late on a busy machine: try again then. */
+	for (attempt = 0; attempt < 5 && !r.sent; attempt++) {
+		memset(buf, 0xa5, size);
+		r = (struct signalled_read) {
+			.buf = buf,
+			.mark = len / 8,
+			.late = len - (2 << 20),
+			.reader = pthread_self(),
+		};
+		fd = -1;
+		ASSERT_EQ(0, v2_set(&self->p.src.dev,
+				    VFIO_DEVICE_STATE_STOP_COPY, &fd))
+			TH_LOG("%s", vfio_errmsg());
+		ASSERT_EQ(0, pthread_create(&t, NULL, signal_reader_midway, &r));
+		n = read(fd, buf, size);
+		__atomic_store_n(&r.read_returned, true, __ATOMIC_RELEASE);
+		ASSERT_EQ(0, pthread_join(t, NULL));
+		ASSERT_LT(0, n) TH_LOG("read: %s", strerror(errno));
+		if (r.sent) {
+			/* Stopped within a piece of the signal, well short. */
+			EXPECT_LT(n, len - (1 << 20))
+				TH_LOG("a read went on to %zd of %zu bytes after a signal",
+				       n, len);
+			/* The rest follows, and the stream is whole. */
+			for (got = n; got < size; got += n) {
+				n = fd_read(fd, buf + got, size - got);
+				ASSERT_LE(0, n);
+				if (!n)
+					break;
+			}
+			EXPECT_EQ(len, got);
+			EXPECT_EQ(-1, mdma_cmp(buf, self->p.b.data, len));
+		}
+		close_fd(&fd);
+		ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP,
+				    NULL));
+	}
+	EXPECT_TRUE(r.sent) TH_LOG("the signal came too late %u times", attempt);
+	munmap(buf, size);
+}
+
 TEST_HARNESS_MAIN
