@@ -35,6 +35,11 @@ struct mdma_queue_snapshot {
 	unsigned int count;
 };
 
+static u32 mdma_snap_reg(const struct mdma_snapshot *snap, unsigned int reg)
+{
+	return le32_to_cpu(snap->regs[reg / 4]);
+}
+
 static int mdma_state_show(struct seq_file *m, void *unused)
 {
 	struct mdma_state *s = m->private;
@@ -71,21 +76,18 @@ static int mdma_state_show(struct seq_file *m, void *unused)
 	seq_printf(m, "mem_crc32=%08x\n", mem_crc);
 	seq_printf(m, "regs_crc32=%08x\n", regs_crc);
 	seq_printf(m, "queue_crc32=%08x\n", queue_crc);
-	seq_printf(m, "ctrl=0x%08x\n",
-		   le32_to_cpu(snap->regs[MDMA_REG_CTRL / 4]));
-	seq_printf(m, "status=0x%08x\n",
-		   le32_to_cpu(snap->regs[MDMA_REG_STATUS / 4]));
+	seq_printf(m, "ctrl=0x%08x\n", mdma_snap_reg(snap, MDMA_REG_CTRL));
+	seq_printf(m, "status=0x%08x\n", mdma_snap_reg(snap, MDMA_REG_STATUS));
 	seq_printf(m, "irq_status=0x%08x\n",
-		   le32_to_cpu(snap->regs[MDMA_REG_IRQ_STATUS / 4]));
+		   mdma_snap_reg(snap, MDMA_REG_IRQ_STATUS));
 	seq_printf(m, "irq_mask=0x%08x\n",
-		   le32_to_cpu(snap->regs[MDMA_REG_IRQ_MASK / 4]));
+		   mdma_snap_reg(snap, MDMA_REG_IRQ_MASK));
 	seq_printf(m, "intx_masked=%u\n", q->intx_masked);
 	seq_printf(m, "dma_completed=%u\n",
-		   le32_to_cpu(snap->regs[MDMA_REG_DMA_COMPLETED / 4]));
+		   mdma_snap_reg(snap, MDMA_REG_DMA_COMPLETED));
 	seq_printf(m, "dma_queued=%u\n",
-		   le32_to_cpu(snap->regs[MDMA_REG_DMA_QUEUED / 4]));
-	seq_printf(m, "dma_error=%u\n",
-		   le32_to_cpu(snap->regs[MDMA_REG_DMA_ERROR / 4]));
+		   mdma_snap_reg(snap, MDMA_REG_DMA_QUEUED));
+	seq_printf(m, "dma_error=%u\n", mdma_snap_reg(snap, MDMA_REG_DMA_ERROR));
 	seq_printf(m, "pinned_pages=%ld\n", atomic_long_read(&s->pinned_pages));
 
 	kfree(snap);
