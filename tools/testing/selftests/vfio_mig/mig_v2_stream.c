@@ -16,9 +16,11 @@ FIXTURE(bad) {
 	uint8_t *before;
 };
 
+MDMA_FIXTURE_VARIANTS(bad);
+
 FIXTURE_SETUP(bad)
 {
-	if (!mig_pair_create(_metadata, &self->p, MDMA_TYPE_16M))
+	if (!mig_pair_create(_metadata, &self->p, variant->type))
 		return;
 	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.md, &self->p.dst.dev, false))
 		TH_LOG("%s", vfio_errmsg());
@@ -168,7 +170,7 @@ TEST_F_TIMEOUT(bad, wrong_device_type, 300)
 	save_source(_metadata, self);
 	memcpy(self->copy, self->p.b.data, self->p.b.len);
 	type = (char *)self->copy + STREAM_REC_LEN + STREAM_HDR_TYPE;
-	ASSERT_STREQ(MDMA_TYPE_16M, type);
+	ASSERT_STREQ(variant->type, type);
 	memcpy(type, "mdma-15m", 8);
 	vfio_mig_rec_seal(self->copy);
 	mig_fill_before(_metadata, &self->p.dst, &self->before);
