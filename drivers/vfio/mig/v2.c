@@ -48,6 +48,21 @@ static struct vfio_mig_device *vfio_mig_v2_to_mig(struct vfio_device *vdev)
 	return container_of(vdev->mig_ops, struct vfio_mig_device, v2_ops);
 }
 
+/*
+ * Under mig->lock, for a disabled @f: free its staging buffer unless an
+ * I/O holds io_lock (which nests outside mig->lock, so only a trylock
+ * here); that I/O calls this again once it dropped io_lock.
+ */
+static void vfio_mig_file_try_free(struct vfio_mig_file *f)
+{
+	lockdep_assert_held(&f->mig->lock);
+	if (mutex_trylock(&f->io_lock)) {
+		kvfree(f->chan.stage.buf);
+		f->chan.stage.buf = NULL;
+		mutex_unlock(&f->io_lock);
+	}
+}
+
 /**
  * vfio_mig_v2_disable_file() - end the v2 data fd of a session, if any
  * @mig: the migration device, locked
@@ -61,15 +76,7 @@ void vfio_mig_v2_disable_file(struct vfio_mig_device *mig)
 		return;
 	f->disabled = true;
 	mig->file = NULL;
-	/*
-	 * The buffer goes now unless an I/O holds it (io_lock nests outside
-	 * mig->lock, so only a trylock here); that I/O then frees it.
-	 */
-	if (mutex_trylock(&f->io_lock)) {
-		kvfree(f->chan.stage.buf);
-		f->chan.stage.buf = NULL;
-		mutex_unlock(&f->io_lock);
-	}
+	vfio_mig_file_try_free(f);
 }
 
 static int vfio_mig_file_release(struct inode *inode, struct file *filp)
@@ -156,9 +163,18 @@ static ssize_t vfio_mig_file_rw(struct file *filp, char __user *buf,
 			ret = vfio_mig_stream_write(f->mig, &f->chan, buf, len);
 		else
 			ret = vfio_mig_stream_read(f->mig, &f->chan, buf, len);
-		vfio_mig_file_drop_if_ended(f);
 	}
 	mutex_unlock(&f->io_lock);
+	/*
+	 * A session that ended during the I/O could not free the buffer the
+	 * I/O held. Checked after io_lock is dropped, under mig->lock: the
+	 * end either saw io_lock free or is seen here.
+	 */
+	if (!mutex_lock_killable(&f->mig->lock)) {
+		if (f->disabled)
+			vfio_mig_file_try_free(f);
+		mutex_unlock(&f->mig->lock);
+	}
 	return ret;
 }
 
