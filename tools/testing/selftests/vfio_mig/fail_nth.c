@@ -219,7 +219,7 @@ static int dma_round_trip(struct mdma *m)
 /* Bring a device back to RUNNING, through a reset if need be. */
 static int recover(struct vfio_mig_v1 *v)
 {
-	if (mig_set(v, ST_RUNNING) && vfio_dev_reset(v->dev))
+	if (__mig_set(v, ST_RUNNING) && vfio_dev_reset(v->dev))
 		return -EIO;
 	return mig_state(v) == ST_RUNNING ? 0 : -EIO;
 }
@@ -245,7 +245,7 @@ static int save(struct vfio_mig_v1 *v, struct stream *s)
 
 	s->len = 0;
 	s->nr = 0;
-	ret = mig_set(v, ST_STOP_COPY);
+	ret = __mig_set(v, ST_STOP_COPY);
 	do {
 		ret = ret ?: mig_rd(v, HDR_DATA_OFFSET, &off, sizeof(off));
 		ret = ret ?: mig_rd(v, HDR_DATA_SIZE, &size, sizeof(size));
@@ -268,12 +268,12 @@ static int load(struct vfio_mig_v1 *v, const struct stream *s)
 	unsigned int i;
 	int ret;
 
-	ret = mig_set(v, ST_RESUMING);
+	ret = __mig_set(v, ST_RESUMING);
 	for (i = 0; !ret && i < s->nr; i++) {
 		ret = mig_feed_raw(v, s->data + pos, s->chunk[i]);
 		pos += s->chunk[i];
 	}
-	return ret ?: mig_set(v, ST_RUNNING);
+	return ret ?: __mig_set(v, ST_RUNNING);
 }
 
 static int stream_init(struct stream *s, size_t cap)

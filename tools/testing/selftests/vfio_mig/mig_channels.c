@@ -129,9 +129,9 @@ TEST_F(chan, mgmt_session_blocks_v1_data_path)
 	EXPECT_EQ(-EBUSY, mig_wr(&self->p.ms, HDR_DATA_SIZE, &v64, 8));
 	EXPECT_EQ(-EBUSY, mig_rd(&self->p.ms, win, page, sizeof(page)));
 	EXPECT_EQ(-EBUSY, mig_wr(&self->p.ms, win, page, sizeof(page)));
-	EXPECT_EQ(-EBUSY, mig_set(&self->p.ms, ST_RUNNING));
-	EXPECT_EQ(-EBUSY, mig_set(&self->p.ms, ST_RESUMING));
-	EXPECT_EQ(-EBUSY, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_RUNNING, &fd));
+	mig_set_err(EBUSY, &self->p.ms, ST_RUNNING);
+	mig_set_err(EBUSY, &self->p.ms, ST_RESUMING);
+	v2_set_err(EBUSY, &self->p.src.dev, VFIO_DEVICE_STATE_RUNNING, &fd);
 	EXPECT_EQ(0, mig_rd(&self->p.ms, HDR_STATE, &v32, 4));
 	EXPECT_EQ(ST_STOP_COPY, v32);
 
@@ -222,7 +222,7 @@ TEST_F(chan, mgmt_select_after_removal)
 
 	memcpy(uuid, self->p.src.uuid, sizeof(uuid));
 	vfio_mig_v1_close(&self->p.ms);
-	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd));
+	v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd);
 	ASSERT_LE(0, fd);
 	mdma_destroy(&self->p.src);
 	ASSERT_FALSE(vfio_mdev_exists(uuid));
@@ -262,7 +262,7 @@ TEST_F(chan, v2_set_state_during_mgmt_precopy)
 	ASSERT_LE(0, self->mgmt);
 	ASSERT_EQ(0, mgmt_set(self->mgmt, ST_PRE_COPY));
 	for (i = 0; i < ARRAY_SIZE(targets); i++) {
-		EXPECT_EQ(-EBUSY, v2_set(&self->p.src.dev, targets[i], &fd))
+		EXPECT_EQ(-EBUSY, __v2_set(&self->p.src.dev, targets[i], &fd))
 			TH_LOG("-> %s", vfio_mig_v2_state_name(targets[i]));
 		close_fd(&fd);
 	}
@@ -288,7 +288,7 @@ TEST_F(chan, v2_fd_poll_at_temporary_end)
 	if (!kernel_has_precopy())
 		SKIP(return, "no PRE_COPY before Linux 6.2");
 	vfio_mig_v1_close(&self->p.ms);
-	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_PRE_COPY, &fd));
+	v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_PRE_COPY, &fd);
 	p.fd = fd;
 	EXPECT_EQ(1, poll(&p, 1, 0));
 	EXPECT_TRUE(p.revents & POLLIN);
@@ -306,11 +306,11 @@ TEST_F(chan, v2_fd_poll_at_temporary_end)
 	EXPECT_TRUE(p.revents & POLLIN);
 	EXPECT_LT(0, fd_read(fd, buf, sizeof(buf)));
 
-	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, NULL));
+	v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, NULL);
 	p.revents = 0;
 	EXPECT_EQ(1, poll(&p, 1, 0));
 	EXPECT_TRUE(p.revents & POLLIN);
-	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP, NULL));
+	v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP, NULL);
 	p.revents = 0;
 	EXPECT_EQ(1, poll(&p, 1, 0));
 	EXPECT_TRUE(p.revents & (POLLERR | POLLHUP));
@@ -365,7 +365,7 @@ TEST_F_TIMEOUT(chan, reset_serialised_with_state_changes, 300)
 		mdma_submit(&self->p.src, MDMA_CMD_FILL_GUEST, 0, MIG_IOVA,
 			    1 << 20, i);
 		for (k = 0; k < ARRAY_SIZE(seq); k++) {
-			if (mig_set(&self->p.ms, seq[k]))
+			if (__mig_set(&self->p.ms, seq[k]))
 				break;
 			if (seq[k] == ST_STOP_COPY &&
 			    !mig_rd(&self->p.ms, HDR_DATA_OFFSET, &v64, 8))
@@ -401,7 +401,7 @@ TEST_F(chan, window_cleared_between_users)
 	uint64_t win = self->p.ms.data_offset, v64 = 0;
 	uint8_t page[4096];
 
-	ASSERT_EQ(0, mig_set(&self->p.ms, ST_STOP_COPY));
+	mig_set(&self->p.ms, ST_STOP_COPY);
 	ASSERT_EQ(0, mig_rd(&self->p.ms, HDR_DATA_OFFSET, &v64, 8));
 	ASSERT_EQ(0, mig_rd(&self->p.ms, HDR_DATA_SIZE, &v64, 8));
 	ASSERT_LT(0, v64);
@@ -462,7 +462,7 @@ TEST_F(chan, window_pages_not_reused_after_close)
 	/* The next user saves: the first pieces of its stream are staged. */
 	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.ms, &self->p.src.dev, false))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mig_set(&self->p.ms, ST_STOP_COPY));
+	mig_set(&self->p.ms, ST_STOP_COPY);
 	ASSERT_EQ(0, mig_rd(&self->p.ms, HDR_DATA_OFFSET, &v64, 8));
 	ASSERT_EQ(0, mig_rd(&self->p.ms, HDR_DATA_SIZE, &v64, 8));
 	ASSERT_LT(len, v64);
@@ -488,7 +488,7 @@ TEST_F(chan, faulting_bar2_write_marks_dirty)
 	unsigned int i;
 	void *hole;
 
-	ASSERT_EQ(0, mig_set(&self->p.ms, ST_PRE_COPY));
+	mig_set(&self->p.ms, ST_PRE_COPY);
 	for (i = 0; i < 64; i++) {
 		ASSERT_EQ(0, mig_save_iter(&self->p.ms, &st, &got));
 		if (!got)
@@ -505,9 +505,9 @@ TEST_F(chan, faulting_bar2_write_marks_dirty)
 			     self->p.src.bar2.offset + 4 * 65536));
 	EXPECT_EQ(EFAULT, errno);
 	munmap(hole, 65536);
-	ASSERT_EQ(0, mig_set(&self->p.ms, ST_STOP_COPY));
+	mig_set(&self->p.ms, ST_STOP_COPY);
 	ASSERT_EQ(0, mig_save_rest(&self->p.ms, &st, NULL));
-	ASSERT_EQ(0, mig_set(&self->p.ms, ST_STOP));
+	mig_set(&self->p.ms, ST_STOP);
 
 	load_into_dst(_metadata, self, &st, &a, &b);
 	EXPECT_EQ(a.mem_crc32, b.mem_crc32)
@@ -552,12 +552,10 @@ TEST_F(chan, ended_data_fds_keep_no_buffers)
 	ASSERT_LT(0, before);
 	for (i = 0; i < N; i++) {
 		fds[i] = -1;
-		ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY,
-				    &fds[i]))
-			TH_LOG("%s", vfio_errmsg());
+		v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fds[i]);
 		ASSERT_EQ(1, fd_read(fds[i], &b, 1));
 		fd = -1;
-		ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP, &fd));
+		v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP, &fd);
 	}
 	after = mem_free_kb();
 	TH_LOG("MemFree %ld -> %ld KiB with %d ended fds", before, after, N);
@@ -580,10 +578,10 @@ TEST_F(chan, no_records_after_end)
 	uint64_t got, pending;
 	unsigned int i;
 
-	ASSERT_EQ(0, mig_set(&self->p.ms, ST_PRE_COPY));
+	mig_set(&self->p.ms, ST_PRE_COPY);
 	for (i = 0; i < 64; i++)
 		ASSERT_EQ(0, mig_save_iter(&self->p.ms, &st, &got));
-	ASSERT_EQ(0, mig_set(&self->p.ms, ST_STOP_COPY));
+	mig_set(&self->p.ms, ST_STOP_COPY);
 	ASSERT_EQ(0, mig_save_rest(&self->p.ms, &st, NULL));
 	/* The device memory changes after the end record went out. */
 	for (i = 0; i < 16; i++)
@@ -592,7 +590,7 @@ TEST_F(chan, no_records_after_end)
 	EXPECT_EQ(0, pending);
 	ASSERT_EQ(0, mig_save_rest(&self->p.ms, &st, &got));
 	EXPECT_EQ(0, got);
-	ASSERT_EQ(0, mig_set(&self->p.ms, ST_STOP));
+	mig_set(&self->p.ms, ST_STOP);
 	for (i = 0; i < 16; i++)
 		self->p.src.map[i * 65536] ^= 0xff;
 
@@ -708,20 +706,20 @@ TEST_F(chan, user_copy_outside_lock)
 		SKIP(return, "kernel without userfaultfd");
 
 	/* The v1 window, read with pread into the stalled buffer. */
-	ASSERT_EQ(0, mig_set(&self->p.ms, ST_STOP_COPY));
+	mig_set(&self->p.ms, ST_STOP_COPY);
 	stalled_copy_check(_metadata, &self->p.src.dev, &self->p.ms,
 			   self->p.src.dev.fd,
 			   self->p.ms.region.offset + self->p.ms.data_offset,
 			   VFIO_DEVICE_STATE_STOP_COPY);
-	ASSERT_EQ(0, mig_set(&self->p.ms, ST_STOP));
-	ASSERT_EQ(0, mig_set(&self->p.ms, ST_RUNNING));
+	mig_set(&self->p.ms, ST_STOP);
+	mig_set(&self->p.ms, ST_RUNNING);
 
 	/* A v2 data fd. */
-	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd));
+	v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd);
 	stalled_copy_check(_metadata, &self->p.src.dev, &self->p.ms, fd, -1,
 			   VFIO_DEVICE_STATE_STOP_COPY);
 	close_fd(&fd);
-	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP, NULL));
+	v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP, NULL);
 }
 
 /*
@@ -748,9 +746,7 @@ TEST_F(chan, buffer_of_fd_ended_during_copy_goes)
 	for (i = 0; i < N; i++)
 		fds[i] = -1;
 	for (i = 0; i < N; i++) {
-		ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY,
-				    &fds[i]))
-			TH_LOG("%s", vfio_errmsg());
+		v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fds[i]);
 		r = (struct stalled_read){ .fd = fds[i], .off = -1 };
 		uffd = uffd_pages(&r.buf);
 		ASSERT_LE(0, uffd) TH_LOG("userfaultfd: %s", strerror(-uffd));
@@ -759,7 +755,7 @@ TEST_F(chan, buffer_of_fd_ended_during_copy_goes)
 		ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
 		ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
 		fd = -1;
-		ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP, &fd));
+		v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP, &fd);
 		zero.range.start = (unsigned long)r.buf;
 		ASSERT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zero));
 		pthread_join(reader, NULL);
@@ -794,15 +790,13 @@ TEST_F(chan, zero_length_io)
 	ASSERT_EQ(0, mgmt_set(m, ST_RUNNING));
 	close(m);
 
-	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd))
-		TH_LOG("%s", vfio_errmsg());
+	v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd);
 	EXPECT_EQ(0, read(fd, &b, 0));
 	ASSERT_EQ(1, fd_read(fd, &b, 1));
 	EXPECT_EQ(0, read(fd, &b, 0));
 	close_fd(&fd);
-	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP, NULL));
-	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_RESUMING, &fd))
-		TH_LOG("%s", vfio_errmsg());
+	v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP, NULL);
+	v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_RESUMING, &fd);
 	EXPECT_EQ(0, write(fd, &b, 0));
 	close_fd(&fd);
 	/* Nothing was loaded: only a reset leaves RESUMING now. */
@@ -951,7 +945,7 @@ TEST_F_TIMEOUT(chan, read_ends_at_a_signal, 300)
 
 	/* The stream of the stopped device, and its length. */
 	vfio_mig_v1_close(&self->p.ms);
-	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP, NULL));
+	v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP, NULL);
 	ASSERT_EQ(0, v2_save_all(&self->p.src.dev, &self->p.b))
 		TH_LOG("%s", vfio_errmsg());
 	len = self->p.b.len;
@@ -972,9 +966,7 @@ TEST_F_TIMEOUT(chan, read_ends_at_a_signal, 300)
 			.reader = pthread_self(),
 		};
 		fd = -1;
-		ASSERT_EQ(0, v2_set(&self->p.src.dev,
-				    VFIO_DEVICE_STATE_STOP_COPY, &fd))
-			TH_LOG("%s", vfio_errmsg());
+		v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd);
 		ASSERT_EQ(0, pthread_create(&t, NULL, signal_reader_midway, &r));
 		n = read(fd, buf, size);
 		__atomic_store_n(&r.read_returned, true, __ATOMIC_RELEASE);
@@ -996,8 +988,7 @@ TEST_F_TIMEOUT(chan, read_ends_at_a_signal, 300)
 			EXPECT_EQ(-1, mdma_cmp(buf, self->p.b.data, len));
 		}
 		close_fd(&fd);
-		ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP,
-				    NULL));
+		v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP, NULL);
 	}
 	EXPECT_TRUE(r.sent) TH_LOG("the signal came too late %u times", attempt);
 	munmap(buf, size);

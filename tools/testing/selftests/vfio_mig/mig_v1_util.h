@@ -95,11 +95,20 @@ static inline uint32_t mig_state(struct vfio_mig_v1 *m)
 	return st;
 }
 
-/* Write device_state with one 4-byte pwrite(): 0 or -errno. */
-static inline int mig_set(struct vfio_mig_v1 *m, uint32_t st)
+/*
+ * Write device_state with one 4-byte pwrite(): 0 or -errno. As with the
+ * helpers of iommufd's selftests, mig_set() asserts that it succeeds
+ * (with vfio_errmsg() in the log) and mig_set_err() expects an errno.
+ */
+static inline int __mig_set(struct vfio_mig_v1 *m, uint32_t st)
 {
 	return mig_wr(m, HDR_STATE, &st, sizeof(st));
 }
+
+#define mig_set(m, st)						\
+	({ ASSERT_EQ(0, __mig_set(m, st)) TH_LOG("%s", vfio_errmsg()); })
+#define mig_set_err(_errno, m, st)					\
+	EXPECT_EQ(-(_errno), __mig_set(m, st))
 
 /* pending_bytes (this read also acknowledges a staged chunk). */
 static inline uint64_t mig_pending(struct vfio_mig_v1 *m)

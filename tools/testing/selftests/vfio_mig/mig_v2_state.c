@@ -96,7 +96,7 @@ static void reach(struct __test_metadata *_metadata, struct _test_data_v2 *self,
 {
 	ASSERT_EQ(0, vfio_dev_reset(&self->m.dev));
 	ASSERT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->m.dev));
-	ASSERT_EQ(0, v2_set(&self->m.dev, st, fd))
+	ASSERT_EQ(0, __v2_set(&self->m.dev, st, fd))
 		TH_LOG("RUNNING -> %s: %s", vfio_mig_v2_state_name(st),
 		       vfio_errmsg());
 	ASSERT_EQ(arc_fd(VFIO_DEVICE_STATE_RUNNING, st), *fd >= 0);
@@ -147,7 +147,7 @@ TEST_F_TIMEOUT(v2, every_arc, 600)
 		for (j = 0; j < ARRAY_SIZE(targets); j++) {
 			to = targets[j];
 			reach(_metadata, self, from, &fd_from);
-			ret = v2_set(&self->m.dev, to, &fd_to);
+			ret = __v2_set(&self->m.dev, to, &fd_to);
 			if (!arc_allowed(from, to, self->precopy)) {
 				EXPECT_EQ(-EINVAL, ret)
 					TH_LOG("%s -> %u (%s) was not refused",
@@ -238,7 +238,7 @@ TEST_F_TIMEOUT(v2, multi_step_paths, 300)
 		if (paths[i].precopy && !self->precopy)
 			continue;
 		reach(_metadata, self, paths[i].from, &fd_from);
-		ASSERT_EQ(0, v2_set(&self->m.dev, paths[i].to, &fd_to))
+		ASSERT_EQ(0, __v2_set(&self->m.dev, paths[i].to, &fd_to))
 			TH_LOG("%s -> %s: %s",
 			       vfio_mig_v2_state_name(paths[i].from),
 			       vfio_mig_v2_state_name(paths[i].to),
@@ -265,7 +265,7 @@ TEST_F_TIMEOUT(v2, multi_step_paths, 300)
 							   self->stream.len,
 							   65536))
 				TH_LOG("%s", vfio_errmsg());
-			EXPECT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_RUNNING, NULL))
+			EXPECT_EQ(0, __v2_set(&self->m.dev, VFIO_DEVICE_STATE_RUNNING, NULL))
 				TH_LOG("%s", vfio_errmsg());
 		}
 		close_fd(&fd_from);
@@ -289,17 +289,17 @@ TEST_F_TIMEOUT(v2, error_state, 300)
 
 	save_stream(_metadata, self);
 	ASSERT_EQ(0, mdma_digest_read(self->m.uuid, &before));
-	ASSERT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_RESUMING, &fd));
+	v2_set(&self->m.dev, VFIO_DEVICE_STATE_RESUMING, &fd);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, vfio_mig_v2_write_all(fd, self->stream.data,
 					   self->stream.len / 2, 0));
-	EXPECT_EQ(-ENODATA, v2_set(&self->m.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
+	v2_set_err(ENODATA, &self->m.dev, VFIO_DEVICE_STATE_RUNNING, NULL);
 	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, v2_state(&self->m.dev));
 	check_v1(_metadata, self, VFIO_DEVICE_STATE_ERROR);
 	EXPECT_EQ(-ENODEV, fd_poke(fd));
 
 	for (i = 0; i < ARRAY_SIZE(targets); i++) {
-		EXPECT_EQ(-EINVAL, v2_set(&self->m.dev, targets[i], &fd2))
+		EXPECT_EQ(-EINVAL, __v2_set(&self->m.dev, targets[i], &fd2))
 			TH_LOG("ERROR -> %u (%s)", targets[i],
 			       vfio_mig_v2_state_name(targets[i]));
 		EXPECT_EQ(-1, fd2);
@@ -307,7 +307,7 @@ TEST_F_TIMEOUT(v2, error_state, 300)
 		EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, v2_state(&self->m.dev));
 	}
 	/* Nor does v1 lead out. */
-	EXPECT_EQ(-EINVAL, mig_set(&self->v1, ST_RUNNING));
+	mig_set_err(EINVAL, &self->v1, ST_RUNNING);
 	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, v2_state(&self->m.dev));
 
 	ASSERT_EQ(0, vfio_dev_reset(&self->m.dev));
@@ -375,7 +375,7 @@ TEST_F(v2, v2_follows_v1)
 
 	for (i = 0; i < ARRAY_SIZE(v1s); i++) {
 		ASSERT_EQ(0, vfio_dev_reset(&self->m.dev));
-		ASSERT_EQ(0, mig_set(&self->v1, v1s[i]))
+		ASSERT_EQ(0, __mig_set(&self->v1, v1s[i]))
 			TH_LOG("v1 0x%x", v1s[i]);
 		EXPECT_EQ(v2_as_told(v2s[i], self->precopy),
 			  v2_state(&self->m.dev))
@@ -383,7 +383,7 @@ TEST_F(v2, v2_follows_v1)
 	}
 	ASSERT_EQ(0, vfio_dev_reset(&self->m.dev));
 	for (i = 0; i < ARRAY_SIZE(walk); i++) {
-		ASSERT_EQ(0, mig_set(&self->v1, walk[i]))
+		ASSERT_EQ(0, __mig_set(&self->v1, walk[i]))
 			TH_LOG("step %u, v1 0x%x", i, walk[i]);
 		for (k = 0; k < ARRAY_SIZE(v1s); k++)
 			if (v1s[k] == walk[i])
@@ -410,11 +410,11 @@ TEST_F(v2, v1_session_excludes_v2)
 
 	for (i = 0; i < ARRAY_SIZE(v1s); i++) {
 		ASSERT_EQ(0, vfio_dev_reset(&self->m.dev));
-		ASSERT_EQ(0, mig_set(&self->v1, v1s[i]));
+		mig_set(&self->v1, v1s[i]);
 		v2 = v2_state(&self->m.dev);
 		EXPECT_EQ(v2_as_told(v2_of_v1(v1s[i]), self->precopy), v2);
 		for (j = 0; j < ARRAY_SIZE(targets); j++) {
-			EXPECT_EQ(-EBUSY, v2_set(&self->m.dev, targets[j], &fd))
+			EXPECT_EQ(-EBUSY, __v2_set(&self->m.dev, targets[j], &fd))
 				TH_LOG("v1 0x%x, v2 -> %u (%s)", v1s[i],
 				       targets[j],
 				       vfio_mig_v2_state_name(targets[j]));
@@ -426,13 +426,13 @@ TEST_F(v2, v1_session_excludes_v2)
 	}
 	/* RESUMING -> STOP with nothing loaded fails: reset instead. */
 	ASSERT_EQ(0, vfio_dev_reset(&self->m.dev));
-	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP_COPY));
-	ASSERT_EQ(0, mig_set(&self->v1, ST_STOP));
-	EXPECT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd))
+	mig_set(&self->v1, ST_STOP_COPY);
+	mig_set(&self->v1, ST_STOP);
+	EXPECT_EQ(0, __v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd))
 		TH_LOG("%s", vfio_errmsg());
 	EXPECT_LE(0, fd);
 	close_fd(&fd);
-	EXPECT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
+	EXPECT_EQ(0, __v2_set(&self->m.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
 }
 
 /*
@@ -460,12 +460,12 @@ TEST_F(v2, v2_session_excludes_v1)
 		if (!settable(states[i], self->precopy))
 			continue;
 		ASSERT_EQ(0, vfio_dev_reset(&self->m.dev));
-		ASSERT_EQ(0, v2_set(&self->m.dev, states[i], &fd));
+		v2_set(&self->m.dev, states[i], &fd);
 		ASSERT_LE(0, fd);
 		for (k = 0; k < ARRAY_SIZE(writes); k++) {
 			uint32_t w = writes[k];
 
-			EXPECT_EQ(-EBUSY, mig_set(&self->v1, w))
+			EXPECT_EQ(-EBUSY, __mig_set(&self->v1, w))
 				TH_LOG("v2 %s, v1 write 0x%x",
 				       vfio_mig_v2_state_name(states[i]), w);
 		}
@@ -486,14 +486,14 @@ TEST_F(v2, v2_session_excludes_v1)
 		ASSERT_EQ(0, vfio_dev_reset(&self->m.dev));
 	}
 	/* No session: v1 works. */
-	ASSERT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd));
-	ASSERT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP, NULL));
+	v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd);
+	v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP, NULL);
 	EXPECT_EQ(-ENODEV, fd_poke(fd));
 	close_fd(&fd);
-	EXPECT_EQ(0, mig_set(&self->v1, ST_STOP_COPY));
+	EXPECT_EQ(0, __mig_set(&self->v1, ST_STOP_COPY));
 	EXPECT_EQ(0, mig_rd(&self->v1, HDR_DATA_OFFSET, &v64, 8));
 	EXPECT_EQ(win, v64);
-	EXPECT_EQ(0, mig_set(&self->v1, ST_RUNNING));
+	EXPECT_EQ(0, __mig_set(&self->v1, ST_RUNNING));
 	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->m.dev));
 }
 
@@ -507,14 +507,14 @@ TEST_F(v2, precopy_info_outside_precopy)
 	uint64_t init, dirty;
 	int fd;
 
-	ASSERT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd));
+	v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-EINVAL, vfio_mig_v2_precopy_info(fd, &init, &dirty));
-	ASSERT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP, NULL));
+	v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP, NULL);
 	EXPECT_EQ(-EINVAL, vfio_mig_v2_precopy_info(fd, &init, &dirty));
 	close_fd(&fd);
 
-	ASSERT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_RESUMING, &fd));
+	v2_set(&self->m.dev, VFIO_DEVICE_STATE_RESUMING, &fd);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-EINVAL, vfio_mig_v2_precopy_info(fd, &init, &dirty));
 	close_fd(&fd);
@@ -523,17 +523,17 @@ TEST_F(v2, precopy_info_outside_precopy)
 	if (!self->precopy)
 		return;
 	/* The same fd, once PRE_COPY became STOP_COPY. */
-	ASSERT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_PRE_COPY, &fd));
+	v2_set(&self->m.dev, VFIO_DEVICE_STATE_PRE_COPY, &fd);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(0, vfio_mig_v2_precopy_info(fd, &init, &dirty))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_PRE_COPY_P2P, NULL));
+	v2_set(&self->m.dev, VFIO_DEVICE_STATE_PRE_COPY_P2P, NULL);
 	EXPECT_EQ(0, vfio_mig_v2_precopy_info(fd, &init, &dirty))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP_COPY, NULL));
+	v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP_COPY, NULL);
 	EXPECT_EQ(-EINVAL, vfio_mig_v2_precopy_info(fd, &init, &dirty));
 	close_fd(&fd);
-	ASSERT_EQ(0, v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP, NULL));
+	v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP, NULL);
 }
 
 TEST_HARNESS_MAIN

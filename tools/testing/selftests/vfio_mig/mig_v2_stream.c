@@ -66,7 +66,7 @@ static void check_error_and_reset(struct __test_metadata *_metadata,
 	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, v2_state(&self->p.dst.dev)) TH_LOG("%s", what);
 	EXPECT_EQ(ST_ERROR, mig_state(&self->p.md)) TH_LOG("%s", what);
 	EXPECT_EQ(-ENODEV, fd_poke(self->p.fd)) TH_LOG("%s", what);
-	EXPECT_EQ(-EINVAL, v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RUNNING, &fd2))
+	EXPECT_EQ(-EINVAL, __v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RUNNING, &fd2))
 		TH_LOG("%s", what);
 	close_fd(&fd2);
 	close_fd(&self->p.fd);
@@ -80,7 +80,7 @@ static ssize_t feed(struct __test_metadata *_metadata,
 {
 	ssize_t n;
 
-	EXPECT_EQ(0, v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RESUMING, &self->p.fd))
+	EXPECT_EQ(0, __v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RESUMING, &self->p.fd))
 		TH_LOG("%s", vfio_errmsg());
 	if (self->p.fd < 0)
 		return -EBADF;
@@ -106,7 +106,7 @@ TEST_F_TIMEOUT(bad, truncated, 300)
 
 		EXPECT_EQ((ssize_t)cut, feed(_metadata, self, self->p.b.data,
 					     cut)) TH_LOG("cut at %zu", cut);
-		EXPECT_EQ(-ENODATA, v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_STOP, NULL))
+		EXPECT_EQ(-ENODATA, __v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_STOP, NULL))
 			TH_LOG("cut at %zu", cut);
 		check_error_and_reset(_metadata, self, "truncated");
 	}
@@ -239,32 +239,32 @@ TEST_F_TIMEOUT(bad, close_early_saving, 300)
 	ASSERT_EQ(0, mig_populate(&self->p.src, 0x99aa, 3, &self->p.sbuf))
 		TH_LOG("%s", vfio_errmsg());
 	if (kernel_has_precopy()) {
-		ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_PRE_COPY, &self->p.fd));
+		v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_PRE_COPY, &self->p.fd);
 		ASSERT_EQ(sizeof(buf), fd_read(self->p.fd, buf, sizeof(buf)));
 		close_fd(&self->p.fd);
 		EXPECT_EQ(VFIO_DEVICE_STATE_PRE_COPY, v2_state(&self->p.src.dev));
 		/* Inside the saving group: no new fd. */
-		EXPECT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd2))
+		EXPECT_EQ(0, __v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd2))
 			TH_LOG("%s", vfio_errmsg());
 		EXPECT_EQ(-1, fd2);
 		close_fd(&fd2);
 		EXPECT_EQ(VFIO_DEVICE_STATE_STOP_COPY, v2_state(&self->p.src.dev));
-		EXPECT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
+		EXPECT_EQ(0, __v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
 		migrate_again(_metadata, self);
-		ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
+		v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_RUNNING, NULL);
 
-		ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_PRE_COPY, &self->p.fd));
+		v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_PRE_COPY, &self->p.fd);
 		close_fd(&self->p.fd);
-		EXPECT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
+		EXPECT_EQ(0, __v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
 		migrate_again(_metadata, self);
-		ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
+		v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_RUNNING, NULL);
 	}
-	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &self->p.fd));
+	v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &self->p.fd);
 	ASSERT_EQ(sizeof(buf), fd_read(self->p.fd, buf, sizeof(buf)));
 	close_fd(&self->p.fd);
 	EXPECT_EQ(VFIO_DEVICE_STATE_STOP_COPY, v2_state(&self->p.src.dev));
 	EXPECT_EQ(ST_STOP_COPY, v1_of(v2_state(&self->p.src.dev)));
-	EXPECT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
+	EXPECT_EQ(0, __v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
 	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->p.src.dev));
 	migrate_again(_metadata, self);
 }
@@ -281,7 +281,7 @@ TEST_F_TIMEOUT(bad, close_early_resuming, 300)
 		  feed(_metadata, self, self->p.b.data, self->p.b.len));
 	close_fd(&self->p.fd);
 	EXPECT_EQ(VFIO_DEVICE_STATE_RESUMING, v2_state(&self->p.dst.dev));
-	EXPECT_EQ(0, v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RUNNING, NULL))
+	EXPECT_EQ(0, __v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RUNNING, NULL))
 		TH_LOG("%s", vfio_errmsg());
 	check_loaded(_metadata, self);
 
@@ -290,13 +290,13 @@ TEST_F_TIMEOUT(bad, close_early_resuming, 300)
 		  feed(_metadata, self, self->p.b.data, self->p.b.len / 2));
 	close_fd(&self->p.fd);
 	EXPECT_EQ(VFIO_DEVICE_STATE_RESUMING, v2_state(&self->p.dst.dev));
-	EXPECT_EQ(-ENODATA, v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
+	v2_set_err(ENODATA, &self->p.dst.dev, VFIO_DEVICE_STATE_RUNNING, NULL);
 	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, v2_state(&self->p.dst.dev));
 	ASSERT_EQ(0, vfio_dev_reset(&self->p.dst.dev));
 
-	ASSERT_EQ(0, v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RESUMING, &self->p.fd));
+	v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RESUMING, &self->p.fd);
 	close_fd(&self->p.fd);
-	EXPECT_EQ(-ENODATA, v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_STOP, NULL));
+	v2_set_err(ENODATA, &self->p.dst.dev, VFIO_DEVICE_STATE_STOP, NULL);
 	ASSERT_EQ(0, vfio_dev_reset(&self->p.dst.dev));
 	migrate_again(_metadata, self);
 }
@@ -315,30 +315,30 @@ TEST_F_TIMEOUT(bad, ended_session_enodev, 300)
 	save_source(_metadata, self);
 
 	/* After STOP, and after RESUMING -> RUNNING. */
-	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &self->p.fd));
-	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP, NULL));
+	v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &self->p.fd);
+	v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP, NULL);
 	EXPECT_EQ(-ENODEV, fd_read(self->p.fd, &byte, 1));
 	EXPECT_EQ(-EINVAL, vfio_mig_v2_precopy_info(self->p.fd, &init, &dirty));
 	close_fd(&self->p.fd);
 	EXPECT_EQ((ssize_t)self->p.b.len,
 		  feed(_metadata, self, self->p.b.data, self->p.b.len));
-	ASSERT_EQ(0, v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
+	v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RUNNING, NULL);
 	EXPECT_EQ(-ENODEV, fd_write(self->p.fd, &byte, 1));
 	close_fd(&self->p.fd);
 
 	/* After a reset, saving and resuming. */
-	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &self->p.fd));
+	v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &self->p.fd);
 	ASSERT_EQ(0, vfio_dev_reset(&self->p.src.dev));
 	EXPECT_EQ(-ENODEV, fd_read(self->p.fd, &byte, 1));
 	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->p.src.dev));
 	close_fd(&self->p.fd);
-	ASSERT_EQ(0, v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RESUMING, &self->p.fd));
+	v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RESUMING, &self->p.fd);
 	ASSERT_EQ(0, vfio_dev_reset(&self->p.dst.dev));
 	EXPECT_EQ(-ENODEV, fd_write(self->p.fd, self->p.b.data, 64));
 	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->p.dst.dev));
 	close_fd(&self->p.fd);
 	if (kernel_has_precopy()) {
-		ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_PRE_COPY, &self->p.fd));
+		v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_PRE_COPY, &self->p.fd);
 		ASSERT_EQ(0, vfio_dev_reset(&self->p.src.dev));
 		EXPECT_EQ(-ENODEV, fd_read(self->p.fd, &byte, 1));
 		EXPECT_EQ(-EINVAL, vfio_mig_v2_precopy_info(self->p.fd, &init,
@@ -347,7 +347,7 @@ TEST_F_TIMEOUT(bad, ended_session_enodev, 300)
 	}
 
 	/* After the device fd was closed (then opened again). */
-	ASSERT_EQ(0, v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RESUMING, &self->p.fd));
+	v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RESUMING, &self->p.fd);
 	vfio_mig_v1_close(&self->p.md);
 	ASSERT_EQ(0, mdma_reopen(&self->p.dst)) TH_LOG("%s", vfio_errmsg());
 	EXPECT_EQ(-ENODEV, fd_write(self->p.fd, self->p.b.data, 64));
@@ -371,9 +371,9 @@ TEST_F_TIMEOUT(bad, data_fd_outlives_device, 300)
 
 	ASSERT_EQ(0, mig_populate(&self->p.src, 0xabcd, 3, &self->p.sbuf))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &self->p.fd));
+	v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &self->p.fd);
 	ASSERT_EQ(sizeof(buf), fd_read(self->p.fd, buf, sizeof(buf)));
-	ASSERT_EQ(0, v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RESUMING, &fd2));
+	v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RESUMING, &fd2);
 	ASSERT_EQ(sizeof(buf), fd_write(fd2, buf, sizeof(buf)));
 
 	/* The device fds go first (a BAR2 mapping would hold one open). */

@@ -80,11 +80,19 @@ static inline uint32_t v2_state(struct vfio_dev *d)
 	return st;
 }
 
-/* Set a v2 state; 0 or -errno, the data fd (or -1) in *fd if not NULL. */
-static inline int v2_set(struct vfio_dev *d, uint32_t st, int *fd)
+/*
+ * Set a v2 state; 0 or -errno, the data fd (or -1) in *fd if not NULL.
+ * v2_set() asserts that it succeeds, v2_set_err() expects an errno.
+ */
+static inline int __v2_set(struct vfio_dev *d, uint32_t st, int *fd)
 {
 	return vfio_mig_v2_set_state(d, st, fd);
 }
+
+#define v2_set(d, st, fd)						\
+	({ ASSERT_EQ(0, __v2_set(d, st, fd)) TH_LOG("%s", vfio_errmsg()); })
+#define v2_set_err(_errno, d, st, fd)					\
+	EXPECT_EQ(-(_errno), __v2_set(d, st, fd))
 
 /* read() of @len bytes from @fd: the count, or -errno. */
 static inline ssize_t fd_read(int fd, void *buf, size_t len)
@@ -128,7 +136,7 @@ static inline int v2_save_all(struct vfio_dev *d, struct vfio_mig_v2_buf *b)
 	bool ended;
 	int fd, ret;
 
-	ret = v2_set(d, VFIO_DEVICE_STATE_STOP_COPY, &fd);
+	ret = __v2_set(d, VFIO_DEVICE_STATE_STOP_COPY, &fd);
 	if (ret)
 		return ret;
 	if (fd < 0)
@@ -137,7 +145,7 @@ static inline int v2_save_all(struct vfio_dev *d, struct vfio_mig_v2_buf *b)
 	if (!ret && !ended)
 		ret = vfio_set_error(-EPROTO, "the stop-copy stream did not end");
 	if (!ret)
-		ret = v2_set(d, VFIO_DEVICE_STATE_STOP, NULL);
+		ret = __v2_set(d, VFIO_DEVICE_STATE_STOP, NULL);
 	close(fd);
 	return ret;
 }
@@ -148,14 +156,14 @@ static inline int v2_load_all(struct vfio_dev *d, const void *buf,
 {
 	int fd, ret;
 
-	ret = v2_set(d, VFIO_DEVICE_STATE_RESUMING, &fd);
+	ret = __v2_set(d, VFIO_DEVICE_STATE_RESUMING, &fd);
 	if (ret)
 		return ret;
 	if (fd < 0)
 		return vfio_set_error(-EPROTO, "RESUMING returned no data fd");
 	ret = vfio_mig_v2_write_all(fd, buf, len, piece);
 	if (!ret)
-		ret = v2_set(d, VFIO_DEVICE_STATE_RUNNING, NULL);
+		ret = __v2_set(d, VFIO_DEVICE_STATE_RUNNING, NULL);
 	close(fd);
 	return ret;
 }

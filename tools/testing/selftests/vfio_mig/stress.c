@@ -277,18 +277,18 @@ static void *mig_thread(void *arg)
 		int r[5];
 
 		doing(w, "migration: RUNNING -> PRE_COPY");
-		account(w, r[0] = mig_set(&mig, ST_PRE_COPY), ok);
+		account(w, r[0] = __mig_set(&mig, ST_PRE_COPY), ok);
 		account(w, r[1] = read_chunks(w, 4, buf, cap), ok);
 		doing(w, "migration: PRE_COPY -> STOP_COPY");
-		account(w, r[2] = mig_set(&mig, ST_STOP_COPY), ok);
+		account(w, r[2] = __mig_set(&mig, ST_STOP_COPY), ok);
 		account(w, r[3] = read_chunks(w, 1 + rand_r(&w->seed) % 64, buf,
 					      cap), ok);
 		doing(w, "migration: -> STOP");
-		account(w, r[4] = mig_set(&mig, ST_STOP), ok);
+		account(w, r[4] = __mig_set(&mig, ST_STOP), ok);
 		if (!(r[0] | r[1] | r[2] | r[3] | r[4]))
 			w->done++;
 		doing(w, "migration: STOP -> RUNNING");
-		if (mig_set(&mig, ST_RUNNING)) {
+		if (__mig_set(&mig, ST_RUNNING)) {
 			/* Out of the error state only through a reset. */
 			doing(w, "migration: reset to leave an error state");
 			account(w, vfio_dev_reset(&dev.dev), NULL);
