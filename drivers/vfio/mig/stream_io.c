@@ -101,9 +101,12 @@ ssize_t vfio_mig_stream_read(struct vfio_mig_device *mig,
 		/* Only this channel's I/O writes the bytes: no lock needed. */
 		if (copy_to_user(buf, st->buf + pos, n))
 			return done ? done : -EFAULT;
-		/* Killed here: the copy stands, the process reads no more. */
+		/*
+		 * Killed here: these bytes are not consumed, so they are not
+		 * counted; a reader that shares the fd gets them next.
+		 */
 		if (mutex_lock_killable(&mig->lock))
-			return done + n;
+			return done ? done : -EINTR;
 		if (mig->owner == chan && mig->session == session)
 			st->pos = pos + n;
 		mutex_unlock(&mig->lock);

@@ -36,7 +36,7 @@ struct vfio_mig_file {
 	struct vfio_mig_device *mig;	/* held: vfio_mig_hold() */
 	struct mutex io_lock;		/* one read or write at a time */
 	bool saving;
-	bool disabled;			/* under mig->lock */
+	bool disabled;			/* set under mig->lock */
 };
 
 /*
@@ -49,18 +49,20 @@ static struct vfio_mig_device *vfio_mig_v2_to_mig(struct vfio_device *vdev)
 }
 
 /*
- * Under mig->lock, for a disabled @f: free its staging buffer unless an
- * I/O holds io_lock (which nests outside mig->lock, so only a trylock
- * here); that I/O calls this again once it dropped io_lock.
+ * Free the staging buffer of @f if its session ended, unless an I/O
+ * holds io_lock (which nests outside mig->lock: only a trylock here);
+ * that I/O calls this again once it dropped io_lock. The end stores
+ * disabled and then tries io_lock, the I/O drops io_lock and then loads
+ * disabled; the full barrier on each side makes one see the other.
  */
 static void vfio_mig_file_try_free(struct vfio_mig_file *f)
 {
-	lockdep_assert_held(&f->mig->lock);
-	if (mutex_trylock(&f->io_lock)) {
-		kvfree(f->chan.stage.buf);
-		f->chan.stage.buf = NULL;
-		mutex_unlock(&f->io_lock);
-	}
+	smp_mb();	/* order the caller's store before the load below */
+	if (!READ_ONCE(f->disabled) || !mutex_trylock(&f->io_lock))
+		return;
+	kvfree(f->chan.stage.buf);
+	f->chan.stage.buf = NULL;
+	mutex_unlock(&f->io_lock);
 }
 
 /**
@@ -74,7 +76,7 @@ void vfio_mig_v2_disable_file(struct vfio_mig_device *mig)
 	lockdep_assert_held(&mig->lock);
 	if (!f)
 		return;
-	f->disabled = true;
+	WRITE_ONCE(f->disabled, true);
 	mig->file = NULL;
 	vfio_mig_file_try_free(f);
 }
@@ -103,23 +105,16 @@ static int vfio_mig_file_release(struct inode *inode, struct file *filp)
 
 /*
  * Under io_lock: has the session of @f ended? Then its staging buffer
- * goes, since the end could not free it while an I/O held io_lock.
- * Returns 1 if it ended, 0 if not, -EINTR if the caller was killed.
+ * goes (an end that raced this check is seen by the I/O's own stream
+ * calls, and vfio_mig_file_try_free() after the I/O frees the buffer).
  */
-static int vfio_mig_file_drop_if_ended(struct vfio_mig_file *f)
+static bool vfio_mig_file_drop_if_ended(struct vfio_mig_file *f)
 {
-	struct vfio_mig_stage *st = &f->chan.stage;
-	bool disabled;
-
-	if (mutex_lock_killable(&f->mig->lock))
-		return -EINTR;
-	disabled = f->disabled;
-	mutex_unlock(&f->mig->lock);
-	if (!disabled)
-		return 0;
-	kvfree(st->buf);
-	st->buf = NULL;
-	return 1;
+	if (!READ_ONCE(f->disabled))
+		return false;
+	kvfree(f->chan.stage.buf);
+	f->chan.stage.buf = NULL;
+	return true;
 }
 
 /*
@@ -131,11 +126,9 @@ static int vfio_mig_file_drop_if_ended(struct vfio_mig_file *f)
 static int vfio_mig_file_stage(struct vfio_mig_file *f)
 {
 	struct vfio_mig_stage *st = &f->chan.stage;
-	int ret;
 
-	ret = vfio_mig_file_drop_if_ended(f);
-	if (ret)
-		return ret < 0 ? ret : -ENODEV;
+	if (vfio_mig_file_drop_if_ended(f))
+		return -ENODEV;
 	if (!st->buf) {
 		st->buf = kvmalloc(st->size, GFP_KERNEL_ACCOUNT);
 		if (!st->buf)
@@ -165,16 +158,8 @@ static ssize_t vfio_mig_file_rw(struct file *filp, char __user *buf,
 			ret = vfio_mig_stream_read(f->mig, &f->chan, buf, len);
 	}
 	mutex_unlock(&f->io_lock);
-	/*
-	 * A session that ended during the I/O could not free the buffer the
-	 * I/O held. Checked after io_lock is dropped, under mig->lock: the
-	 * end either saw io_lock free or is seen here.
-	 */
-	if (!mutex_lock_killable(&f->mig->lock)) {
-		if (f->disabled)
-			vfio_mig_file_try_free(f);
-		mutex_unlock(&f->mig->lock);
-	}
+	/* A session that ended during the I/O could not free its buffer. */
+	vfio_mig_file_try_free(f);
 	return ret;
 }
 
