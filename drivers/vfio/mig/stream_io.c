@@ -63,13 +63,14 @@ static ssize_t vfio_mig_stream_fill(struct vfio_mig_device *mig,
  * @buf: user buffer
  * @len: its size
  *
- * A signal ends the read after the bytes copied so far, as a read of
- * /dev/zero does.
+ * A signal ends the read after the bytes consumed so far, as a read of
+ * /dev/zero does; the count never includes bytes left staged.
  *
  * Return: bytes read; 0 at the end of the stream (stop-and-copy) or for
- * a @len of 0; -ENOMSG when nothing is pending now (pre-copy); -EFAULT; -ENODEV (v2)
- * or -EBUSY / -EINVAL (management) once @chan has no save session; or
- * the device's error, which puts it in the error state.
+ * a @len of 0; -ENOMSG when nothing is pending now (pre-copy); -EFAULT;
+ * -EINTR when killed before a byte was consumed; -ENODEV (v2) or -EBUSY /
+ * -EINVAL (management) once @chan has no save session; or the device's
+ * error, which puts it in the error state.
  */
 ssize_t vfio_mig_stream_read(struct vfio_mig_device *mig,
 			     struct vfio_mig_chan *chan, char __user *buf,

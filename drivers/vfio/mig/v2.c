@@ -53,7 +53,9 @@ static struct vfio_mig_device *vfio_mig_v2_to_mig(struct vfio_device *vdev)
  * holds io_lock (which nests outside mig->lock: only a trylock here);
  * that I/O calls this again once it dropped io_lock. The end stores
  * disabled and then tries io_lock, the I/O drops io_lock and then loads
- * disabled; the full barrier on each side makes one see the other.
+ * disabled; the full barrier on each side makes one see the other. An
+ * end that an I/O itself causes (a failed save or load) finds io_lock
+ * held by its own task: the same I/O frees the buffer when it is done.
  */
 static void vfio_mig_file_try_free(struct vfio_mig_file *f)
 {
