@@ -139,7 +139,9 @@ static int info_parse(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
-		VM_BACKEND_OPTIONS,
+		{ "backend", required_argument, NULL, VM_OPT_BACKEND },
+		{ "plugin-path", required_argument, NULL, VM_OPT_PLUGIN_PATH },
+		{ "plugin-arg", required_argument, NULL, VM_OPT_PLUGIN_ARG },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;

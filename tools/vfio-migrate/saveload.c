@@ -79,7 +79,9 @@ static int parse(int argc, char **argv, void (*usage)(FILE *f),
 		{ "pattern", required_argument, NULL, 'p' },
 		{ "expect-pattern", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
-		VM_BACKEND_OPTIONS,
+		{ "backend", required_argument, NULL, VM_OPT_BACKEND },
+		{ "plugin-path", required_argument, NULL, VM_OPT_PLUGIN_PATH },
+		{ "plugin-arg", required_argument, NULL, VM_OPT_PLUGIN_ARG },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;

@@ -138,12 +138,6 @@ extern struct vm_backend vm_backend;
 #define VM_OPT_SRC_PLUGIN_ARG	0x103
 #define VM_OPT_DST_PLUGIN_ARG	0x104
 
-/* The struct option entries of --backend, --plugin-path and --plugin-arg. */
-#define VM_BACKEND_OPTIONS						\
-	{ "backend", required_argument, NULL, VM_OPT_BACKEND },		\
-	{ "plugin-path", required_argument, NULL, VM_OPT_PLUGIN_PATH },	\
-	{ "plugin-arg", required_argument, NULL, VM_OPT_PLUGIN_ARG }
-
 /* The usage text of the backend options. */
 #define VM_BACKEND_USAGE \
 	"  --backend B     local: the device's own region or v2 fd (default);\n" \
