@@ -41,8 +41,8 @@ logged()
 {
 	local t0
 	log=$logdir/$1.log
+	printf '%-40s ' "$1"
 	shift
-	printf '%-40s ' "$(basename "$log" .log)"
 	t0=$(date +%s)
 	"$@" >"$log" 2>&1
 	rc=$?

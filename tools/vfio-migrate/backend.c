@@ -19,15 +19,8 @@ struct vm_backend vm_backend;
 
 int vm_backend_option(int c, const char *arg)
 {
-	/* Where the value of each option after --backend goes. */
-	const char **value[] = {
-		[VM_OPT_PLUGIN_PATH - VM_OPT_BACKEND] = &vm_backend.path,
-		[VM_OPT_PLUGIN_ARG - VM_OPT_BACKEND] = &vm_backend.arg,
-		[VM_OPT_SRC_PLUGIN_ARG - VM_OPT_BACKEND] = &vm_backend.src_arg,
-		[VM_OPT_DST_PLUGIN_ARG - VM_OPT_BACKEND] = &vm_backend.dst_arg,
-	};
-
-	if (c == VM_OPT_BACKEND) {
+	switch (c) {
+	case VM_OPT_BACKEND:
 		if (!strcmp(arg, "local")) {
 			vm_backend.plugin = false;
 		} else if (!strcmp(arg, "plugin")) {
@@ -37,11 +30,20 @@ int vm_backend_option(int c, const char *arg)
 			return 1;
 		}
 		return 0;
+	case VM_OPT_PLUGIN_PATH:
+		vm_backend.path = arg;
+		return 0;
+	case VM_OPT_PLUGIN_ARG:
+		vm_backend.arg = arg;
+		return 0;
+	case VM_OPT_SRC_PLUGIN_ARG:
+		vm_backend.src_arg = arg;
+		return 0;
+	case VM_OPT_DST_PLUGIN_ARG:
+		vm_backend.dst_arg = arg;
+		return 0;
 	}
-	if (c <= VM_OPT_BACKEND || c > VM_OPT_DST_PLUGIN_ARG)
-		return 1;
-	*value[c - VM_OPT_BACKEND] = arg;
-	return 0;
+	return 1;
 }
 
 int vm_backend_check(enum vm_proto proto, bool trapped, bool live)

@@ -36,25 +36,20 @@ tap_plan()
 	echo "1..$1"
 }
 
-# tap_line COUNTER STATUS NAME [DIRECTIVE]: number the next test, count
-# it in COUNTER (tap_pass, tap_fail or tap_skip) and print its line.
-tap_line()
-{
-	tap_n=$((tap_n + 1))
-	printf -v "$1" %d $((${!1} + 1))
-	echo "$2 $tap_n $3${4:+ # $4}"
-}
-
 # ok NAME: the next test passed.
 ok()
 {
-	tap_line tap_pass ok "$1"
+	tap_n=$((tap_n + 1))
+	tap_pass=$((tap_pass + 1))
+	echo "ok $tap_n $1"
 }
 
 # not_ok NAME [WHY]: the next test failed, for reason WHY.
 not_ok()
 {
-	tap_line tap_fail "not ok" "$1" "${2:-}"
+	tap_n=$((tap_n + 1))
+	tap_fail=$((tap_fail + 1))
+	echo "not ok $tap_n $1${2:+ # $2}"
 }
 
 # skip NAME [WHY]: the next test could not run here; neither a pass nor a
@@ -62,7 +57,9 @@ not_ok()
 # tools/testing/lane-expectations does not list (by NAME).
 skip()
 {
-	tap_line tap_skip ok "$1" "SKIP${2:+ $2}"
+	tap_n=$((tap_n + 1))
+	tap_skip=$((tap_skip + 1))
+	echo "ok $tap_n $1 # SKIP${2:+ $2}"
 }
 
 # result STATUS NAME [WHY]: the next test, by a kselftest exit status:
