@@ -115,12 +115,10 @@ static int bench_parse(int argc, char **argv, struct bench_opts *o)
 		case 'n':
 			o->header = false;
 			break;
-		case 'h':
-			bench_usage(stdout);
-			return -1;
 		default:
-			bench_usage(stderr);
-			return 1;
+			c = vm_other_option(c, optarg, bench_usage);
+			if (c)
+				return c;
 		}
 	}
 	if (optind != argc) {
@@ -158,7 +156,7 @@ static int measure_save(struct vm_dev *d, unsigned int reps, uint64_t *bytes,
 
 	*best = 0;
 	for (i = 0; i < reps && !ret; i++) {
-		ret = vm_set_state(d, VFIO_DEVICE_STATE_STOP_COPY);
+		ret = vm_set_state(d, VFIO_DEVICE_STATE_STOP_COPY, NULL);
 		if (ret)
 			break;
 		t = vm_now();
@@ -167,9 +165,9 @@ static int measure_save(struct vm_dev *d, unsigned int reps, uint64_t *bytes,
 		if (!*best || t < *best)
 			*best = t;
 		if (ret)
-			vm_set_state(d, VFIO_DEVICE_STATE_RUNNING);
+			vm_set_state(d, VFIO_DEVICE_STATE_RUNNING, NULL);
 		else
-			ret = vm_set_state(d, VFIO_DEVICE_STATE_RUNNING);
+			ret = vm_set_state(d, VFIO_DEVICE_STATE_RUNNING, NULL);
 	}
 	return ret;
 }

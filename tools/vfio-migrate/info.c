@@ -147,18 +147,9 @@ static int info_parse(int argc, char **argv)
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case VM_OPT_BACKEND ... VM_OPT_PLUGIN_ARG:
-			if (vm_backend_option(c, optarg))
-				return 1;
-			break;
-		case 'h':
-			info_usage(stdout);
-			return -1;
-		default:
-			info_usage(stderr);
-			return 1;
-		}
+		c = vm_other_option(c, optarg, info_usage);
+		if (c)
+			return c;
 	}
 	if (argc - optind != 1) {
 		info_usage(stderr);

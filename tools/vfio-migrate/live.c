@@ -205,16 +205,10 @@ static int live_parse(int argc, char **argv, struct live_opts *o)
 			else
 				o->max_rounds = v;
 			break;
-		case VM_OPT_BACKEND ... VM_OPT_DST_PLUGIN_ARG:
-			if (vm_backend_option(c, optarg))
-				return 1;
-			break;
-		case 'h':
-			live_usage(stdout);
-			return -1;
 		default:
-			live_usage(stderr);
-			return 1;
+			c = vm_other_option(c, optarg, live_usage);
+			if (c)
+				return c;
 		}
 	}
 	if (optind != argc || !o->from || !o->to) {
@@ -496,17 +490,15 @@ static int precopy(struct live *l)
 		  (unsigned long long)l->ram_initial_pages);
 
 	if (l->dev_precopy) {
-		ret = vm_set_state(&l->src, VFIO_DEVICE_STATE_PRE_COPY);
-		if (ret) {
-			vm_explain("source to pre-copy", ret);
+		ret = vm_set_state(&l->src, VFIO_DEVICE_STATE_PRE_COPY,
+				   "source to pre-copy");
+		if (ret)
 			return ret;
-		}
 	}
-	ret = vm_set_state(&l->dst, VFIO_DEVICE_STATE_RESUMING);
-	if (ret) {
-		vm_explain("destination to resuming", ret);
+	ret = vm_set_state(&l->dst, VFIO_DEVICE_STATE_RESUMING,
+			   "destination to resuming");
+	if (ret)
 		return ret;
-	}
 	l->wl.kind = l->o.workload;
 	l->wl.dev = &l->src;
 	l->wl.ram_iova = l->src_ram.iova;
@@ -561,11 +553,10 @@ static int stop_and_copy(struct live *l)
 							&l->est_stop_copy);
 	t = vm_now();
 	l->t_down = t;
-	ret = vm_set_state(&l->src, VFIO_DEVICE_STATE_STOP_COPY);
-	if (ret) {
-		vm_explain("source to stop-copy", ret);
+	ret = vm_set_state(&l->src, VFIO_DEVICE_STATE_STOP_COPY,
+			   "source to stop-copy");
+	if (ret)
 		return ret;
-	}
 	ret = move(l, r, UINT64_MAX, &ended, "stop-copy", 1);
 	if (!ret && !ended)
 		ret = vfio_set_error(-EPROTO,
@@ -580,17 +571,13 @@ static int stop_and_copy(struct live *l)
 		vm_explain("final RAM sync", ret);
 		return ret;
 	}
-	ret = vm_set_state(&l->src, VFIO_DEVICE_STATE_STOP);
-	if (ret) {
-		vm_explain("source to stop", ret);
+	ret = vm_set_state(&l->src, VFIO_DEVICE_STATE_STOP, "source to stop");
+	if (ret)
 		return ret;
-	}
-	ret = vm_set_state(&l->dst, VFIO_DEVICE_STATE_STOP);
-	if (ret) {
-		vm_explain("destination resuming -> stop (the device rejects the stream)",
-			   ret);
+	ret = vm_set_state(&l->dst, VFIO_DEVICE_STATE_STOP,
+			   "destination resuming -> stop (the device rejects the stream)");
+	if (ret)
 		return ret;
-	}
 	r->secs = vm_now() - t;
 	progress(l, "stop-copy", 1, 0, r, true);
 	vm_status_done();
@@ -813,17 +800,16 @@ int cmd_live(int argc, char **argv)
 	if (!ret) {
 		ret = live_verify(l);
 		if (!ret) {
-			ret = vm_set_state(&l->dst, VFIO_DEVICE_STATE_RUNNING);
+			ret = vm_set_state(&l->dst, VFIO_DEVICE_STATE_RUNNING,
+					   "destination to running");
 			l->t_resumed = vm_now();
-			if (ret)
-				vm_explain("destination to running", ret);
-			else
+			if (!ret)
 				live_info(l, "resume: destination running");
 		}
 	} else if (src_saving(l)) {
 		/* Cancelled: the source runs on, as QEMU does. */
 		vm_workload_stop(&l->wl);
-		if (!vm_set_state(&l->src, VFIO_DEVICE_STATE_RUNNING))
+		if (!vm_set_state(&l->src, VFIO_DEVICE_STATE_RUNNING, NULL))
 			live_info(l, "cancelled: the source runs on");
 	}
 	if (ret && l->rounds && l->src_ram.vaddr)

@@ -114,15 +114,10 @@ static int parse(int argc, char **argv, void (*usage)(FILE *f),
 			}
 			*pattern = true;
 			break;
-		case VM_OPT_BACKEND ... VM_OPT_PLUGIN_ARG:
-			if (vm_backend_option(c, optarg))
-				return 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return -1;
 		default:
-			goto bad;
+			c = vm_other_option(c, optarg, usage);
+			if (c)
+				return c;
 		}
 	}
 	if (*trapped && *proto == VM_PROTO_V2) {
@@ -313,34 +308,28 @@ int cmd_save(int argc, char **argv)
 		goto close;
 	}
 	t0 = vm_now();
-	ret = vm_set_state(&d, VFIO_DEVICE_STATE_STOP_COPY);
-	if (ret) {
-		vm_explain("enter stop-copy", ret);
+	ret = vm_set_state(&d, VFIO_DEVICE_STATE_STOP_COPY, "enter stop-copy");
+	if (ret)
 		goto fail;
-	}
 	ret = vm_save_stopcopy(&d, fd, &bytes, &reads);
 	if (ret) {
 		vm_explain("save the device state", ret);
-		vm_set_state(&d, VFIO_DEVICE_STATE_RUNNING);
+		vm_set_state(&d, VFIO_DEVICE_STATE_RUNNING, NULL);
 		goto fail;
 	}
-	ret = vm_set_state(&d, VFIO_DEVICE_STATE_STOP);
+	ret = vm_set_state(&d, VFIO_DEVICE_STATE_STOP, "enter stop");
 	t1 = vm_now();
-	if (ret) {
-		vm_explain("enter stop", ret);
+	if (ret)
 		goto fail;
-	}
 	show_digest(d.m.uuid, "while stopped");
 	if (fsync(fd)) {
 		ret = vfio_set_error(-errno, "fsync %s", path);
 		vm_explain(path, ret);
-		vm_set_state(&d, VFIO_DEVICE_STATE_RUNNING);
+		vm_set_state(&d, VFIO_DEVICE_STATE_RUNNING, NULL);
 		goto fail;
 	}
 	close(fd);
-	ret = vm_set_state(&d, VFIO_DEVICE_STATE_RUNNING);
-	if (ret)
-		vm_explain("return to running", ret);
+	ret = vm_set_state(&d, VFIO_DEVICE_STATE_RUNNING, "return to running");
 	vm_info("saved %s (%llu bytes) of %s in %llu reads to %s in %.1f ms (%.1f MiB/s, protocol %s, %s)\n",
 		vm_bytes(sz, sizeof(sz), bytes), (unsigned long long)bytes,
 		d.type, (unsigned long long)reads, path, (t1 - t0) * 1e3,
@@ -422,11 +411,9 @@ int cmd_load(int argc, char **argv)
 		return 1;
 	}
 	t0 = vm_now();
-	ret = vm_set_state(&d, VFIO_DEVICE_STATE_RESUMING);
-	if (ret) {
-		vm_explain("enter resuming", ret);
+	ret = vm_set_state(&d, VFIO_DEVICE_STATE_RESUMING, "enter resuming");
+	if (ret)
 		goto out;
-	}
 	for (;;) {
 		len = read(fd, d.chunk, d.chunk_size);
 		if (len < 0 && errno == EINTR)
@@ -449,13 +436,11 @@ int cmd_load(int argc, char **argv)
 		bytes += len;
 		reads++;
 	}
-	ret = vm_set_state(&d, VFIO_DEVICE_STATE_RUNNING);
+	ret = vm_set_state(&d, VFIO_DEVICE_STATE_RUNNING,
+			   "leave resuming (the device checks the stream is complete)");
 	t1 = vm_now();
-	if (ret) {
-		vm_explain("leave resuming (the device checks the stream is complete)",
-			   ret);
+	if (ret)
 		goto out;
-	}
 	vm_info("loaded %s (%llu bytes) of %s in %llu writes from %s in %.1f ms (%.1f MiB/s, protocol %s, %s)\n",
 		vm_bytes(sz, sizeof(sz), bytes), (unsigned long long)bytes,
 		type, (unsigned long long)reads, path, (t1 - t0) * 1e3,

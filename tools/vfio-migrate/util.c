@@ -66,6 +66,23 @@ void vm_explain(const char *what, int err)
 		vm_cont("  hint: %s\n", hints[-err]);
 }
 
+int vm_set_state(struct vm_dev *d, uint32_t state, const char *what)
+{
+	int ret = vfio_mig_chan_set_state(&d->chan, state);
+
+	if (ret && what)
+		vm_explain(what, ret);
+	return ret;
+}
+
+int vm_other_option(int c, const char *arg, void (*usage)(FILE *f))
+{
+	if (c >= VM_OPT_BACKEND && c <= VM_OPT_DST_PLUGIN_ARG)
+		return vm_backend_option(c, arg);
+	usage(c == 'h' ? stdout : stderr);
+	return c == 'h' ? -1 : 1;
+}
+
 int vm_proto_parse(const char *arg)
 {
 	if (!strcmp(arg, "v1") || !strcmp(arg, "1"))

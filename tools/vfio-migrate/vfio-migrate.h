@@ -149,6 +149,13 @@ extern struct vm_backend vm_backend;
 /* Take backend option @c; 0, or 1 after printing a usage error. */
 int vm_backend_option(int c, const char *arg);
 
+/*
+ * The end of every command's option switch: a backend option, --help
+ * (@usage on stdout, -1: exit 0) or an unknown option (@usage on stderr,
+ * 1). Returns 0 once a backend option is taken.
+ */
+int vm_other_option(int c, const char *arg, void (*usage)(FILE *f));
+
 /* Check the backend options against @proto and @trapped; 0 or 1. */
 int vm_backend_check(enum vm_proto proto, bool trapped, bool live);
 
@@ -164,11 +171,11 @@ int vm_backend_check(enum vm_proto proto, bool trapped, bool live);
 int vm_dev_open_backend(struct vm_dev *d, const char *uuid, bool trapped,
 			enum vm_proto proto, const char *arg);
 
-/* Move @d to @state (enum vfio_device_mig_state) through its channel. */
-static inline int vm_set_state(struct vm_dev *d, uint32_t state)
-{
-	return vfio_mig_chan_set_state(&d->chan, state);
-}
+/*
+ * Move @d to @state (enum vfio_device_mig_state) through its channel. On
+ * failure, vm_explain(@what) unless @what is NULL. Returns 0 or -errno.
+ */
+int vm_set_state(struct vm_dev *d, uint32_t state, const char *what);
 
 /* workload.c: keeps a source instance busy during pre-copy */
 

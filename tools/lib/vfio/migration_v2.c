@@ -39,18 +39,27 @@ static int feature(struct vfio_dev *d, uint32_t flags, void *payload,
 	return ret;
 }
 
+/* VFIO_DEVICE_FEATURE_GET of @which into @payload; @what names it. */
+static int feature_get(struct vfio_dev *d, uint32_t which, void *payload,
+		       size_t len, const char *what)
+{
+	int ret = feature(d, VFIO_DEVICE_FEATURE_GET | which, payload, len);
+
+	if (ret)
+		return vfio_set_error(ret, "%s: get %s", d->name, what);
+	return 0;
+}
+
 int vfio_mig_v2_flags(struct vfio_dev *d, uint64_t *flags)
 {
 	struct vfio_device_feature_migration mig = { 0 };
 	int ret;
 
-	ret = feature(d, VFIO_DEVICE_FEATURE_GET |
-		      VFIO_DEVICE_FEATURE_MIGRATION, &mig, sizeof(mig));
-	if (ret)
-		return vfio_set_error(ret, "%s: get VFIO_DEVICE_FEATURE_MIGRATION",
-				      d->name);
-	*flags = mig.flags;
-	return 0;
+	ret = feature_get(d, VFIO_DEVICE_FEATURE_MIGRATION, &mig, sizeof(mig),
+			  "VFIO_DEVICE_FEATURE_MIGRATION");
+	if (!ret)
+		*flags = mig.flags;
+	return ret;
 }
 
 int vfio_mig_v2_get_state(struct vfio_dev *d, uint32_t *state)
@@ -58,13 +67,11 @@ int vfio_mig_v2_get_state(struct vfio_dev *d, uint32_t *state)
 	struct vfio_device_feature_mig_state mig = { .data_fd = -1 };
 	int ret;
 
-	ret = feature(d, VFIO_DEVICE_FEATURE_GET |
-		      VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, &mig, sizeof(mig));
-	if (ret)
-		return vfio_set_error(ret, "%s: get the v2 device_state",
-				      d->name);
-	*state = mig.device_state;
-	return 0;
+	ret = feature_get(d, VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, &mig,
+			  sizeof(mig), "the v2 device_state");
+	if (!ret)
+		*state = mig.device_state;
+	return ret;
 }
 
 int vfio_mig_v2_set_state(struct vfio_dev *d, uint32_t state,
@@ -96,13 +103,11 @@ int vfio_mig_v2_stop_copy_size(struct vfio_dev *d, uint64_t *len)
 	struct vfio_device_feature_mig_data_size sz = { 0 };
 	int ret;
 
-	ret = feature(d, VFIO_DEVICE_FEATURE_GET |
-		      VFIO_DEVICE_FEATURE_MIG_DATA_SIZE, &sz, sizeof(sz));
-	if (ret)
-		return vfio_set_error(ret, "%s: get VFIO_DEVICE_FEATURE_MIG_DATA_SIZE",
-				      d->name);
-	*len = sz.stop_copy_length;
-	return 0;
+	ret = feature_get(d, VFIO_DEVICE_FEATURE_MIG_DATA_SIZE, &sz,
+			  sizeof(sz), "VFIO_DEVICE_FEATURE_MIG_DATA_SIZE");
+	if (!ret)
+		*len = sz.stop_copy_length;
+	return ret;
 }
 
 int vfio_mig_v2_precopy_info(int data_fd, uint64_t *initial, uint64_t *dirty)

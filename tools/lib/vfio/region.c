@@ -128,43 +128,39 @@ static int vfio_region_check(const struct vfio_region *r, uint64_t off,
 	return 0;
 }
 
-int vfio_region_read(struct vfio_dev *d, const struct vfio_region *r,
-		     uint64_t off, void *buf, size_t len)
+static int region_rw(struct vfio_dev *d, const struct vfio_region *r,
+		     uint64_t off, void *buf, size_t len, bool write)
 {
+	const char *what = write ? "write" : "read";
 	ssize_t n;
 	int ret;
 
 	ret = vfio_region_check(r, off, len);
 	if (ret)
 		return ret;
-	n = pread(d->fd, buf, len, r->offset + off);
+	if (write)
+		n = pwrite(d->fd, buf, len, r->offset + off);
+	else
+		n = pread(d->fd, buf, len, r->offset + off);
 	if (n < 0)
-		return vfio_set_error(-errno, "read region %u at 0x%llx",
+		return vfio_set_error(-errno, "%s region %u at 0x%llx", what,
 				      r->index, (unsigned long long)off);
 	if ((size_t)n != len)
-		return vfio_set_error(-EIO, "short read of region %u at 0x%llx",
-				      r->index, (unsigned long long)off);
+		return vfio_set_error(-EIO, "short %s of region %u at 0x%llx",
+				      what, r->index, (unsigned long long)off);
 	return 0;
+}
+
+int vfio_region_read(struct vfio_dev *d, const struct vfio_region *r,
+		     uint64_t off, void *buf, size_t len)
+{
+	return region_rw(d, r, off, buf, len, false);
 }
 
 int vfio_region_write(struct vfio_dev *d, const struct vfio_region *r,
 		      uint64_t off, const void *buf, size_t len)
 {
-	ssize_t n;
-	int ret;
-
-	ret = vfio_region_check(r, off, len);
-	if (ret)
-		return ret;
-	n = pwrite(d->fd, buf, len, r->offset + off);
-	if (n < 0)
-		return vfio_set_error(-errno, "write region %u at 0x%llx",
-				      r->index, (unsigned long long)off);
-	if ((size_t)n != len)
-		return vfio_set_error(-EIO,
-				      "short write of region %u at 0x%llx",
-				      r->index, (unsigned long long)off);
-	return 0;
+	return region_rw(d, r, off, (void *)buf, len, true);
 }
 
 int vfio_region_read32(struct vfio_dev *d, const struct vfio_region *r,

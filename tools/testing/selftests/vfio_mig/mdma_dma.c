@@ -43,9 +43,13 @@ FIXTURE_TEARDOWN(dma)
 	mdma_destroy(&self->m);
 }
 
-static int buf_alloc(struct mdma *m, struct vfio_dma_buf *buf, size_t size)
+/* Guest memory of @size bytes mapped at IOVA_BASE, as self->buf. */
+static uint8_t *guest_buf(struct __test_metadata *_metadata,
+			  struct _test_data_dma *self, size_t size)
 {
-	return vfio_dma_alloc(&m->container, IOVA_BASE, size, buf);
+	ASSERT_EQ(0, vfio_dma_alloc(&self->m.container, IOVA_BASE, size,
+				    &self->buf)) TH_LOG("%s", vfio_errmsg());
+	return self->buf.vaddr;
 }
 
 #define reg(self, r)		mdma_reg(&(self)->m, r)
@@ -67,35 +71,50 @@ static const size_t sizes[] = {
 #define NSIZES	(ARRAY_SIZE(sizes))
 #define BUFSZ	((4 << 20) + 8192)
 
+/* @cmd of @len bytes from @src to @dst (or @pat): done without an error. */
+static void dma_done(struct __test_metadata *_metadata, struct mdma *m,
+		     uint32_t cmd, uint64_t src, uint64_t dst, size_t len,
+		     uint32_t pat)
+{
+	uint32_t err;
+
+	ASSERT_EQ(0, mdma_run(m, cmd, src, dst, len, pat, &err))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(MDMA_ERR_NONE, err) TH_LOG("len %zu", len);
+}
+
+/* The guest buffer holds GUARD outside [@off, @off + @len). */
+static void guest_guarded(struct __test_metadata *_metadata,
+			  struct _test_data_dma *self, size_t off, size_t len)
+{
+	uint8_t *g = self->buf.vaddr;
+
+	EXPECT_EQ(-1, mdma_check_byte(g, off, GUARD))
+		TH_LOG("bytes before the target written, len %zu", len);
+	EXPECT_EQ(-1, mdma_check_byte(g + off + len,
+				      self->buf.size - off - len, GUARD))
+		TH_LOG("bytes after the target written, len %zu", len);
+}
+
 TEST_F(dma, dev_to_guest)
 {
+	uint8_t *g = guest_buf(_metadata, self, BUFSZ);
 	struct mdma *m = &self->m;
-	uint8_t *g;
-	uint32_t err, done = 0;
 	unsigned int i;
 
-	ASSERT_EQ(0, buf_alloc(&self->m, &self->buf, BUFSZ)) TH_LOG("%s", vfio_errmsg());
-	g = self->buf.vaddr;
 	for (i = 0; i < NSIZES; i++) {
 		size_t len = sizes[i], goff = 13 + i;
 		uint64_t doff = (i & 1) ? 4096 * i + 7 : m->mem_size - len;
 
 		mdma_pattern(m->map + doff, len, 1000 + i);
 		memset(g, GUARD, self->buf.size);
-		ASSERT_EQ(0, mdma_run(m, MDMA_CMD_DEV_TO_GUEST, doff,
-				      self->buf.iova + goff, len, 0, &err))
-			TH_LOG("%s", vfio_errmsg());
-		ASSERT_EQ(MDMA_ERR_NONE, err) TH_LOG("len %zu", len);
-		EXPECT_EQ(++done, reg(self, MDMA_REG_DMA_COMPLETED));
+		dma_done(_metadata, m, MDMA_CMD_DEV_TO_GUEST, doff,
+			 self->buf.iova + goff, len, 0);
+		EXPECT_EQ(i + 1, reg(self, MDMA_REG_DMA_COMPLETED));
 		EXPECT_EQ(-1, mdma_cmp(m->map + doff, g + goff, len))
 			TH_LOG("len %zu device 0x%llx guest +%zu", len,
 			       (unsigned long long)doff, goff);
-		EXPECT_EQ(-1, mdma_check_byte(g, goff, GUARD))
-			TH_LOG("bytes before the target written, len %zu", len);
-		EXPECT_EQ(-1, mdma_check_byte(g + goff + len,
-					      self->buf.size - goff - len,
-					      GUARD))
-			TH_LOG("bytes after the target written, len %zu", len);
+		guest_guarded(_metadata, self, goff, len);
 	}
 	EXPECT_EQ(0, reg(self, MDMA_REG_STATUS) & MDMA_STATUS_ERROR);
 	EXPECT_EQ(MDMA_IRQ_DONE, reg(self, MDMA_REG_IRQ_STATUS));
@@ -104,13 +123,11 @@ TEST_F(dma, dev_to_guest)
 
 TEST_F(dma, guest_to_dev)
 {
+	uint8_t *g = guest_buf(_metadata, self, BUFSZ);
 	struct mdma *m = &self->m;
-	uint8_t *g;
-	uint32_t err, done = 0;
 	unsigned int i;
+	uint32_t err;
 
-	ASSERT_EQ(0, buf_alloc(&self->m, &self->buf, BUFSZ)) TH_LOG("%s", vfio_errmsg());
-	g = self->buf.vaddr;
 	for (i = 0; i < NSIZES; i++) {
 		size_t len = sizes[i], goff = 4096 - i;
 		/* Device ranges keep 16 guard bytes on either side. */
@@ -119,11 +136,9 @@ TEST_F(dma, guest_to_dev)
 
 		mdma_pattern(g + goff, len, 2000 + i);
 		memset(m->map + doff - 16, GUARD, len + 32);
-		ASSERT_EQ(0, mdma_run(m, MDMA_CMD_GUEST_TO_DEV,
-				      self->buf.iova + goff, doff, len, 0,
-				      &err)) TH_LOG("%s", vfio_errmsg());
-		ASSERT_EQ(MDMA_ERR_NONE, err) TH_LOG("len %zu", len);
-		EXPECT_EQ(++done, reg(self, MDMA_REG_DMA_COMPLETED));
+		dma_done(_metadata, m, MDMA_CMD_GUEST_TO_DEV,
+			 self->buf.iova + goff, doff, len, 0);
+		EXPECT_EQ(i + 1, reg(self, MDMA_REG_DMA_COMPLETED));
 		EXPECT_EQ(-1, mdma_cmp(g + goff, m->map + doff, len))
 			TH_LOG("len %zu device 0x%llx", len,
 			       (unsigned long long)doff);
@@ -144,23 +159,17 @@ TEST_F(dma, fill_guest)
 	static const uint32_t pat = 0x11223344;
 	static const uint8_t bytes[4] = { 0x44, 0x33, 0x22, 0x11 };
 	static const size_t fsizes[] = { 1, 2, 5, 4096 + 3, (3 << 20) + 5 };
-	struct mdma *m = &self->m;
-	uint32_t err;
+	uint8_t *g = guest_buf(_metadata, self, BUFSZ);
 	unsigned int i;
 	size_t j;
-	uint8_t *g;
 
-	ASSERT_EQ(0, buf_alloc(&self->m, &self->buf, BUFSZ)) TH_LOG("%s", vfio_errmsg());
-	g = self->buf.vaddr;
 	for (i = 0; i < ARRAY_SIZE(fsizes); i++) {
 		size_t len = fsizes[i], goff = 4093 + i;
 		long bad = -1;
 
 		memset(g, GUARD, self->buf.size);
-		ASSERT_EQ(0, mdma_run(m, MDMA_CMD_FILL_GUEST, 0,
-				      self->buf.iova + goff, len, pat, &err))
-			TH_LOG("%s", vfio_errmsg());
-		ASSERT_EQ(MDMA_ERR_NONE, err);
+		dma_done(_metadata, &self->m, MDMA_CMD_FILL_GUEST, 0,
+			 self->buf.iova + goff, len, pat);
 		/* The pattern's bytes repeat from the first byte written. */
 		for (j = 0; j < len; j++)
 			if (g[goff + j] != bytes[j % 4]) {
@@ -169,10 +178,7 @@ TEST_F(dma, fill_guest)
 			}
 		EXPECT_EQ(-1, bad) TH_LOG("len %zu: byte %ld is 0x%02x", len,
 					  bad, bad < 0 ? 0 : g[goff + bad]);
-		EXPECT_EQ(-1, mdma_check_byte(g, goff, GUARD));
-		EXPECT_EQ(-1, mdma_check_byte(g + goff + len,
-					      self->buf.size - goff - len,
-					      GUARD));
+		guest_guarded(_metadata, self, goff, len);
 	}
 }
 
@@ -182,7 +188,7 @@ TEST_F(dma, device_range)
 	uint64_t end = m->mem_size;
 	uint32_t err;
 
-	ASSERT_EQ(0, buf_alloc(&self->m, &self->buf, 8192)) TH_LOG("%s", vfio_errmsg());
+	guest_buf(_metadata, self, 8192);
 	ASSERT_EQ(0, mdma_run(m, MDMA_CMD_DEV_TO_GUEST, end - 4096,
 			      self->buf.iova, 4096, 0, &err));
 	EXPECT_EQ(MDMA_ERR_NONE, err);
@@ -231,7 +237,7 @@ TEST_F(dma, bad_iova)
 	uint32_t err;
 	unsigned int i, j;
 
-	ASSERT_EQ(0, buf_alloc(&self->m, &self->buf, 8192)) TH_LOG("%s", vfio_errmsg());
+	guest_buf(_metadata, self, 8192);
 	for (i = 0; i < ARRAY_SIZE(cmds); i++)
 		for (j = 0; j < ARRAY_SIZE(iovas); j++) {
 			int to_dev = cmds[i] == MDMA_CMD_GUEST_TO_DEV;
@@ -260,7 +266,7 @@ TEST_F(dma, bad_len)
 	uint32_t err;
 	unsigned int i;
 
-	ASSERT_EQ(0, buf_alloc(&self->m, &self->buf, 8192)) TH_LOG("%s", vfio_errmsg());
+	guest_buf(_metadata, self, 8192);
 	for (i = 0; i < ARRAY_SIZE(lens); i++) {
 		ASSERT_EQ(0, mdma_run(m, MDMA_CMD_FILL_GUEST, 0,
 				      self->buf.iova, lens[i], 1, &err))
@@ -279,7 +285,7 @@ TEST_F(dma, bad_cmd)
 	uint32_t err;
 	unsigned int i;
 
-	ASSERT_EQ(0, buf_alloc(&self->m, &self->buf, 8192)) TH_LOG("%s", vfio_errmsg());
+	guest_buf(_metadata, self, 8192);
 	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		ASSERT_EQ(0, mdma_run(m, cmds[i], 0, self->buf.iova, 16, 1,
 				      &err)) TH_LOG("%s", vfio_errmsg());
@@ -304,9 +310,7 @@ TEST_F(dma, queue_full)
 	uint32_t i;
 	uint8_t *g;
 
-	ASSERT_EQ(0, buf_alloc(&self->m, &self->buf, MDMA_DMA_QUEUE_DEPTH * 4096))
-		TH_LOG("%s", vfio_errmsg());
-	g = self->buf.vaddr;
+	g = guest_buf(_metadata, self, MDMA_DMA_QUEUE_DEPTH * 4096);
 	ASSERT_EQ(0, mdma_wr(m, MDMA_REG_CTRL, 0));
 	for (i = 0; i < MDMA_DMA_QUEUE_DEPTH; i++) {
 		ASSERT_EQ(0, mdma_submit(m, MDMA_CMD_FILL_GUEST, 0,
@@ -359,8 +363,7 @@ TEST_F_TIMEOUT(dma, unmap_while_pinned, 180)
 		uint32_t done = reg(self, MDMA_REG_DMA_COMPLETED);
 		bool started, ok;
 
-		ASSERT_EQ(0, buf_alloc(&self->m, &self->buf, len))
-			TH_LOG("%s", vfio_errmsg());
+		guest_buf(_metadata, self, len);
 		ASSERT_EQ(0, mdma_wr(m, MDMA_REG_CTRL, 0));
 		ASSERT_EQ(0, mdma_wr(m, MDMA_REG_IRQ_STATUS, MDMA_IRQ_ALL));
 		ASSERT_EQ(0, mdma_submit(m, MDMA_CMD_FILL_GUEST, 0,
@@ -413,12 +416,9 @@ TEST_F_TIMEOUT(dma, unmap_while_pinned, 180)
 TEST_F(dma, irq_status_rw1c)
 {
 	struct mdma *m = &self->m;
-	uint32_t err;
 
-	ASSERT_EQ(0, buf_alloc(&self->m, &self->buf, 4096)) TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mdma_run(m, MDMA_CMD_FILL_GUEST, 0, self->buf.iova, 64,
-			      0, &err));
-	ASSERT_EQ(MDMA_ERR_NONE, err);
+	guest_buf(_metadata, self, 4096);
+	dma_done(_metadata, m, MDMA_CMD_FILL_GUEST, 0, self->buf.iova, 64, 0);
 	ASSERT_EQ(MDMA_IRQ_DONE, reg(self, MDMA_REG_IRQ_STATUS));
 	/* Another descriptor, failing, without clearing first. */
 	ASSERT_EQ(0, mdma_submit(m, 0x99, 0, self->buf.iova, 64, 0));
@@ -451,21 +451,28 @@ static void msi_enable(struct __test_metadata *_metadata, struct mdma *m,
 					   on ? PCI_MSI_FLAGS_ENABLE : 0));
 }
 
+/* A page of guest memory, and self->efd on MSI (@msi) or INTx. */
+static void irq_setup(struct __test_metadata *_metadata,
+		      struct _test_data_dma *self, bool msi)
+{
+	guest_buf(_metadata, self, 4096);
+	msi_enable(_metadata, &self->m, msi);
+	ASSERT_EQ(0, vfio_irq_enable(&self->m.dev,
+				     msi ? VFIO_PCI_MSI_IRQ_INDEX :
+					   VFIO_PCI_INTX_IRQ_INDEX,
+				     &self->efd)) TH_LOG("%s", vfio_errmsg());
+}
+
 TEST_F(dma, irq_msi)
 {
 	struct mdma *m = &self->m;
 	uint64_t count;
 	uint32_t err;
 
-	ASSERT_EQ(0, buf_alloc(&self->m, &self->buf, 4096)) TH_LOG("%s", vfio_errmsg());
-	msi_enable(_metadata, &self->m, true);
-	ASSERT_EQ(0, vfio_irq_enable(&m->dev, VFIO_PCI_MSI_IRQ_INDEX,
-				     &self->efd)) TH_LOG("%s", vfio_errmsg());
+	irq_setup(_metadata, self, true);
 	ASSERT_EQ(0, mdma_wr(m, MDMA_REG_IRQ_MASK, MDMA_IRQ_ALL));
 
-	ASSERT_EQ(0, mdma_run(m, MDMA_CMD_FILL_GUEST, 0, self->buf.iova, 64,
-			      0, &err));
-	ASSERT_EQ(MDMA_ERR_NONE, err);
+	dma_done(_metadata, m, MDMA_CMD_FILL_GUEST, 0, self->buf.iova, 64, 0);
 	EXPECT_EQ(0, vfio_eventfd_wait(self->efd, MDMA_TIMEOUT_MS, &count))
 		TH_LOG("no MSI on completion: %s", vfio_errmsg());
 
@@ -490,20 +497,14 @@ TEST_F(dma, irq_intx)
 {
 	struct mdma *m = &self->m;
 	const uint32_t cmd = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
-	uint32_t err;
 
-	ASSERT_EQ(0, buf_alloc(&self->m, &self->buf, 4096)) TH_LOG("%s", vfio_errmsg());
-	msi_enable(_metadata, &self->m, false);
-	ASSERT_EQ(0, vfio_irq_enable(&m->dev, VFIO_PCI_INTX_IRQ_INDEX,
-				     &self->efd)) TH_LOG("%s", vfio_errmsg());
+	irq_setup(_metadata, self, false);
 	ASSERT_EQ(0, mdma_wr(m, MDMA_REG_IRQ_MASK, MDMA_IRQ_ALL));
 
 	/* With INTx disabled in the command register, nothing arrives. */
 	ASSERT_EQ(0, vfio_pci_config_write(&m->dev, PCI_COMMAND, 2,
 					   cmd | PCI_COMMAND_INTX_DISABLE));
-	ASSERT_EQ(0, mdma_run(m, MDMA_CMD_FILL_GUEST, 0, self->buf.iova, 64,
-			      0, &err));
-	ASSERT_EQ(MDMA_ERR_NONE, err);
+	dma_done(_metadata, m, MDMA_CMD_FILL_GUEST, 0, self->buf.iova, 64, 0);
 	EXPECT_EQ(-ETIMEDOUT, vfio_eventfd_wait(self->efd, NO_IRQ_MS, NULL))
 		TH_LOG("INTx delivered with PCI_COMMAND_INTX_DISABLE set");
 
@@ -511,9 +512,7 @@ TEST_F(dma, irq_intx)
 	ASSERT_EQ(0, mdma_wr(m, MDMA_REG_IRQ_STATUS, MDMA_IRQ_ALL));
 	ASSERT_EQ(0, vfio_pci_config_write(&m->dev, PCI_COMMAND, 2, cmd));
 	vfio_eventfd_wait(self->efd, 0, NULL);
-	ASSERT_EQ(0, mdma_run(m, MDMA_CMD_FILL_GUEST, 0, self->buf.iova, 64,
-			      0, &err));
-	ASSERT_EQ(MDMA_ERR_NONE, err);
+	dma_done(_metadata, m, MDMA_CMD_FILL_GUEST, 0, self->buf.iova, 64, 0);
 	EXPECT_EQ(0, vfio_eventfd_wait(self->efd, MDMA_TIMEOUT_MS, NULL))
 		TH_LOG("no INTx on completion: %s", vfio_errmsg());
 }
@@ -523,16 +522,11 @@ TEST_F(dma, irq_mask)
 	struct mdma *m = &self->m;
 	uint32_t err;
 
-	ASSERT_EQ(0, buf_alloc(&self->m, &self->buf, 4096)) TH_LOG("%s", vfio_errmsg());
-	msi_enable(_metadata, &self->m, true);
-	ASSERT_EQ(0, vfio_irq_enable(&m->dev, VFIO_PCI_MSI_IRQ_INDEX,
-				     &self->efd)) TH_LOG("%s", vfio_errmsg());
+	irq_setup(_metadata, self, true);
 
 	/* Everything masked: status is set, nothing is delivered. */
 	ASSERT_EQ(0, mdma_wr(m, MDMA_REG_IRQ_MASK, 0));
-	ASSERT_EQ(0, mdma_run(m, MDMA_CMD_FILL_GUEST, 0, self->buf.iova, 64,
-			      0, &err));
-	ASSERT_EQ(MDMA_ERR_NONE, err);
+	dma_done(_metadata, m, MDMA_CMD_FILL_GUEST, 0, self->buf.iova, 64, 0);
 	EXPECT_EQ(MDMA_IRQ_DONE, reg(self, MDMA_REG_IRQ_STATUS));
 	EXPECT_EQ(-ETIMEDOUT, vfio_eventfd_wait(self->efd, NO_IRQ_MS, NULL))
 		TH_LOG("interrupt delivered with IRQ_MASK 0");
@@ -567,7 +561,7 @@ TEST_F_TIMEOUT(dma, reset, 90)
 	uint32_t err;
 	unsigned int i;
 
-	ASSERT_EQ(0, buf_alloc(&self->m, &self->buf, 4096)) TH_LOG("%s", vfio_errmsg());
+	guest_buf(_metadata, self, 4096);
 	/* Dirty every part of the device's state. */
 	mdma_pattern(m->map, m->mem_size, 7);
 	ASSERT_EQ(0, mdma_run(m, MDMA_CMD_FILL_GUEST, 0, self->buf.iova, 64,
@@ -634,8 +628,7 @@ TEST_F(dma, dirty_pages)
 	uint64_t bitmap[1], want;
 	uint32_t err;
 
-	ASSERT_EQ(0, buf_alloc(&self->m, &self->buf, npages * pg))
-		TH_LOG("%s", vfio_errmsg());
+	guest_buf(_metadata, self, npages * pg);
 	ASSERT_EQ(0, vfio_iommu_info(&m->container, &info))
 		TH_LOG("%s", vfio_errmsg());
 	mig = (const void *)vfio_info_cap_find(info, info->argsz,

@@ -57,6 +57,15 @@ static void check_loaded(struct __test_metadata *_metadata,
 	EXPECT_STREQ("", mig_digest_diff(&self->ds, &dd));
 }
 
+/* The good stream loads, and the destination takes the source's state. */
+static void load_good(struct __test_metadata *_metadata,
+		      struct _test_data_bad *self)
+{
+	ASSERT_EQ(0, v2_load_all(&self->p.dst.dev, self->p.b.data, self->p.b.len,
+				 0)) TH_LOG("%s", vfio_errmsg());
+	check_loaded(_metadata, self);
+}
+
 /* The destination in ERROR, in both protocols; reset it to RUNNING. */
 static void check_error_and_reset(struct __test_metadata *_metadata,
 				  struct _test_data_bad *self, const char *what)
@@ -89,6 +98,22 @@ static ssize_t feed(struct __test_metadata *_metadata,
 }
 
 /*
+ * @len bytes of the bad stream self->copy fail with @err; the device
+ * memory of the destination holds only what the records that end before
+ * byte @at carry, and the destination is in ERROR (then reset).
+ */
+static void refused(struct __test_metadata *_metadata,
+		    struct _test_data_bad *self, size_t len, int err,
+		    size_t at, const char *what)
+{
+	mig_fill_before(_metadata, &self->p.dst, &self->before);
+	EXPECT_EQ(err, feed(_metadata, self, self->copy, len)) TH_LOG("%s", what);
+	mig_expect_refused(_metadata, &self->p.dst, self->before,
+			   self->p.b.data, self->p.b.len, at);
+	check_error_and_reset(_metadata, self, what);
+}
+
+/*
  * A stream cut short anywhere is taken, but leaving RESUMING fails with
  * ENODATA and leaves the device in ERROR.
  */
@@ -110,9 +135,7 @@ TEST_F_TIMEOUT(bad, truncated, 300)
 			TH_LOG("cut at %zu", cut);
 		check_error_and_reset(_metadata, self, "truncated");
 	}
-	ASSERT_EQ(0, v2_load_all(&self->p.dst.dev, self->p.b.data, self->p.b.len,
-				 0)) TH_LOG("%s", vfio_errmsg());
-	check_loaded(_metadata, self);
+	load_good(_metadata, self);
 }
 
 /* One bit flipped anywhere: the write fails with EBADMSG, ERROR. */
@@ -121,6 +144,7 @@ TEST_F_TIMEOUT(bad, bit_flipped, 300)
 	size_t at[] = { 0, 20, STREAM_REC_LEN + 3, STREAM_HDR_REC_LEN + 5,
 			0, 0, 0 };
 	unsigned int i;
+	char what[64];
 
 	save_source(_metadata, self);
 	at[4] = self->p.b.len / 2;
@@ -129,17 +153,10 @@ TEST_F_TIMEOUT(bad, bit_flipped, 300)
 	for (i = 0; i < ARRAY_SIZE(at); i++) {
 		memcpy(self->copy, self->p.b.data, self->p.b.len);
 		self->copy[at[i]] ^= 0x10;
-		mig_fill_before(_metadata, &self->p.dst, &self->before);
-		EXPECT_EQ(-EBADMSG, feed(_metadata, self, self->copy,
-					 self->p.b.len))
-			TH_LOG("bit 4 of byte %zu", at[i]);
-		mig_expect_refused(_metadata, &self->p.dst, self->before,
-				   self->p.b.data, self->p.b.len, at[i]);
-		check_error_and_reset(_metadata, self, "bit flipped");
+		snprintf(what, sizeof(what), "bit 4 of byte %zu flipped", at[i]);
+		refused(_metadata, self, self->p.b.len, -EBADMSG, at[i], what);
 	}
-	ASSERT_EQ(0, v2_load_all(&self->p.dst.dev, self->p.b.data, self->p.b.len,
-				 0)) TH_LOG("%s", vfio_errmsg());
-	check_loaded(_metadata, self);
+	load_good(_metadata, self);
 }
 
 /* Another stream version, with a good checksum: EPROTONOSUPPORT, ERROR. */
@@ -151,15 +168,9 @@ TEST_F_TIMEOUT(bad, wrong_version, 300)
 	memcpy(self->copy, self->p.b.data, self->p.b.len);
 	memcpy(self->copy + STREAM_REC_LEN + STREAM_HDR_VERSION, &version, 4);
 	vfio_mig_rec_seal(self->copy);
-	mig_fill_before(_metadata, &self->p.dst, &self->before);
-	EXPECT_EQ(-EPROTONOSUPPORT, feed(_metadata, self, self->copy,
-					 self->p.b.len));
-	mig_expect_refused(_metadata, &self->p.dst, self->before,
-			   self->p.b.data, self->p.b.len, 0);
-	check_error_and_reset(_metadata, self, "wrong version");
-	ASSERT_EQ(0, v2_load_all(&self->p.dst.dev, self->p.b.data, self->p.b.len,
-				 0)) TH_LOG("%s", vfio_errmsg());
-	check_loaded(_metadata, self);
+	refused(_metadata, self, self->p.b.len, -EPROTONOSUPPORT, 0,
+		"wrong version");
+	load_good(_metadata, self);
 }
 
 /* Another device type, with a good checksum: EINVAL, ERROR. */
@@ -173,14 +184,8 @@ TEST_F_TIMEOUT(bad, wrong_device_type, 300)
 	ASSERT_STREQ(variant->type, type);
 	memcpy(type, "mdma-15m", 8);
 	vfio_mig_rec_seal(self->copy);
-	mig_fill_before(_metadata, &self->p.dst, &self->before);
-	EXPECT_EQ(-EINVAL, feed(_metadata, self, self->copy, self->p.b.len));
-	mig_expect_refused(_metadata, &self->p.dst, self->before,
-			   self->p.b.data, self->p.b.len, 0);
-	check_error_and_reset(_metadata, self, "wrong device type");
-	ASSERT_EQ(0, v2_load_all(&self->p.dst.dev, self->p.b.data, self->p.b.len,
-				 0)) TH_LOG("%s", vfio_errmsg());
-	check_loaded(_metadata, self);
+	refused(_metadata, self, self->p.b.len, -EINVAL, 0, "wrong device type");
+	load_good(_metadata, self);
 }
 
 /*
@@ -193,11 +198,7 @@ TEST_F_TIMEOUT(bad, garbage, 300)
 
 	save_source(_metadata, self);
 	mdma_pattern(self->copy, len, 0xbad);
-	mig_fill_before(_metadata, &self->p.dst, &self->before);
-	EXPECT_EQ(-EBADMSG, feed(_metadata, self, self->copy, len));
-	mig_expect_refused(_metadata, &self->p.dst, self->before,
-			   self->p.b.data, self->p.b.len, 0);
-	check_error_and_reset(_metadata, self, "garbage");
+	refused(_metadata, self, len, -EBADMSG, 0, "garbage");
 
 	mig_fill_before(_metadata, &self->p.dst, &self->before);
 	EXPECT_EQ((ssize_t)self->p.b.len,
@@ -207,9 +208,7 @@ TEST_F_TIMEOUT(bad, garbage, 300)
 			   self->p.b.data, self->p.b.len, self->p.b.len);
 	check_error_and_reset(_metadata, self, "garbage after the end");
 
-	ASSERT_EQ(0, v2_load_all(&self->p.dst.dev, self->p.b.data, self->p.b.len,
-				 0)) TH_LOG("%s", vfio_errmsg());
-	check_loaded(_metadata, self);
+	load_good(_metadata, self);
 }
 
 /* A new migration of the source loads into the destination. */
@@ -221,9 +220,7 @@ static void migrate_again(struct __test_metadata *_metadata,
 		TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, mdma_digest_read(self->p.src.uuid, &self->ds));
 	ASSERT_EQ(0, vfio_dev_reset(&self->p.dst.dev));
-	ASSERT_EQ(0, v2_load_all(&self->p.dst.dev, self->p.b.data, self->p.b.len,
-				 0)) TH_LOG("%s", vfio_errmsg());
-	check_loaded(_metadata, self);
+	load_good(_metadata, self);
 }
 
 /*
@@ -353,9 +350,7 @@ TEST_F_TIMEOUT(bad, ended_session_enodev, 300)
 	EXPECT_EQ(-ENODEV, fd_write(self->p.fd, self->p.b.data, 64));
 	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->p.dst.dev));
 	close_fd(&self->p.fd);
-	ASSERT_EQ(0, v2_load_all(&self->p.dst.dev, self->p.b.data, self->p.b.len,
-				 0)) TH_LOG("%s", vfio_errmsg());
-	check_loaded(_metadata, self);
+	load_good(_metadata, self);
 }
 
 /*

@@ -127,6 +127,17 @@ static inline void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* Move @d to @state, a state that opens a data fd, into *@fd. */
+static inline int v2_open_fd(struct vfio_dev *d, uint32_t state, int *fd)
+{
+	int ret = __v2_set(d, state, fd);
+
+	if (!ret && *fd < 0)
+		ret = vfio_set_error(-EPROTO, "%s returned no data fd",
+				     vfio_mig_v2_state_name(state));
+	return ret;
+}
+
 /*
  * Save a whole stream through v2: the device to STOP_COPY, read until the
  * end of the stream, STOP. The bytes are appended to @b.
@@ -136,11 +147,9 @@ static inline int v2_save_all(struct vfio_dev *d, struct vfio_mig_v2_buf *b)
 	bool ended;
 	int fd, ret;
 
-	ret = __v2_set(d, VFIO_DEVICE_STATE_STOP_COPY, &fd);
+	ret = v2_open_fd(d, VFIO_DEVICE_STATE_STOP_COPY, &fd);
 	if (ret)
 		return ret;
-	if (fd < 0)
-		return vfio_set_error(-EPROTO, "STOP_COPY returned no data fd");
 	ret = vfio_mig_v2_read_all(fd, b, 0, &ended);
 	if (!ret && !ended)
 		ret = vfio_set_error(-EPROTO, "the stop-copy stream did not end");
@@ -156,11 +165,9 @@ static inline int v2_load_all(struct vfio_dev *d, const void *buf,
 {
 	int fd, ret;
 
-	ret = __v2_set(d, VFIO_DEVICE_STATE_RESUMING, &fd);
+	ret = v2_open_fd(d, VFIO_DEVICE_STATE_RESUMING, &fd);
 	if (ret)
 		return ret;
-	if (fd < 0)
-		return vfio_set_error(-EPROTO, "RESUMING returned no data fd");
 	ret = vfio_mig_v2_write_all(fd, buf, len, piece);
 	if (!ret)
 		ret = __v2_set(d, VFIO_DEVICE_STATE_RUNNING, NULL);
