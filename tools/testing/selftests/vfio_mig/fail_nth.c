@@ -219,9 +219,9 @@ static int dma_round_trip(struct mdma *m)
 /* Bring a device back to RUNNING, through a reset if need be. */
 static int recover(struct vfio_mig_v1 *v)
 {
-	if (__mig_set(v, ST_RUNNING) && vfio_dev_reset(v->dev))
+	if (__mig_set(v, VFIO_DEVICE_STATE_V1_RUNNING) && vfio_dev_reset(v->dev))
 		return -EIO;
-	return mig_state(v) == ST_RUNNING ? 0 : -EIO;
+	return mig_state(v) == VFIO_DEVICE_STATE_V1_RUNNING ? 0 : -EIO;
 }
 
 /* A saved stream, chunk by chunk as the device staged it. */
@@ -245,10 +245,10 @@ static int save(struct vfio_mig_v1 *v, struct stream *s)
 
 	s->len = 0;
 	s->nr = 0;
-	ret = __mig_set(v, ST_STOP_COPY);
+	ret = __mig_set(v, VFIO_DEVICE_STATE_V1_SAVING);
 	do {
-		ret = ret ?: mig_rd(v, HDR_DATA_OFFSET, &off, sizeof(off));
-		ret = ret ?: mig_rd(v, HDR_DATA_SIZE, &size, sizeof(size));
+		ret = ret ?: mig_rd(v, MIG_HDR(data_offset), &off, sizeof(off));
+		ret = ret ?: mig_rd(v, MIG_HDR(data_size), &size, sizeof(size));
 		if (!ret && (size > s->cap - s->len || s->nr == MAX_CHUNKS))
 			ret = -E2BIG;
 		ret = ret ?: mig_rd(v, off, s->data + s->len, size);
@@ -256,7 +256,7 @@ static int save(struct vfio_mig_v1 *v, struct stream *s)
 			s->chunk[s->nr++] = size;
 			s->len += size;
 		}
-		ret = ret ?: mig_rd(v, HDR_PENDING, &pending, sizeof(pending));
+		ret = ret ?: mig_rd(v, MIG_HDR(pending_bytes), &pending, sizeof(pending));
 	} while (!ret && pending);
 	return ret;
 }
@@ -268,12 +268,12 @@ static int load(struct vfio_mig_v1 *v, const struct stream *s)
 	unsigned int i;
 	int ret;
 
-	ret = __mig_set(v, ST_RESUMING);
+	ret = __mig_set(v, VFIO_DEVICE_STATE_V1_RESUMING);
 	for (i = 0; !ret && i < s->nr; i++) {
 		ret = mig_feed_raw(v, s->data + pos, s->chunk[i]);
 		pos += s->chunk[i];
 	}
-	return ret ?: __mig_set(v, ST_RUNNING);
+	return ret ?: __mig_set(v, VFIO_DEVICE_STATE_V1_RUNNING);
 }
 
 static int stream_init(struct stream *s, size_t cap)

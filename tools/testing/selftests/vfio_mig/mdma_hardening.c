@@ -377,12 +377,12 @@ TEST_F(hard, closed_device_runs_no_dma)
 		TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, vfio_mig_v1_open(&ms, &m->dev, true));
 	/* Stopped, the engine is enabled but runs nothing. */
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&ms, ST_STOP));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&ms, VFIO_DEVICE_STATE_V1_STOP));
 	ASSERT_EQ(0, mdma_wr(m, MDMA_REG_CTRL, MDMA_CTRL_ENABLE));
 	ASSERT_EQ(2, mdma_reg(m, MDMA_REG_DMA_QUEUED));
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&ms, ST_STOP_COPY));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&ms, VFIO_DEVICE_STATE_V1_SAVING));
 	ASSERT_EQ(0, mig_save_rest(&ms, &s, NULL)) TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&ms, ST_STOP));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&ms, VFIO_DEVICE_STATE_V1_STOP));
 	vfio_mig_v1_close(&ms);
 
 	/* A second instance, opened once and closed again. */
@@ -393,14 +393,14 @@ TEST_F(hard, closed_device_runs_no_dma)
 	fd = open("/dev/vfio-mig", O_RDWR);
 	ASSERT_LE(0, fd) TH_LOG("/dev/vfio-mig: %s", strerror(errno));
 	ASSERT_EQ(0, mgmt_select(fd, b.uuid));
-	EXPECT_EQ(-ENODEV, mgmt_set(fd, ST_STOP));
-	EXPECT_EQ(-ENODEV, mgmt_set(fd, ST_RESUMING));
+	EXPECT_EQ(-ENODEV, mgmt_set(fd, VFIO_DEVICE_STATE_V1_STOP));
+	EXPECT_EQ(-ENODEV, mgmt_set(fd, VFIO_DEVICE_STATE_V1_RESUMING));
 	for (i = 0; i < s.nchunks; i++) {
 		EXPECT_EQ(-1, write(fd, s.buf + pos, s.chunk[i]));
 		EXPECT_EQ(EINVAL, errno);
 		pos += s.chunk[i];
 	}
-	EXPECT_EQ(-ENODEV, mgmt_set(fd, ST_RUNNING));
+	EXPECT_EQ(-ENODEV, mgmt_set(fd, VFIO_DEVICE_STATE_V1_RUNNING));
 	usleep(500 * 1000);
 	/* Nothing ran and nothing was loaded: the power-on queue is empty. */
 	EXPECT_EQ(0, debugfs_val(&b, "dma_error"));
@@ -488,12 +488,12 @@ static int load_stream(struct vfio_mig_v1 *md, const struct mig_stream *s,
 	unsigned int i;
 	int ret;
 
-	ret = vfio_mig_v1_set_state(md, ST_RESUMING);
+	ret = vfio_mig_v1_set_state(md, VFIO_DEVICE_STATE_V1_RESUMING);
 	for (i = 0; !ret && i < s->nchunks; i++) {
 		ret = vfio_mig_v1_load_chunk(md, buf + pos, s->chunk[i]);
 		pos += s->chunk[i];
 	}
-	return ret ?: vfio_mig_v1_set_state(md, ST_RUNNING);
+	return ret ?: vfio_mig_v1_set_state(md, VFIO_DEVICE_STATE_V1_RUNNING);
 }
 
 TEST_F_TIMEOUT(hard, config_check_registers, 300)
@@ -628,7 +628,7 @@ TEST_F_TIMEOUT(hard, config_load_window_race, 180)
 		int ret;
 
 		tries++;
-		ret = vfio_mig_v1_set_state(&md, ST_RESUMING);
+		ret = vfio_mig_v1_set_state(&md, VFIO_DEVICE_STATE_V1_RESUMING);
 		if (!ret) {
 			ret = vfio_mig_v1_load_chunk(&md, small, hlen + clen);
 			loaded += !ret;
@@ -799,7 +799,7 @@ static void expect_recovers(struct __test_metadata *_metadata,
 
 static int v1_stop(struct mdma *m, void *arg)
 {
-	return vfio_mig_v1_set_state(arg, ST_STOP);
+	return vfio_mig_v1_set_state(arg, VFIO_DEVICE_STATE_V1_STOP);
 }
 
 static int device_reset(struct mdma *m, void *arg)
@@ -853,7 +853,7 @@ TEST_F_TIMEOUT(hard, reset_is_killable, 120)
 	child = expect_waits_killably(_metadata, device_reset, &self->m, NULL,
 				      "VFIO_DEVICE_RESET");
 	if (!child)
-		EXPECT_EQ(ST_ERROR, mig_state(&mv));
+		EXPECT_EQ(VFIO_DEVICE_STATE_SET_ERROR(0), mig_state(&mv));
 	unstall_engine(_metadata, &st, child);
 	vfio_mig_v1_close(&mv);
 	expect_recovers(_metadata, self);

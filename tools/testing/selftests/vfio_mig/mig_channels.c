@@ -114,7 +114,7 @@ TEST_F(chan, mgmt_session_blocks_v1_data_path)
 
 	self->mgmt = mgmt_open(self->p.src.uuid);
 	ASSERT_LE(0, self->mgmt);
-	ASSERT_EQ(0, mgmt_set(self->mgmt, ST_STOP_COPY));
+	ASSERT_EQ(0, mgmt_set(self->mgmt, VFIO_DEVICE_STATE_V1_SAVING));
 	/* The agent stages a first piece and reads part of it. */
 	ASSERT_EQ(0, vfio_mig_v2_read_all(self->mgmt, &self->p.b, 256,
 					  NULL));
@@ -122,23 +122,23 @@ TEST_F(chan, mgmt_session_blocks_v1_data_path)
 	ASSERT_EQ(0, mgmt_info(self->mgmt, &info));
 	EXPECT_LT(0, info.pending_bytes);
 
-	EXPECT_EQ(-EBUSY, mig_rd(&self->p.ms, HDR_PENDING, &v64, 8));
-	EXPECT_EQ(-EBUSY, mig_rd(&self->p.ms, HDR_DATA_OFFSET, &v64, 8));
-	EXPECT_EQ(-EBUSY, mig_rd(&self->p.ms, HDR_DATA_SIZE, &v64, 8));
+	EXPECT_EQ(-EBUSY, mig_rd(&self->p.ms, MIG_HDR(pending_bytes), &v64, 8));
+	EXPECT_EQ(-EBUSY, mig_rd(&self->p.ms, MIG_HDR(data_offset), &v64, 8));
+	EXPECT_EQ(-EBUSY, mig_rd(&self->p.ms, MIG_HDR(data_size), &v64, 8));
 	v64 = 16;
-	EXPECT_EQ(-EBUSY, mig_wr(&self->p.ms, HDR_DATA_SIZE, &v64, 8));
+	EXPECT_EQ(-EBUSY, mig_wr(&self->p.ms, MIG_HDR(data_size), &v64, 8));
 	EXPECT_EQ(-EBUSY, mig_rd(&self->p.ms, win, page, sizeof(page)));
 	EXPECT_EQ(-EBUSY, mig_wr(&self->p.ms, win, page, sizeof(page)));
-	mig_set_err(EBUSY, &self->p.ms, ST_RUNNING);
-	mig_set_err(EBUSY, &self->p.ms, ST_RESUMING);
+	mig_set_err(EBUSY, &self->p.ms, VFIO_DEVICE_STATE_V1_RUNNING);
+	mig_set_err(EBUSY, &self->p.ms, VFIO_DEVICE_STATE_V1_RESUMING);
 	v2_set_err(EBUSY, &self->p.src.dev, VFIO_DEVICE_STATE_RUNNING, &fd);
-	EXPECT_EQ(0, mig_rd(&self->p.ms, HDR_STATE, &v32, 4));
-	EXPECT_EQ(ST_STOP_COPY, v32);
+	EXPECT_EQ(0, mig_rd(&self->p.ms, MIG_HDR(device_state), &v32, 4));
+	EXPECT_EQ(VFIO_DEVICE_STATE_V1_SAVING, v32);
 
 	/* The rest of the agent's stream, whole. */
 	ASSERT_EQ(0, mgmt_read_all(self->mgmt, &self->p.b))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, mgmt_set(self->mgmt, ST_STOP));
+	ASSERT_EQ(0, mgmt_set(self->mgmt, VFIO_DEVICE_STATE_V1_STOP));
 
 	ASSERT_EQ(0, mdma_create(&self->p.dst, MDMA_TYPE_16M))
 		TH_LOG("%s", vfio_errmsg());
@@ -166,25 +166,25 @@ TEST_F(chan, mgmt_session_belongs_to_its_file)
 	self->mgmt2 = mgmt_open(self->p.src.uuid);
 	ASSERT_LE(0, self->mgmt);
 	ASSERT_LE(0, self->mgmt2);
-	ASSERT_EQ(0, mgmt_set(self->mgmt, ST_STOP_COPY));
+	ASSERT_EQ(0, mgmt_set(self->mgmt, VFIO_DEVICE_STATE_V1_SAVING));
 
-	EXPECT_EQ(-EBUSY, mgmt_set(self->mgmt2, ST_RUNNING));
-	EXPECT_EQ(-EBUSY, mgmt_set(self->mgmt2, ST_STOP));
+	EXPECT_EQ(-EBUSY, mgmt_set(self->mgmt2, VFIO_DEVICE_STATE_V1_RUNNING));
+	EXPECT_EQ(-EBUSY, mgmt_set(self->mgmt2, VFIO_DEVICE_STATE_V1_STOP));
 	EXPECT_EQ(-1, read(self->mgmt2, buf, sizeof(buf)));
 	EXPECT_EQ(EBUSY, errno);
 	EXPECT_EQ(-1, write(self->mgmt2, buf, sizeof(buf)));
 	EXPECT_EQ(EBUSY, errno);
 	ASSERT_EQ(0, mgmt_info(self->mgmt2, &info));
 	EXPECT_EQ(0, info.pending_bytes);
-	EXPECT_EQ(ST_STOP_COPY, mgmt_get(self->mgmt2));
+	EXPECT_EQ(VFIO_DEVICE_STATE_V1_SAVING, mgmt_get(self->mgmt2));
 	close_fd(&self->mgmt2);
 
 	/* The owner's session survived the other file's close. */
-	EXPECT_EQ(ST_STOP_COPY, mgmt_get(self->mgmt));
+	EXPECT_EQ(VFIO_DEVICE_STATE_V1_SAVING, mgmt_get(self->mgmt));
 	ASSERT_EQ(0, mgmt_read_all(self->mgmt, &self->p.b))
 		TH_LOG("%s", vfio_errmsg());
 	EXPECT_LT(self->p.src.mem_size, self->p.b.len);
-	EXPECT_EQ(0, mgmt_set(self->mgmt, ST_RUNNING));
+	EXPECT_EQ(0, mgmt_set(self->mgmt, VFIO_DEVICE_STATE_V1_RUNNING));
 }
 
 /*
@@ -202,11 +202,11 @@ TEST_F(chan, mgmt_refuses_closed_device)
 	self->p.src.map = NULL;
 	vfio_dev_close(&self->p.src.dev);
 
-	EXPECT_EQ(-ENODEV, mgmt_set(self->mgmt, ST_STOP));
-	EXPECT_EQ(-ENODEV, mgmt_set(self->mgmt, ST_STOP_COPY));
-	EXPECT_EQ(-ENODEV, mgmt_set(self->mgmt, ST_RESUMING));
-	EXPECT_EQ(-ENODEV, mgmt_set(self->mgmt, ST_RUNNING));
-	EXPECT_EQ(ST_RUNNING, mgmt_get(self->mgmt));
+	EXPECT_EQ(-ENODEV, mgmt_set(self->mgmt, VFIO_DEVICE_STATE_V1_STOP));
+	EXPECT_EQ(-ENODEV, mgmt_set(self->mgmt, VFIO_DEVICE_STATE_V1_SAVING));
+	EXPECT_EQ(-ENODEV, mgmt_set(self->mgmt, VFIO_DEVICE_STATE_V1_RESUMING));
+	EXPECT_EQ(-ENODEV, mgmt_set(self->mgmt, VFIO_DEVICE_STATE_V1_RUNNING));
+	EXPECT_EQ(VFIO_DEVICE_STATE_V1_RUNNING, mgmt_get(self->mgmt));
 }
 
 /*
@@ -260,7 +260,8 @@ TEST_F(chan, v2_set_state_during_mgmt_precopy)
 
 	self->mgmt = mgmt_open(self->p.src.uuid);
 	ASSERT_LE(0, self->mgmt);
-	ASSERT_EQ(0, mgmt_set(self->mgmt, ST_PRE_COPY));
+	ASSERT_EQ(0, mgmt_set(self->mgmt, VFIO_DEVICE_STATE_V1_SAVING |
+					  VFIO_DEVICE_STATE_V1_RUNNING));
 	for (i = 0; i < ARRAY_SIZE(targets); i++) {
 		EXPECT_EQ(-EBUSY, __v2_set(&self->p.src.dev, targets[i], &fd))
 			TH_LOG("-> %s", vfio_mig_v2_state_name(targets[i]));
@@ -269,8 +270,8 @@ TEST_F(chan, v2_set_state_during_mgmt_precopy)
 	st = v2_state(&self->p.src.dev);
 	EXPECT_EQ(kernel_has_precopy() ? VFIO_DEVICE_STATE_PRE_COPY :
 				       VFIO_DEVICE_STATE_RUNNING, st);
-	EXPECT_EQ(ST_PRE_COPY, mgmt_get(self->mgmt));
-	EXPECT_EQ(0, mgmt_set(self->mgmt, ST_RUNNING));
+	EXPECT_EQ(VFIO_DEVICE_STATE_V1_SAVING | VFIO_DEVICE_STATE_V1_RUNNING, mgmt_get(self->mgmt));
+	EXPECT_EQ(0, mgmt_set(self->mgmt, VFIO_DEVICE_STATE_V1_RUNNING));
 }
 
 /*
@@ -344,8 +345,13 @@ static void *resetter(void *arg)
  */
 TEST_F_TIMEOUT(chan, reset_serialised_with_state_changes, 300)
 {
-	const uint32_t seq[] = { ST_STOP, ST_RUNNING, ST_PRE_COPY,
-				 ST_STOP_COPY, ST_STOP, ST_RUNNING };
+	const uint32_t seq[] = { VFIO_DEVICE_STATE_V1_STOP,
+				 VFIO_DEVICE_STATE_V1_RUNNING,
+				 VFIO_DEVICE_STATE_V1_SAVING |
+					 VFIO_DEVICE_STATE_V1_RUNNING,
+				 VFIO_DEVICE_STATE_V1_SAVING,
+				 VFIO_DEVICE_STATE_V1_STOP,
+				 VFIO_DEVICE_STATE_V1_RUNNING };
 	struct reset_race r = { &self->p.src, &self->p.ms, 0, 0 };
 	struct vfio_dma_buf guest;
 	unsigned int i, k, ok = 0;
@@ -367,8 +373,8 @@ TEST_F_TIMEOUT(chan, reset_serialised_with_state_changes, 300)
 		for (k = 0; k < ARRAY_SIZE(seq); k++) {
 			if (__mig_set(&self->p.ms, seq[k]))
 				break;
-			if (seq[k] == ST_STOP_COPY &&
-			    !mig_rd(&self->p.ms, HDR_DATA_OFFSET, &v64, 8))
+			if (seq[k] == VFIO_DEVICE_STATE_V1_SAVING &&
+			    !mig_rd(&self->p.ms, MIG_HDR(data_offset), &v64, 8))
 				ok++;
 		}
 	}
@@ -378,7 +384,7 @@ TEST_F_TIMEOUT(chan, reset_serialised_with_state_changes, 300)
 	EXPECT_LT(0, r.resets);
 
 	ASSERT_EQ(0, vfio_dev_reset(&self->p.src.dev));
-	EXPECT_EQ(ST_RUNNING, mig_state(&self->p.ms));
+	EXPECT_EQ(VFIO_DEVICE_STATE_V1_RUNNING, mig_state(&self->p.ms));
 	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->p.src.dev));
 	ASSERT_EQ(0, vfio_pci_config_write(&self->p.src.dev, PCI_COMMAND, 2,
 					   PCI_COMMAND_MEMORY |
@@ -401,9 +407,9 @@ TEST_F(chan, window_cleared_between_users)
 	uint64_t win = self->p.ms.data_offset, v64 = 0;
 	uint8_t page[4096];
 
-	mig_set(&self->p.ms, ST_STOP_COPY);
-	ASSERT_EQ(0, mig_rd(&self->p.ms, HDR_DATA_OFFSET, &v64, 8));
-	ASSERT_EQ(0, mig_rd(&self->p.ms, HDR_DATA_SIZE, &v64, 8));
+	mig_set(&self->p.ms, VFIO_DEVICE_STATE_V1_SAVING);
+	ASSERT_EQ(0, mig_rd(&self->p.ms, MIG_HDR(data_offset), &v64, 8));
+	ASSERT_EQ(0, mig_rd(&self->p.ms, MIG_HDR(data_size), &v64, 8));
 	ASSERT_LT(0, v64);
 	ASSERT_EQ(0, mig_rd(&self->p.ms, win, page, sizeof(page)));
 	ASSERT_LE(0, mdma_check_byte(page, sizeof(page), 0));
@@ -462,9 +468,9 @@ TEST_F(chan, window_pages_not_reused_after_close)
 	/* The next user saves: the first pieces of its stream are staged. */
 	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.ms, &self->p.src.dev, false))
 		TH_LOG("%s", vfio_errmsg());
-	mig_set(&self->p.ms, ST_STOP_COPY);
-	ASSERT_EQ(0, mig_rd(&self->p.ms, HDR_DATA_OFFSET, &v64, 8));
-	ASSERT_EQ(0, mig_rd(&self->p.ms, HDR_DATA_SIZE, &v64, 8));
+	mig_set(&self->p.ms, VFIO_DEVICE_STATE_V1_SAVING);
+	ASSERT_EQ(0, mig_rd(&self->p.ms, MIG_HDR(data_offset), &v64, 8));
+	ASSERT_EQ(0, mig_rd(&self->p.ms, MIG_HDR(data_size), &v64, 8));
 	ASSERT_LT(len, v64);
 	for (i = 0; i < len / sizeof(page); i++) {
 		ASSERT_EQ((ssize_t)sizeof(page), read(p[0], page, sizeof(page)));
@@ -488,7 +494,7 @@ TEST_F(chan, faulting_bar2_write_marks_dirty)
 	unsigned int i;
 	void *hole;
 
-	mig_set(&self->p.ms, ST_PRE_COPY);
+	mig_set(&self->p.ms, VFIO_DEVICE_STATE_V1_SAVING | VFIO_DEVICE_STATE_V1_RUNNING);
 	for (i = 0; i < 64; i++) {
 		ASSERT_EQ(0, mig_save_iter(&self->p.ms, &st, &got));
 		if (!got)
@@ -505,9 +511,9 @@ TEST_F(chan, faulting_bar2_write_marks_dirty)
 			     self->p.src.bar2.offset + 4 * 65536));
 	EXPECT_EQ(EFAULT, errno);
 	munmap(hole, 65536);
-	mig_set(&self->p.ms, ST_STOP_COPY);
+	mig_set(&self->p.ms, VFIO_DEVICE_STATE_V1_SAVING);
 	ASSERT_EQ(0, mig_save_rest(&self->p.ms, &st, NULL));
-	mig_set(&self->p.ms, ST_STOP);
+	mig_set(&self->p.ms, VFIO_DEVICE_STATE_V1_STOP);
 
 	load_into_dst(_metadata, self, &st, &a, &b);
 	EXPECT_EQ(a.mem_crc32, b.mem_crc32)
@@ -578,10 +584,10 @@ TEST_F(chan, no_records_after_end)
 	uint64_t got, pending;
 	unsigned int i;
 
-	mig_set(&self->p.ms, ST_PRE_COPY);
+	mig_set(&self->p.ms, VFIO_DEVICE_STATE_V1_SAVING | VFIO_DEVICE_STATE_V1_RUNNING);
 	for (i = 0; i < 64; i++)
 		ASSERT_EQ(0, mig_save_iter(&self->p.ms, &st, &got));
-	mig_set(&self->p.ms, ST_STOP_COPY);
+	mig_set(&self->p.ms, VFIO_DEVICE_STATE_V1_SAVING);
 	ASSERT_EQ(0, mig_save_rest(&self->p.ms, &st, NULL));
 	/* The device memory changes after the end record went out. */
 	for (i = 0; i < 16; i++)
@@ -590,7 +596,7 @@ TEST_F(chan, no_records_after_end)
 	EXPECT_EQ(0, pending);
 	ASSERT_EQ(0, mig_save_rest(&self->p.ms, &st, &got));
 	EXPECT_EQ(0, got);
-	mig_set(&self->p.ms, ST_STOP);
+	mig_set(&self->p.ms, VFIO_DEVICE_STATE_V1_STOP);
 	for (i = 0; i < 16; i++)
 		self->p.src.map[i * 65536] ^= 0xff;
 
@@ -706,13 +712,13 @@ TEST_F(chan, user_copy_outside_lock)
 		SKIP(return, "kernel without userfaultfd");
 
 	/* The v1 window, read with pread into the stalled buffer. */
-	mig_set(&self->p.ms, ST_STOP_COPY);
+	mig_set(&self->p.ms, VFIO_DEVICE_STATE_V1_SAVING);
 	stalled_copy_check(_metadata, &self->p.src.dev, &self->p.ms,
 			   self->p.src.dev.fd,
 			   self->p.ms.region.offset + self->p.ms.data_offset,
 			   VFIO_DEVICE_STATE_STOP_COPY);
-	mig_set(&self->p.ms, ST_STOP);
-	mig_set(&self->p.ms, ST_RUNNING);
+	mig_set(&self->p.ms, VFIO_DEVICE_STATE_V1_STOP);
+	mig_set(&self->p.ms, VFIO_DEVICE_STATE_V1_RUNNING);
 
 	/* A v2 data fd. */
 	v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd);
@@ -784,10 +790,10 @@ TEST_F(chan, zero_length_io)
 
 	m = mgmt_open(self->p.src.uuid);
 	ASSERT_LE(0, m);
-	ASSERT_EQ(0, mgmt_set(m, ST_STOP_COPY));
+	ASSERT_EQ(0, mgmt_set(m, VFIO_DEVICE_STATE_V1_SAVING));
 	EXPECT_EQ(0, read(m, &b, 0));
-	ASSERT_EQ(0, mgmt_set(m, ST_STOP));
-	ASSERT_EQ(0, mgmt_set(m, ST_RUNNING));
+	ASSERT_EQ(0, mgmt_set(m, VFIO_DEVICE_STATE_V1_STOP));
+	ASSERT_EQ(0, mgmt_set(m, VFIO_DEVICE_STATE_V1_RUNNING));
 	close(m);
 
 	v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd);

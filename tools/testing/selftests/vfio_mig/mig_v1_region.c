@@ -90,7 +90,7 @@ TEST_F(region, discovery)
 	ASSERT_NE(NULL, hdr) TH_LOG("no sparse mmap capability");
 	sp = (const void *)hdr;
 	ASSERT_EQ(1, sp->nr_areas);
-	ASSERT_EQ(0, mig_rd(&self->mig, HDR_DATA_OFFSET, &data_offset,
+	ASSERT_EQ(0, mig_rd(&self->mig, MIG_HDR(data_offset), &data_offset,
 			    sizeof(data_offset)));
 	EXPECT_NE(0, data_offset);
 	EXPECT_GE(data_offset, sizeof(struct vfio_device_migration_info));
@@ -109,7 +109,7 @@ TEST_F(region, discovery)
 	/* The client found the same window. */
 	EXPECT_EQ(data_offset, self->mig.data_offset);
 	EXPECT_NE(0, self->mig.data_size);
-	EXPECT_EQ(ST_RUNNING, mig_state(&self->mig));
+	EXPECT_EQ(VFIO_DEVICE_STATE_V1_RUNNING, mig_state(&self->mig));
 }
 
 /*
@@ -180,20 +180,20 @@ struct bad_access {
 
 static const struct bad_access bad_header[] = {
 	/* device_state at other widths */
-	{ HDR_STATE, 1, false }, { HDR_STATE, 1, true },
-	{ HDR_STATE, 2, false }, { HDR_STATE, 2, true },
-	{ HDR_STATE, 8, false }, { HDR_STATE, 8, true },
-	{ HDR_STATE + 1, 1, true }, { HDR_STATE + 2, 2, true },
+	{ MIG_HDR(device_state), 1, false }, { MIG_HDR(device_state), 1, true },
+	{ MIG_HDR(device_state), 2, false }, { MIG_HDR(device_state), 2, true },
+	{ MIG_HDR(device_state), 8, false }, { MIG_HDR(device_state), 8, true },
+	{ MIG_HDR(device_state) + 1, 1, true }, { MIG_HDR(device_state) + 2, 2, true },
 	/* reserved is read only, and u32 */
-	{ HDR_RESERVED, 4, true }, { HDR_RESERVED, 8, false },
+	{ MIG_HDR(reserved), 4, true }, { MIG_HDR(reserved), 8, false },
 	/* pending_bytes: u64, read only */
-	{ HDR_PENDING, 4, false }, { HDR_PENDING + 4, 4, false },
-	{ HDR_PENDING, 8, true }, { HDR_PENDING, 4, true },
+	{ MIG_HDR(pending_bytes), 4, false }, { MIG_HDR(pending_bytes) + 4, 4, false },
+	{ MIG_HDR(pending_bytes), 8, true }, { MIG_HDR(pending_bytes), 4, true },
 	/* data_offset: u64, read only */
-	{ HDR_DATA_OFFSET, 4, false }, { HDR_DATA_OFFSET, 8, true },
+	{ MIG_HDR(data_offset), 4, false }, { MIG_HDR(data_offset), 8, true },
 	/* data_size: u64 */
-	{ HDR_DATA_SIZE, 4, false }, { HDR_DATA_SIZE, 4, true },
-	{ HDR_DATA_SIZE, 2, false },
+	{ MIG_HDR(data_size), 4, false }, { MIG_HDR(data_size), 4, true },
+	{ MIG_HDR(data_size), 2, false },
 	/* unaligned */
 	{ 2, 4, false }, { 2, 4, true }, { 9, 8, false }, { 12, 8, false },
 	{ 12, 8, true }, { 20, 8, false }, { 28, 8, false },
@@ -215,7 +215,7 @@ static void check_bad_header(struct __test_metadata *_metadata,
 
 		/* A write of what would be a valid state, if it went in. */
 		memset(buf, 0, sizeof(buf));
-		buf[0] = ST_STOP;
+		buf[0] = VFIO_DEVICE_STATE_V1_STOP;
 		ret = mig_raw_rw(mig, a->off, buf, a->width, a->write);
 		EXPECT_EQ(-EINVAL, ret)
 			TH_LOG("%s of %zu bytes at %llu in state 0x%x: %d",
@@ -232,29 +232,29 @@ TEST_F(region, header_bad_access_running)
 {
 	uint32_t v32;
 
-	ASSERT_EQ(ST_RUNNING, mig_state(&self->mig));
-	check_bad_header(_metadata, &self->mig, ST_RUNNING);
+	ASSERT_EQ(VFIO_DEVICE_STATE_V1_RUNNING, mig_state(&self->mig));
+	check_bad_header(_metadata, &self->mig, VFIO_DEVICE_STATE_V1_RUNNING);
 	/* The good ones still work. */
-	EXPECT_EQ(0, mig_rd(&self->mig, HDR_RESERVED, &v32, sizeof(v32)));
+	EXPECT_EQ(0, mig_rd(&self->mig, MIG_HDR(reserved), &v32, sizeof(v32)));
 	EXPECT_EQ(0, v32);
 	EXPECT_EQ(0, mig_pending(&self->mig));
 	/* data_size is written only while resuming. */
-	EXPECT_EQ(-EINVAL, mig_wr(&self->mig, HDR_DATA_SIZE, &(uint64_t){ 0 },
+	EXPECT_EQ(-EINVAL, mig_wr(&self->mig, MIG_HDR(data_size), &(uint64_t){ 0 },
 				  8));
-	EXPECT_EQ(ST_RUNNING, mig_state(&self->mig));
+	EXPECT_EQ(VFIO_DEVICE_STATE_V1_RUNNING, mig_state(&self->mig));
 }
 
 TEST_F(region, header_bad_access_saving)
 {
 	uint64_t pending, size;
 
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->mig, ST_STOP_COPY))
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->mig, VFIO_DEVICE_STATE_V1_SAVING))
 		TH_LOG("%s", vfio_errmsg());
-	check_bad_header(_metadata, &self->mig, ST_STOP_COPY);
+	check_bad_header(_metadata, &self->mig, VFIO_DEVICE_STATE_V1_SAVING);
 	/* data_size is read only while saving. */
 	size = 0;
-	EXPECT_EQ(-EINVAL, mig_wr(&self->mig, HDR_DATA_SIZE, &size, 8));
-	EXPECT_EQ(ST_STOP_COPY, mig_state(&self->mig));
+	EXPECT_EQ(-EINVAL, mig_wr(&self->mig, MIG_HDR(data_size), &size, 8));
+	EXPECT_EQ(VFIO_DEVICE_STATE_V1_SAVING, mig_state(&self->mig));
 	/* And the session is intact: the whole device is still pending. */
 	pending = mig_pending(&self->mig);
 	EXPECT_GT(pending, self->m.mem_size);
@@ -262,9 +262,9 @@ TEST_F(region, header_bad_access_saving)
 
 TEST_F(region, header_bad_access_resuming)
 {
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->mig, ST_RESUMING))
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->mig, VFIO_DEVICE_STATE_V1_RESUMING))
 		TH_LOG("%s", vfio_errmsg());
-	check_bad_header(_metadata, &self->mig, ST_RESUMING);
+	check_bad_header(_metadata, &self->mig, VFIO_DEVICE_STATE_V1_RESUMING);
 }
 
 /*
@@ -279,7 +279,7 @@ TEST_F(region, window_bounds)
 	void *p;
 
 	ASSERT_NE(0, size);
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->mig, ST_RESUMING));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->mig, VFIO_DEVICE_STATE_V1_RESUMING));
 	EXPECT_EQ(0, mig_wr(&self->mig, off, buf, 1));
 	EXPECT_EQ(0, mig_wr(&self->mig, off + 3, buf, 7));
 	EXPECT_EQ(0, mig_wr(&self->mig, off + size - 8, buf, 8));
@@ -289,7 +289,7 @@ TEST_F(region, window_bounds)
 	EXPECT_EQ(-EINVAL, mig_rd(&self->mig, off + size, buf, 1));
 	EXPECT_EQ(-EINVAL, mig_wr(&self->mig, off - 4, buf, 8));
 	EXPECT_EQ(-EINVAL, mig_wr(&self->mig, off - 1, buf, 1));
-	EXPECT_EQ(ST_RESUMING, mig_state(&self->mig));
+	EXPECT_EQ(VFIO_DEVICE_STATE_V1_RESUMING, mig_state(&self->mig));
 
 	/* Mapping more than the window, or not at it, fails. */
 	EXPECT_NE(0, vfio_region_mmap(&self->m.dev, &self->mig.region, off,

@@ -20,7 +20,7 @@ static void finish_and_compare(struct __test_metadata *_metadata,
 	struct mdma_digest ds, dd;
 
 	ASSERT_EQ(0, mig_save_rest(&self->p.ms, &self->p.s, NULL));
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_STOP));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, VFIO_DEVICE_STATE_V1_STOP));
 	ASSERT_EQ(0, mdma_digest_read(self->p.src.uuid, &ds));
 	ASSERT_EQ(0, mig_load_all(&self->p.md, &self->p.s))
 		TH_LOG("%s", vfio_errmsg());
@@ -53,7 +53,9 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 	ASSERT_EQ(0, mdma_wr(src, MDMA_REG_CTRL, MDMA_CTRL_ENABLE));
 	ASSERT_EQ(0, mdma_wr(src, MDMA_REG_IRQ_STATUS, MDMA_IRQ_ALL));
 
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_PRE_COPY))
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms,
+					   VFIO_DEVICE_STATE_V1_SAVING |
+					   VFIO_DEVICE_STATE_V1_RUNNING))
 		TH_LOG("%s", vfio_errmsg());
 	/* A first pass over all of memory, with the workload running. */
 	limit = src->mem_size / self->p.ms.data_size + 8;
@@ -117,7 +119,7 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 		      ((src->mem_size / 2 + tail_off) / 4096) + 1;
 	EXPECT_EQ(0, mig_pending(&self->p.ms));
 
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_STOP_COPY))
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, VFIO_DEVICE_STATE_V1_SAVING))
 		TH_LOG("%s", vfio_errmsg());
 	pending = mig_pending(&self->p.ms);
 	EXPECT_GE(pending, tail_chunks * 4096);
@@ -131,7 +133,7 @@ TEST_F_TIMEOUT(mig, precopy_converges, 600)
 	/* The dirty chunks, the config section, record headers. */
 	EXPECT_LE(final, tail_chunks * 4096 + (64 << 10));
 	EXPECT_LT(final * 16, src->mem_size);
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_STOP));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, VFIO_DEVICE_STATE_V1_STOP));
 	ASSERT_EQ(0, mdma_digest_read(src->uuid, &ds));
 
 	ASSERT_EQ(0, mig_load_all(&self->p.md, &self->p.s))
@@ -186,7 +188,9 @@ TEST_F_TIMEOUT(mig, dirty_bitmap, 300)
 				    pg, map, mapsz));
 	for (i = 0; i < npages; i++)
 		EXPECT_FALSE(bit(map, i)) TH_LOG("page %zu dirty at start", i);
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_PRE_COPY));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms,
+					   VFIO_DEVICE_STATE_V1_SAVING |
+					   VFIO_DEVICE_STATE_V1_RUNNING));
 
 	for (k = 0; k < ARRAY_SIZE(ops); k++) {
 		uint64_t iova = MIG_IOVA + ops[k].page * pg + ops[k].off;
@@ -223,7 +227,7 @@ TEST_F_TIMEOUT(mig, dirty_bitmap, 300)
 	EXPECT_EQ(0, extra);
 
 	/* Stopped, with nothing pinned: the next bitmap is empty. */
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_STOP_COPY));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, VFIO_DEVICE_STATE_V1_SAVING));
 	memset(map, 0xff, mapsz);
 	ASSERT_EQ(0, vfio_dirty_get(&src->container, MIG_IOVA, npages * pg,
 				    pg, map, mapsz));
@@ -264,7 +268,7 @@ TEST_F_TIMEOUT(mig, parked_descriptor, 600)
 	ASSERT_EQ(0, mdma_submit(src, MDMA_CMD_DEV_TO_GUEST, 0, MIG_IOVA,
 				 len, 0));
 	ASSERT_EQ(0, mig_wait_first_byte(g, GUARD));
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_STOP_COPY))
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, VFIO_DEVICE_STATE_V1_SAVING))
 		TH_LOG("%s", vfio_errmsg());
 
 	/* Parked: not done, back in the queue, part of it in guest memory. */
@@ -279,7 +283,7 @@ TEST_F_TIMEOUT(mig, parked_descriptor, 600)
 
 	ASSERT_EQ(0, mig_save_rest(&self->p.ms, &self->p.s, NULL))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_STOP));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, VFIO_DEVICE_STATE_V1_STOP));
 	/* Nothing moved after the stop. */
 	EXPECT_EQ(-1, mdma_check_byte(g + p, len - p, GUARD));
 
@@ -334,7 +338,9 @@ TEST_F_TIMEOUT(mig, precopy_bar2_writes, 300)
 	/* Fault every page in writable before pre-copy starts. */
 	for (off = 0; off < src->mem_size; off += MIG_PAGE)
 		src->map[off] ^= 0x5a;
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_PRE_COPY));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms,
+					   VFIO_DEVICE_STATE_V1_SAVING |
+					   VFIO_DEVICE_STATE_V1_RUNNING));
 
 	limit = src->mem_size / self->p.ms.data_size + 2;
 	for (i = 0; i < limit; i++) {
@@ -366,7 +372,7 @@ TEST_F_TIMEOUT(mig, precopy_bar2_writes, 300)
 		TH_LOG("a write through the mapping after pre-copy drained");
 	EXPECT_EQ(0, mig_pending(&self->p.ms));
 	src->map[src->mem_size / 5] ^= 0x33;
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_STOP_COPY));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, VFIO_DEVICE_STATE_V1_SAVING));
 	finish_and_compare(_metadata, self);
 }
 
@@ -390,7 +396,9 @@ TEST_F_TIMEOUT(mig, precopy_round_ends_while_device_writes, 300)
 	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.md, &self->p.dst.dev, true));
 	for (off = 0; off < src->mem_size; off += MIG_PAGE)
 		src->map[off] ^= 0x3c;
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_PRE_COPY));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms,
+					   VFIO_DEVICE_STATE_V1_SAVING |
+					   VFIO_DEVICE_STATE_V1_RUNNING));
 
 	limit = src->mem_size / self->p.ms.data_size + 4;
 	for (i = 0; i < limit; i++) {
@@ -422,7 +430,7 @@ TEST_F_TIMEOUT(mig, precopy_round_ends_while_device_writes, 300)
 	EXPECT_EQ(0, mig_pending(&self->p.ms));
 
 	src->map[41 * MIG_PAGE] ^= 0x22;
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_STOP_COPY));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, VFIO_DEVICE_STATE_V1_SAVING));
 	EXPECT_GT(mig_pending(&self->p.ms), MIG_PAGE)
 		TH_LOG("stop-and-copy does not count the write");
 	finish_and_compare(_metadata, self);
@@ -450,7 +458,7 @@ TEST_F_TIMEOUT(mig, save_cancel_restart, 300)
 	ASSERT_NE(NULL, a);
 	ASSERT_NE(NULL, b);
 
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_STOP_COPY));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, VFIO_DEVICE_STATE_V1_SAVING));
 	ASSERT_NE(0, mig_pending(&self->p.ms));
 	ASSERT_EQ(0, vfio_mig_v1_save_chunk(&self->p.ms, a, self->p.ms.data_size,
 					    &la));
@@ -470,7 +478,7 @@ TEST_F_TIMEOUT(mig, save_cancel_restart, 300)
 	free(b);
 
 	/* Cancel, as QEMU does on a failed migration; the device goes on. */
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_RUNNING));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, VFIO_DEVICE_STATE_V1_RUNNING));
 	EXPECT_EQ(0, mig_pending(&self->p.ms));
 	ASSERT_EQ(0, mdma_wr(src, MDMA_REG_SCRATCH, 0x7e57ab1e));
 	mdma_pattern(src->map + 4096, 8192, 602);
@@ -505,7 +513,7 @@ TEST_F_TIMEOUT(mig, load_any_split, 300)
 		TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, mdma_digest_read(self->p.src.uuid, &ds));
 
-	mig_set(&self->p.md, ST_RESUMING);
+	mig_set(&self->p.md, VFIO_DEVICE_STATE_V1_RESUMING);
 	for (pos = 0; pos < self->p.s.len; pos += n, k++) {
 		/* 1, 31, 70001, ... bytes: records split every which way. */
 		n = k % 3 == 0 ? 1 + k % 61 : 70001 + k * 13;
@@ -514,10 +522,10 @@ TEST_F_TIMEOUT(mig, load_any_split, 300)
 		ASSERT_EQ(0, mig_feed_raw(&self->p.md, self->p.s.buf + pos, n))
 			TH_LOG("piece %zu at %zu", n, pos);
 		if (k % 7 == 0)
-			ASSERT_EQ(0, mig_wr(&self->p.md, HDR_DATA_SIZE, &zero,
+			ASSERT_EQ(0, mig_wr(&self->p.md, MIG_HDR(data_size), &zero,
 					    sizeof(zero)));
 	}
-	mig_set(&self->p.md, ST_RUNNING);
+	mig_set(&self->p.md, VFIO_DEVICE_STATE_V1_RUNNING);
 	ASSERT_EQ(0, mdma_digest_read(self->p.dst.uuid, &dd));
 	EXPECT_STREQ("", mig_digest_diff(&ds, &dd));
 }
@@ -533,7 +541,7 @@ static void check_works(struct __test_metadata *_metadata, struct mdma *m,
 
 	ASSERT_EQ(0, vfio_mig_v1_open(&mig, &m->dev, false))
 		TH_LOG("%s", vfio_errmsg());
-	EXPECT_EQ(ST_RUNNING, mig_state(&mig));
+	EXPECT_EQ(VFIO_DEVICE_STATE_V1_RUNNING, mig_state(&mig));
 	EXPECT_EQ(0, mig_pending(&mig));
 	vfio_mig_v1_close(&mig);
 	ASSERT_EQ(0, mdma_debugfs(m, "pinned_pages", &pinned));
@@ -569,7 +577,7 @@ TEST_F_TIMEOUT(mig, close_during_save, 300)
 	ASSERT_EQ(0, mig_populate(src, 31, NDESC, &self->p.sbuf))
 		TH_LOG("%s", vfio_errmsg());
 	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.ms, &src->dev, true));
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, ST_STOP_COPY));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.ms, VFIO_DEVICE_STATE_V1_SAVING));
 	ASSERT_EQ(0, mig_save_iter(&self->p.ms, &self->p.s, &got));
 	ASSERT_NE(0, got);
 	ASSERT_EQ(0, mig_save_iter(&self->p.ms, &self->p.s, &got));
@@ -616,7 +624,7 @@ TEST_F_TIMEOUT(mig, close_during_load, 300)
 	ASSERT_GT(self->p.s.nchunks, 2);
 
 	ASSERT_EQ(0, vfio_mig_v1_open(&self->p.md, &dst->dev, true));
-	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.md, ST_RESUMING));
+	ASSERT_EQ(0, vfio_mig_v1_set_state(&self->p.md, VFIO_DEVICE_STATE_V1_RESUMING));
 	ASSERT_EQ(0, mig_load_range(&self->p.md, &self->p.s, 0,
 				    self->p.s.nchunks / 2))
 		TH_LOG("%s", vfio_errmsg());

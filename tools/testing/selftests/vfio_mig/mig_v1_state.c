@@ -33,25 +33,24 @@ FIXTURE_TEARDOWN(state)
 
 /*
  * The protocol's arcs, written out here rather than taken from the
- * driver: to[from base] has bit "to base" set when allowed. NDMA only
- * with RUNNING, reserved bits never, nothing from the error state.
+ * driver. The base states are the values 0 to 4 (STOP, RUNNING, STOP_COPY,
+ * PRE_COPY, RESUMING), and ok[from base] has bit "to base" set when the
+ * arc is allowed. NDMA only with RUNNING, reserved bits never, nothing
+ * from the error state.
  */
 static bool arc_allowed(uint32_t from, uint32_t to)
 {
 	static const uint8_t ok[8] = {
-		[ST_STOP]	= 0x1f,
-		[ST_RUNNING]	= 0x1f,
-		[ST_STOP_COPY]	= 1 << ST_STOP | 1 << ST_RUNNING |
-				  1 << ST_STOP_COPY,
-		[ST_PRE_COPY]	= 1 << ST_STOP | 1 << ST_RUNNING |
-				  1 << ST_STOP_COPY | 1 << ST_PRE_COPY,
-		[ST_RESUMING]	= 1 << ST_STOP | 1 << ST_RUNNING |
-				  1 << ST_RESUMING,
+		0x1f,	/* STOP: to any */
+		0x1f,	/* RUNNING: to any */
+		0x07,	/* STOP_COPY: to STOP, RUNNING, STOP_COPY */
+		0x0f,	/* PRE_COPY: and to PRE_COPY */
+		0x13,	/* RESUMING: to STOP, RUNNING, RESUMING */
 	};
 
-	if (to & ~(VFIO_DEVICE_STATE_MASK | ST_NDMA))
+	if (to & ~(VFIO_DEVICE_STATE_MASK | VFIO_DEVICE_STATE_V1_NDMA))
 		return false;
-	if ((to & ST_NDMA) && !(to & ST_RUNNING))
+	if ((to & VFIO_DEVICE_STATE_V1_NDMA) && !(to & VFIO_DEVICE_STATE_V1_RUNNING))
 		return false;
 	return (ok[from & VFIO_DEVICE_STATE_MASK] >>
 		(to & VFIO_DEVICE_STATE_MASK)) & 1;
@@ -82,30 +81,31 @@ static int build(struct vfio_mig_v1 *mig, uint32_t start,
 	ret = vfio_dev_reset(mig->dev);
 	if (ret)
 		return ret;
-	if (mig_state(mig) != ST_RUNNING)
+	if (mig_state(mig) != VFIO_DEVICE_STATE_V1_RUNNING)
 		return vfio_set_error(-EIO, "reset left state 0x%x",
 				      mig_state(mig));
 	switch (start) {
-	case ST_RUNNING:
+	case VFIO_DEVICE_STATE_V1_RUNNING:
 		return 0;
-	case ST_RESUMING:
-		ret = __mig_set(mig, ST_RESUMING);
+	case VFIO_DEVICE_STATE_V1_RESUMING:
+		ret = __mig_set(mig, VFIO_DEVICE_STATE_V1_RESUMING);
 		if (!ret)
 			ret = mig_load_range(mig, good, 0, good->nchunks);
 		return ret;
-	case ST_ERROR:
-		ret = __mig_set(mig, ST_RESUMING);
+	case VFIO_DEVICE_STATE_SET_ERROR(0):
+		ret = __mig_set(mig, VFIO_DEVICE_STATE_V1_RESUMING);
 		if (ret)
 			return ret;
 		ret = mig_feed_raw(mig, junk, sizeof(junk));
 		if (ret != -EBADMSG)
 			return vfio_set_error(-EIO, "junk chunk: %d", ret);
-		if (mig_state(mig) != ST_ERROR)
+		if (mig_state(mig) != VFIO_DEVICE_STATE_SET_ERROR(0))
 			return vfio_set_error(-EIO, "junk left state 0x%x",
 					      mig_state(mig));
 		return 0;
-	case ST_PRE_COPY | ST_NDMA:
-		ret = __mig_set(mig, ST_PRE_COPY);
+	case VFIO_DEVICE_STATE_V1_SAVING | VFIO_DEVICE_STATE_V1_RUNNING | VFIO_DEVICE_STATE_V1_NDMA:
+		ret = __mig_set(mig, VFIO_DEVICE_STATE_V1_SAVING |
+				     VFIO_DEVICE_STATE_V1_RUNNING);
 		return ret ?: __mig_set(mig, start);
 	default:
 		return __mig_set(mig, start);
@@ -113,15 +113,23 @@ static int build(struct vfio_mig_v1 *mig, uint32_t start,
 }
 
 static const uint32_t starts[] = {
-	ST_STOP, ST_RUNNING, ST_STOP_COPY, ST_PRE_COPY, ST_RESUMING,
-	ST_RUNNING | ST_NDMA, ST_PRE_COPY | ST_NDMA, ST_ERROR,
+	VFIO_DEVICE_STATE_V1_STOP,
+	VFIO_DEVICE_STATE_V1_RUNNING,
+	VFIO_DEVICE_STATE_V1_SAVING,
+	VFIO_DEVICE_STATE_V1_SAVING | VFIO_DEVICE_STATE_V1_RUNNING,
+	VFIO_DEVICE_STATE_V1_RESUMING,
+	VFIO_DEVICE_STATE_V1_RUNNING | VFIO_DEVICE_STATE_V1_NDMA,
+	VFIO_DEVICE_STATE_V1_SAVING | VFIO_DEVICE_STATE_V1_RUNNING |
+		VFIO_DEVICE_STATE_V1_NDMA,
+	VFIO_DEVICE_STATE_SET_ERROR(0),
 };
 
 /* Every low value, and some with reserved bits. */
 static const uint32_t values[] = {
 	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
-	0x10, 0x11, 0x13, 0x20 | ST_STOP_COPY, 0x100 | ST_RUNNING,
-	0x80000000 | ST_RUNNING, 0x80000000, 0xffffffff,
+	0x10, 0x11, 0x13, 0x20 | VFIO_DEVICE_STATE_V1_SAVING,
+	0x100 | VFIO_DEVICE_STATE_V1_RUNNING,
+	0x80000000 | VFIO_DEVICE_STATE_V1_RUNNING, 0x80000000, 0xffffffff,
 };
 
 TEST_F_TIMEOUT(state, transition_matrix, 600)
@@ -159,9 +167,18 @@ TEST_F_TIMEOUT(state, transition_matrix, 600)
 /* The same arc written twice in a row keeps working. */
 TEST_F(state, same_state_again)
 {
-	uint32_t st[] = { ST_RUNNING, ST_STOP, ST_STOP, ST_PRE_COPY,
-			  ST_PRE_COPY, ST_STOP_COPY, ST_STOP_COPY, ST_STOP,
-			  ST_RESUMING, ST_RESUMING };
+	uint32_t st[] = {
+		VFIO_DEVICE_STATE_V1_RUNNING,
+		VFIO_DEVICE_STATE_V1_STOP,
+		VFIO_DEVICE_STATE_V1_STOP,
+		VFIO_DEVICE_STATE_V1_SAVING | VFIO_DEVICE_STATE_V1_RUNNING,
+		VFIO_DEVICE_STATE_V1_SAVING | VFIO_DEVICE_STATE_V1_RUNNING,
+		VFIO_DEVICE_STATE_V1_SAVING,
+		VFIO_DEVICE_STATE_V1_SAVING,
+		VFIO_DEVICE_STATE_V1_STOP,
+		VFIO_DEVICE_STATE_V1_RESUMING,
+		VFIO_DEVICE_STATE_V1_RESUMING
+	};
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(st); i++) {
@@ -186,8 +203,8 @@ TEST_F(state, ndma_holds_dma)
 		TH_LOG("%s", vfio_errmsg());
 	memset(self->buf.vaddr, GUARD, len);
 
-	mig_set(&self->mig, ST_RUNNING | ST_NDMA);
-	ASSERT_EQ(ST_RUNNING | ST_NDMA, mig_state(&self->mig));
+	mig_set(&self->mig, VFIO_DEVICE_STATE_V1_RUNNING | VFIO_DEVICE_STATE_V1_NDMA);
+	ASSERT_EQ(VFIO_DEVICE_STATE_V1_RUNNING | VFIO_DEVICE_STATE_V1_NDMA, mig_state(&self->mig));
 	ASSERT_EQ(0, mdma_wr(m, MDMA_REG_CTRL, MDMA_CTRL_ENABLE));
 	ASSERT_EQ(0, mdma_wr(m, MDMA_REG_IRQ_STATUS, MDMA_IRQ_ALL));
 	ASSERT_EQ(0, mdma_submit(m, MDMA_CMD_FILL_GUEST, 0, MIG_IOVA, len,
@@ -212,10 +229,10 @@ TEST_F(state, ndma_holds_dma)
 	v = 0;
 	EXPECT_EQ(0, vfio_region_read(&m->dev, &m->bar2, 4096, &v, 4));
 	EXPECT_EQ(0x01020304, v);
-	EXPECT_EQ(ST_RUNNING | ST_NDMA, mig_state(&self->mig));
+	EXPECT_EQ(VFIO_DEVICE_STATE_V1_RUNNING | VFIO_DEVICE_STATE_V1_NDMA, mig_state(&self->mig));
 
 	/* Clearing NDMA lets both run, in order. */
-	mig_set(&self->mig, ST_RUNNING);
+	mig_set(&self->mig, VFIO_DEVICE_STATE_V1_RUNNING);
 	ASSERT_EQ(0, mdma_wait(m, MDMA_IRQ_DONE, MDMA_TIMEOUT_MS))
 		TH_LOG("%s", vfio_errmsg());
 	EXPECT_EQ(2, mdma_reg(m, MDMA_REG_DMA_COMPLETED));
@@ -264,7 +281,7 @@ TEST_F(state, ndma_parks_running_dma)
 	ASSERT_EQ(0, mig_wait_first_byte(g, GUARD));
 	if (mdma_reg(m, MDMA_REG_DMA_COMPLETED))
 		SKIP(return, "the descriptor ended before NDMA could be set");
-	mig_set(&self->mig, ST_RUNNING | ST_NDMA);
+	mig_set(&self->mig, VFIO_DEVICE_STATE_V1_RUNNING | VFIO_DEVICE_STATE_V1_NDMA);
 	done = filled(g, len);
 	EXPECT_EQ(0, mdma_reg(m, MDMA_REG_DMA_COMPLETED))
 		TH_LOG("NDMA let a running descriptor finish");
@@ -277,7 +294,7 @@ TEST_F(state, ndma_parks_running_dma)
 	EXPECT_EQ(0, mdma_reg(m, MDMA_REG_DMA_COMPLETED));
 	EXPECT_EQ(1, mdma_reg(m, MDMA_REG_DMA_QUEUED));
 
-	mig_set(&self->mig, ST_RUNNING);
+	mig_set(&self->mig, VFIO_DEVICE_STATE_V1_RUNNING);
 	ASSERT_EQ(0, mdma_wait(m, MDMA_IRQ_DONE, MDMA_TIMEOUT_MS))
 		TH_LOG("%s", vfio_errmsg());
 	EXPECT_EQ(1, mdma_reg(m, MDMA_REG_DMA_COMPLETED));
@@ -299,20 +316,20 @@ TEST_F_TIMEOUT(state, reset_from_error, 300)
 
 	ASSERT_EQ(0, vfio_dma_alloc(&m->container, MIG_IOVA, 64 << 10,
 				    &self->buf));
-	mig_set(&self->mig, ST_RESUMING);
+	mig_set(&self->mig, VFIO_DEVICE_STATE_V1_RESUMING);
 	EXPECT_EQ(-EBADMSG, mig_feed_raw(&self->mig, junk, sizeof(junk)));
-	ASSERT_EQ(ST_ERROR, mig_state(&self->mig));
+	ASSERT_EQ(VFIO_DEVICE_STATE_SET_ERROR(0), mig_state(&self->mig));
 	for (i = 0; i < 16; i++) {
 		mig_set_err(EINVAL, &self->mig, i);
-		EXPECT_EQ(ST_ERROR, mig_state(&self->mig));
+		EXPECT_EQ(VFIO_DEVICE_STATE_SET_ERROR(0), mig_state(&self->mig));
 	}
 	/* Nothing is saved from it, nothing loaded into it. */
 	EXPECT_EQ(0, mig_pending(&self->mig));
 	EXPECT_EQ(-EINVAL, mig_feed_raw(&self->mig, junk, 32));
-	EXPECT_EQ(ST_ERROR, mig_state(&self->mig));
+	EXPECT_EQ(VFIO_DEVICE_STATE_SET_ERROR(0), mig_state(&self->mig));
 
 	ASSERT_EQ(0, vfio_dev_reset(&m->dev)) TH_LOG("%s", vfio_errmsg());
-	EXPECT_EQ(ST_RUNNING, mig_state(&self->mig));
+	EXPECT_EQ(VFIO_DEVICE_STATE_V1_RUNNING, mig_state(&self->mig));
 	ASSERT_EQ(0, mdma_run(m, MDMA_CMD_FILL_GUEST, 0, MIG_IOVA, 64, 0x0d0d0d0d,
 			      &err)) TH_LOG("%s", vfio_errmsg());
 	EXPECT_EQ(MDMA_ERR_NONE, err);
@@ -327,7 +344,7 @@ TEST_F_TIMEOUT(state, reset_from_error, 300)
 	ASSERT_EQ(0, mdma_digest_read(m->uuid, &after));
 	EXPECT_STREQ("", mig_digest_diff(&before, &after));
 	EXPECT_EQ(0x5ca1ab1e, mdma_reg(m, MDMA_REG_SCRATCH));
-	EXPECT_EQ(ST_RUNNING, mig_state(&self->mig));
+	EXPECT_EQ(VFIO_DEVICE_STATE_V1_RUNNING, mig_state(&self->mig));
 	mig_stream_free(&s);
 }
 

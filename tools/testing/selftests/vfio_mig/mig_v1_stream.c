@@ -89,10 +89,10 @@ static void recover(struct __test_metadata *_metadata, struct _test_data_bad *se
 	struct mdma_digest dd;
 
 	ASSERT_EQ(0, vfio_dev_reset(&self->p.dst.dev));
-	ASSERT_EQ(ST_RUNNING, mig_state(&self->p.md));
+	ASSERT_EQ(VFIO_DEVICE_STATE_V1_RUNNING, mig_state(&self->p.md));
 	ASSERT_EQ(0, mig_load_all(&self->p.md, &self->p.s))
 		TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(ST_RUNNING, mig_state(&self->p.md));
+	ASSERT_EQ(VFIO_DEVICE_STATE_V1_RUNNING, mig_state(&self->p.md));
 	ASSERT_EQ(0, mdma_digest_read(self->p.dst.uuid, &dd));
 	EXPECT_STREQ("", mig_digest_diff(&self->ds, &dd));
 }
@@ -109,7 +109,7 @@ static void load_rest(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, mig_load_range(&self->p.md, &self->p.s, from,
 				    self->p.s.nchunks))
 		TH_LOG("%s", vfio_errmsg());
-	mig_set(&self->p.md, ST_RUNNING);
+	mig_set(&self->p.md, VFIO_DEVICE_STATE_V1_RUNNING);
 	ASSERT_EQ(0, mdma_digest_read(self->p.dst.uuid, &dd));
 	EXPECT_STREQ("", mig_digest_diff(&self->ds, &dd));
 }
@@ -121,12 +121,12 @@ TEST_F_TIMEOUT(bad, truncated, 300)
 	unsigned int at;
 
 	/* The last chunk is missing. */
-	mig_set(&self->p.md, ST_RESUMING);
+	mig_set(&self->p.md, VFIO_DEVICE_STATE_V1_RESUMING);
 	EXPECT_EQ(0, feed(&self->p.md, &self->p.s, self->p.s.buf,
 			  self->p.s.nchunks - 1, &at));
-	EXPECT_EQ(ST_RESUMING, mig_state(&self->p.md));
-	mig_set_err(ENODATA, &self->p.md, ST_RUNNING);
-	EXPECT_EQ(ST_ERROR, mig_state(&self->p.md));
+	EXPECT_EQ(VFIO_DEVICE_STATE_V1_RESUMING, mig_state(&self->p.md));
+	mig_set_err(ENODATA, &self->p.md, VFIO_DEVICE_STATE_V1_RUNNING);
+	EXPECT_EQ(VFIO_DEVICE_STATE_SET_ERROR(0), mig_state(&self->p.md));
 	recover(_metadata, self);
 
 	/* The end record is cut short: the last 7 bytes never come. */
@@ -135,10 +135,10 @@ TEST_F_TIMEOUT(bad, truncated, 300)
 	memcpy(cut.chunk, self->p.s.chunk, self->p.s.nchunks * sizeof(*cut.chunk));
 	ASSERT_GT(cut.chunk[cut.nchunks - 1], 7);
 	cut.chunk[cut.nchunks - 1] -= 7;
-	mig_set(&self->p.md, ST_RESUMING);
+	mig_set(&self->p.md, VFIO_DEVICE_STATE_V1_RESUMING);
 	EXPECT_EQ(0, feed(&self->p.md, &cut, cut.buf, cut.nchunks, &at));
-	mig_set_err(ENODATA, &self->p.md, ST_STOP);
-	EXPECT_EQ(ST_ERROR, mig_state(&self->p.md));
+	mig_set_err(ENODATA, &self->p.md, VFIO_DEVICE_STATE_V1_STOP);
+	EXPECT_EQ(VFIO_DEVICE_STATE_SET_ERROR(0), mig_state(&self->p.md));
 	free(cut.chunk);
 	recover(_metadata, self);
 }
@@ -154,17 +154,17 @@ TEST_F_TIMEOUT(bad, bit_flip, 300)
 	memcpy(copy, self->p.s.buf, self->p.s.len);
 	copy[pos] ^= 0x08;
 	mig_fill_before(_metadata, &self->p.dst, &self->before);
-	mig_set(&self->p.md, ST_RESUMING);
+	mig_set(&self->p.md, VFIO_DEVICE_STATE_V1_RESUMING);
 	EXPECT_EQ(-EBADMSG, feed(&self->p.md, &self->p.s, copy, self->p.s.nchunks,
 				 &at));
 	EXPECT_EQ(2, at);
-	EXPECT_EQ(ST_ERROR, mig_state(&self->p.md));
+	EXPECT_EQ(VFIO_DEVICE_STATE_SET_ERROR(0), mig_state(&self->p.md));
 	/* Refused for good: the next good chunk and leaving fail too. */
 	EXPECT_EQ(-EINVAL, mig_feed_raw(&self->p.md, self->p.s.buf +
 				  mig_chunk_pos(&self->p.s, 3),
 				  self->p.s.chunk[3]));
-	mig_set_err(EINVAL, &self->p.md, ST_RUNNING);
-	EXPECT_EQ(ST_ERROR, mig_state(&self->p.md));
+	mig_set_err(EINVAL, &self->p.md, VFIO_DEVICE_STATE_V1_RUNNING);
+	EXPECT_EQ(VFIO_DEVICE_STATE_SET_ERROR(0), mig_state(&self->p.md));
 	mig_expect_refused(_metadata, &self->p.dst, self->before,
 			   self->p.s.buf, self->p.s.len, pos);
 	free(copy);
@@ -198,11 +198,11 @@ static void refused(struct __test_metadata *_metadata,
 	unsigned int at;
 
 	mig_fill_before(_metadata, &self->p.dst, &self->before);
-	mig_set(&self->p.md, ST_RESUMING);
+	mig_set(&self->p.md, VFIO_DEVICE_STATE_V1_RESUMING);
 	EXPECT_EQ(err, feed(&self->p.md, layout, data, layout->nchunks, &at));
 	if (at0)
 		EXPECT_EQ(0, at);
-	EXPECT_EQ(ST_ERROR, mig_state(&self->p.md));
+	EXPECT_EQ(VFIO_DEVICE_STATE_SET_ERROR(0), mig_state(&self->p.md));
 	mig_expect_refused(_metadata, &self->p.dst, self->before,
 			   self->p.s.buf, self->p.s.len, 0);
 	recover(_metadata, self);
@@ -274,13 +274,13 @@ TEST_F_TIMEOUT(bad, oversized_data_size, 300)
 	unsigned int i;
 
 	ASSERT_NE(0, self->p.md.data_size);
-	mig_set(&self->p.md, ST_RESUMING);
+	mig_set(&self->p.md, VFIO_DEVICE_STATE_V1_RESUMING);
 	ASSERT_EQ(0, mig_load_range(&self->p.md, &self->p.s, 0, 1));
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
-		EXPECT_EQ(-EINVAL, mig_wr(&self->p.md, HDR_DATA_SIZE, &sizes[i],
+		EXPECT_EQ(-EINVAL, mig_wr(&self->p.md, MIG_HDR(data_size), &sizes[i],
 					  sizeof(sizes[i])))
 			TH_LOG("data_size %llu", (unsigned long long)sizes[i]);
-		EXPECT_EQ(ST_RESUMING, mig_state(&self->p.md));
+		EXPECT_EQ(VFIO_DEVICE_STATE_V1_RESUMING, mig_state(&self->p.md));
 	}
 	load_rest(_metadata, self, 1);
 	recover(_metadata, self);
@@ -296,14 +296,14 @@ TEST_F_TIMEOUT(bad, data_outside_window, 300)
 	uint8_t junk[64];
 
 	memset(junk, 0x77, sizeof(junk));
-	mig_set(&self->p.md, ST_RESUMING);
+	mig_set(&self->p.md, VFIO_DEVICE_STATE_V1_RESUMING);
 	ASSERT_EQ(0, mig_load_range(&self->p.md, &self->p.s, 0, 2));
 	EXPECT_EQ(-EINVAL, mig_wr(&self->p.md, off + size - 8, junk, 16));
 	EXPECT_EQ(-EINVAL, mig_wr(&self->p.md, off + size, junk, 8));
 	EXPECT_EQ(-EINVAL, mig_wr(&self->p.md, self->p.md.region.size, junk, 8));
 	EXPECT_EQ(-EINVAL, mig_wr(&self->p.md, off - 64, junk, 64));
 	EXPECT_EQ(-EINVAL, mig_wr(&self->p.md, 32, junk, 64));
-	EXPECT_EQ(ST_RESUMING, mig_state(&self->p.md));
+	EXPECT_EQ(VFIO_DEVICE_STATE_V1_RESUMING, mig_state(&self->p.md));
 	load_rest(_metadata, self, 2);
 	recover(_metadata, self);
 }

@@ -37,23 +37,8 @@
 
 #define MIG_PAGE		4096UL
 
-/* device_state values by name, as written to the header. */
-#define ST_STOP		VFIO_DEVICE_STATE_V1_STOP
-#define ST_RUNNING	VFIO_DEVICE_STATE_V1_RUNNING
-#define ST_STOP_COPY	VFIO_DEVICE_STATE_V1_SAVING
-#define ST_PRE_COPY	(VFIO_DEVICE_STATE_V1_SAVING | \
-			 VFIO_DEVICE_STATE_V1_RUNNING)
-#define ST_RESUMING	VFIO_DEVICE_STATE_V1_RESUMING
-#define ST_ERROR	(VFIO_DEVICE_STATE_V1_SAVING | \
-			 VFIO_DEVICE_STATE_V1_RESUMING)
-#define ST_NDMA		VFIO_DEVICE_STATE_V1_NDMA
-
-/* Header fields: offset in the region. */
-#define HDR_STATE	offsetof(struct vfio_device_migration_info, device_state)
-#define HDR_RESERVED	offsetof(struct vfio_device_migration_info, reserved)
-#define HDR_PENDING	offsetof(struct vfio_device_migration_info, pending_bytes)
-#define HDR_DATA_OFFSET	offsetof(struct vfio_device_migration_info, data_offset)
-#define HDR_DATA_SIZE	offsetof(struct vfio_device_migration_info, data_size)
+/* Offset in the region of a header field, by its uapi name. */
+#define MIG_HDR(field)	offsetof(struct vfio_device_migration_info, field)
 
 /* Where the tests map guest memory in a container. */
 #define MIG_IOVA	0x40000000ULL
@@ -90,7 +75,7 @@ static inline uint32_t mig_state(struct vfio_mig_v1 *m)
 {
 	uint32_t st;
 
-	if (mig_rd(m, HDR_STATE, &st, sizeof(st)))
+	if (mig_rd(m, MIG_HDR(device_state), &st, sizeof(st)))
 		return 0xdeadbeef;
 	return st;
 }
@@ -102,7 +87,7 @@ static inline uint32_t mig_state(struct vfio_mig_v1 *m)
  */
 static inline int __mig_set(struct vfio_mig_v1 *m, uint32_t st)
 {
-	return mig_wr(m, HDR_STATE, &st, sizeof(st));
+	return mig_wr(m, MIG_HDR(device_state), &st, sizeof(st));
 }
 
 #define mig_set(m, st)						\
@@ -132,7 +117,7 @@ static inline int mig_feed_raw(struct vfio_mig_v1 *m, const void *buf,
 	uint64_t off;
 	int ret;
 
-	ret = mig_rd(m, HDR_DATA_OFFSET, &off, sizeof(off));
+	ret = mig_rd(m, MIG_HDR(data_offset), &off, sizeof(off));
 	if (ret)
 		return ret;
 	if (len) {
@@ -140,7 +125,7 @@ static inline int mig_feed_raw(struct vfio_mig_v1 *m, const void *buf,
 		if (ret)
 			return ret;
 	}
-	return mig_wr(m, HDR_DATA_SIZE, &len, sizeof(len));
+	return mig_wr(m, MIG_HDR(data_size), &len, sizeof(len));
 }
 
 /* A saved stream, with the length of every chunk it was saved in. */
@@ -266,11 +251,11 @@ static inline int mig_save_all(struct vfio_mig_v1 *m, struct mig_stream *s)
 {
 	int ret;
 
-	ret = vfio_mig_v1_set_state(m, ST_STOP_COPY);
+	ret = vfio_mig_v1_set_state(m, VFIO_DEVICE_STATE_V1_SAVING);
 	if (!ret)
 		ret = mig_save_rest(m, s, NULL);
 	if (!ret)
-		ret = vfio_mig_v1_set_state(m, ST_STOP);
+		ret = vfio_mig_v1_set_state(m, VFIO_DEVICE_STATE_V1_STOP);
 	return ret;
 }
 
@@ -301,11 +286,11 @@ static inline int mig_load_all(struct vfio_mig_v1 *m,
 {
 	int ret;
 
-	ret = vfio_mig_v1_set_state(m, ST_RESUMING);
+	ret = vfio_mig_v1_set_state(m, VFIO_DEVICE_STATE_V1_RESUMING);
 	if (!ret)
 		ret = mig_load_range(m, s, 0, s->nchunks);
 	if (!ret)
-		ret = vfio_mig_v1_set_state(m, ST_RUNNING);
+		ret = vfio_mig_v1_set_state(m, VFIO_DEVICE_STATE_V1_RUNNING);
 	return ret;
 }
 

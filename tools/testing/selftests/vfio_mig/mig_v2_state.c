@@ -307,7 +307,7 @@ TEST_F_TIMEOUT(v2, error_state, 300)
 		EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, v2_state(&self->m.dev));
 	}
 	/* Nor does v1 lead out. */
-	mig_set_err(EINVAL, &self->v1, ST_RUNNING);
+	mig_set_err(EINVAL, &self->v1, VFIO_DEVICE_STATE_V1_RUNNING);
 	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, v2_state(&self->m.dev));
 
 	ASSERT_EQ(0, vfio_dev_reset(&self->m.dev));
@@ -357,8 +357,14 @@ static uint32_t v2_of_v1(uint32_t v1)
 TEST_F(v2, v2_follows_v1)
 {
 	static const uint32_t v1s[] = {
-		ST_STOP, ST_RUNNING, ST_STOP_COPY, ST_PRE_COPY, ST_RESUMING,
-		ST_RUNNING | ST_NDMA, ST_PRE_COPY | ST_NDMA,
+		VFIO_DEVICE_STATE_V1_STOP,
+		VFIO_DEVICE_STATE_V1_RUNNING,
+		VFIO_DEVICE_STATE_V1_SAVING,
+		VFIO_DEVICE_STATE_V1_SAVING | VFIO_DEVICE_STATE_V1_RUNNING,
+		VFIO_DEVICE_STATE_V1_RESUMING,
+		VFIO_DEVICE_STATE_V1_RUNNING | VFIO_DEVICE_STATE_V1_NDMA,
+		VFIO_DEVICE_STATE_V1_SAVING | VFIO_DEVICE_STATE_V1_RUNNING |
+			VFIO_DEVICE_STATE_V1_NDMA,
 	};
 	static const uint32_t v2s[] = {
 		VFIO_DEVICE_STATE_STOP, VFIO_DEVICE_STATE_RUNNING,
@@ -367,9 +373,16 @@ TEST_F(v2, v2_follows_v1)
 		VFIO_DEVICE_STATE_PRE_COPY_P2P,
 	};
 	static const uint32_t walk[] = {
-		ST_RUNNING | ST_NDMA, ST_PRE_COPY | ST_NDMA, ST_PRE_COPY,
-		ST_STOP_COPY, ST_STOP, ST_RUNNING | ST_NDMA, ST_RUNNING,
-		ST_STOP, ST_RESUMING,
+		VFIO_DEVICE_STATE_V1_RUNNING | VFIO_DEVICE_STATE_V1_NDMA,
+		VFIO_DEVICE_STATE_V1_SAVING | VFIO_DEVICE_STATE_V1_RUNNING |
+			VFIO_DEVICE_STATE_V1_NDMA,
+		VFIO_DEVICE_STATE_V1_SAVING | VFIO_DEVICE_STATE_V1_RUNNING,
+		VFIO_DEVICE_STATE_V1_SAVING,
+		VFIO_DEVICE_STATE_V1_STOP,
+		VFIO_DEVICE_STATE_V1_RUNNING | VFIO_DEVICE_STATE_V1_NDMA,
+		VFIO_DEVICE_STATE_V1_RUNNING,
+		VFIO_DEVICE_STATE_V1_STOP,
+		VFIO_DEVICE_STATE_V1_RESUMING,
 	};
 	unsigned int i, k;
 
@@ -403,7 +416,10 @@ TEST_F(v2, v2_follows_v1)
  */
 TEST_F(v2, v1_session_excludes_v2)
 {
-	const uint32_t v1s[] = { ST_STOP_COPY, ST_PRE_COPY, ST_RESUMING };
+	const uint32_t v1s[] = { VFIO_DEVICE_STATE_V1_SAVING,
+				 VFIO_DEVICE_STATE_V1_SAVING |
+					 VFIO_DEVICE_STATE_V1_RUNNING,
+				 VFIO_DEVICE_STATE_V1_RESUMING };
 	uint32_t v2;
 	unsigned int i, j;
 	int fd;
@@ -426,8 +442,8 @@ TEST_F(v2, v1_session_excludes_v2)
 	}
 	/* RESUMING -> STOP with nothing loaded fails: reset instead. */
 	ASSERT_EQ(0, vfio_dev_reset(&self->m.dev));
-	mig_set(&self->v1, ST_STOP_COPY);
-	mig_set(&self->v1, ST_STOP);
+	mig_set(&self->v1, VFIO_DEVICE_STATE_V1_SAVING);
+	mig_set(&self->v1, VFIO_DEVICE_STATE_V1_STOP);
 	EXPECT_EQ(0, __v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP_COPY, &fd))
 		TH_LOG("%s", vfio_errmsg());
 	EXPECT_LE(0, fd);
@@ -447,8 +463,12 @@ TEST_F(v2, v2_session_excludes_v1)
 			      VFIO_DEVICE_STATE_RESUMING,
 			      VFIO_DEVICE_STATE_PRE_COPY,
 			      VFIO_DEVICE_STATE_PRE_COPY_P2P };
-	const uint32_t writes[] = { ST_STOP, ST_RUNNING, ST_STOP_COPY,
-				    ST_PRE_COPY, ST_RESUMING };
+	const uint32_t writes[] = { VFIO_DEVICE_STATE_V1_STOP,
+				    VFIO_DEVICE_STATE_V1_RUNNING,
+				    VFIO_DEVICE_STATE_V1_SAVING,
+				    VFIO_DEVICE_STATE_V1_SAVING |
+					    VFIO_DEVICE_STATE_V1_RUNNING,
+				    VFIO_DEVICE_STATE_V1_RESUMING };
 	uint64_t win = self->v1.data_offset, v64 = 0;
 	uint8_t page[64];
 	unsigned int i, k;
@@ -469,14 +489,14 @@ TEST_F(v2, v2_session_excludes_v1)
 				TH_LOG("v2 %s, v1 write 0x%x",
 				       vfio_mig_v2_state_name(states[i]), w);
 		}
-		EXPECT_EQ(-EBUSY, mig_rd(&self->v1, HDR_DATA_OFFSET, &v64, 8));
-		EXPECT_EQ(-EBUSY, mig_rd(&self->v1, HDR_PENDING, &v64, 8));
+		EXPECT_EQ(-EBUSY, mig_rd(&self->v1, MIG_HDR(data_offset), &v64, 8));
+		EXPECT_EQ(-EBUSY, mig_rd(&self->v1, MIG_HDR(pending_bytes), &v64, 8));
 		v64 = 16;
-		EXPECT_EQ(-EBUSY, mig_wr(&self->v1, HDR_DATA_SIZE, &v64, 8));
+		EXPECT_EQ(-EBUSY, mig_wr(&self->v1, MIG_HDR(data_size), &v64, 8));
 		EXPECT_EQ(-EBUSY, mig_rd(&self->v1, win, page, sizeof(page)));
 		memset(page, 0x5a, sizeof(page));
 		EXPECT_EQ(-EBUSY, mig_wr(&self->v1, win, page, sizeof(page)));
-		EXPECT_EQ(0, mig_rd(&self->v1, HDR_STATE, &v32, 4));
+		EXPECT_EQ(0, mig_rd(&self->v1, MIG_HDR(device_state), &v32, 4));
 		EXPECT_EQ(v1_of(states[i]), v32);
 		EXPECT_EQ(states[i], v2_state(&self->m.dev));
 		/* The session is intact: its fd still works. */
@@ -490,10 +510,10 @@ TEST_F(v2, v2_session_excludes_v1)
 	v2_set(&self->m.dev, VFIO_DEVICE_STATE_STOP, NULL);
 	EXPECT_EQ(-ENODEV, fd_poke(fd));
 	close_fd(&fd);
-	EXPECT_EQ(0, __mig_set(&self->v1, ST_STOP_COPY));
-	EXPECT_EQ(0, mig_rd(&self->v1, HDR_DATA_OFFSET, &v64, 8));
+	EXPECT_EQ(0, __mig_set(&self->v1, VFIO_DEVICE_STATE_V1_SAVING));
+	EXPECT_EQ(0, mig_rd(&self->v1, MIG_HDR(data_offset), &v64, 8));
 	EXPECT_EQ(win, v64);
-	EXPECT_EQ(0, __mig_set(&self->v1, ST_RUNNING));
+	EXPECT_EQ(0, __mig_set(&self->v1, VFIO_DEVICE_STATE_V1_RUNNING));
 	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->m.dev));
 }
 

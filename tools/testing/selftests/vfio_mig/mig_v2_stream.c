@@ -73,7 +73,7 @@ static void check_error_and_reset(struct __test_metadata *_metadata,
 	int fd2;
 
 	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, v2_state(&self->p.dst.dev)) TH_LOG("%s", what);
-	EXPECT_EQ(ST_ERROR, mig_state(&self->p.md)) TH_LOG("%s", what);
+	EXPECT_EQ(VFIO_DEVICE_STATE_SET_ERROR(0), mig_state(&self->p.md)) TH_LOG("%s", what);
 	EXPECT_EQ(-ENODEV, fd_poke(self->p.fd)) TH_LOG("%s", what);
 	EXPECT_EQ(-EINVAL, __v2_set(&self->p.dst.dev, VFIO_DEVICE_STATE_RUNNING, &fd2))
 		TH_LOG("%s", what);
@@ -260,7 +260,7 @@ TEST_F_TIMEOUT(bad, close_early_saving, 300)
 	ASSERT_EQ(sizeof(buf), fd_read(self->p.fd, buf, sizeof(buf)));
 	close_fd(&self->p.fd);
 	EXPECT_EQ(VFIO_DEVICE_STATE_STOP_COPY, v2_state(&self->p.src.dev));
-	EXPECT_EQ(ST_STOP_COPY, v1_of(v2_state(&self->p.src.dev)));
+	EXPECT_EQ(VFIO_DEVICE_STATE_V1_SAVING, v1_of(v2_state(&self->p.src.dev)));
 	EXPECT_EQ(0, __v2_set(&self->p.src.dev, VFIO_DEVICE_STATE_RUNNING, NULL));
 	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, v2_state(&self->p.src.dev));
 	migrate_again(_metadata, self);

@@ -241,15 +241,15 @@ static int read_chunks(struct worker *w, int max, uint8_t *buf, size_t cap)
 
 	while (!ret && pending && max--) {
 		doing(w, "migration: read data_offset");
-		ret = mig_rd(&mig, HDR_DATA_OFFSET, &off, sizeof(off));
+		ret = mig_rd(&mig, MIG_HDR(data_offset), &off, sizeof(off));
 		doing(w, "migration: read data_size");
-		ret = ret ?: mig_rd(&mig, HDR_DATA_SIZE, &size, sizeof(size));
+		ret = ret ?: mig_rd(&mig, MIG_HDR(data_size), &size, sizeof(size));
 		if (!ret && size > cap)
 			return -E2BIG;
 		doing(w, "migration: read the window");
 		ret = ret ?: (size ? mig_rd(&mig, off, buf, size) : 0);
 		doing(w, "migration: read pending_bytes");
-		ret = ret ?: mig_rd(&mig, HDR_PENDING, &pending,
+		ret = ret ?: mig_rd(&mig, MIG_HDR(pending_bytes), &pending,
 				    sizeof(pending));
 	}
 	return ret;
@@ -277,18 +277,20 @@ static void *mig_thread(void *arg)
 		int r[5];
 
 		doing(w, "migration: RUNNING -> PRE_COPY");
-		account(w, r[0] = __mig_set(&mig, ST_PRE_COPY), ok);
+		r[0] = __mig_set(&mig, VFIO_DEVICE_STATE_V1_SAVING |
+				       VFIO_DEVICE_STATE_V1_RUNNING);
+		account(w, r[0], ok);
 		account(w, r[1] = read_chunks(w, 4, buf, cap), ok);
 		doing(w, "migration: PRE_COPY -> STOP_COPY");
-		account(w, r[2] = __mig_set(&mig, ST_STOP_COPY), ok);
+		account(w, r[2] = __mig_set(&mig, VFIO_DEVICE_STATE_V1_SAVING), ok);
 		account(w, r[3] = read_chunks(w, 1 + rand_r(&w->seed) % 64, buf,
 					      cap), ok);
 		doing(w, "migration: -> STOP");
-		account(w, r[4] = __mig_set(&mig, ST_STOP), ok);
+		account(w, r[4] = __mig_set(&mig, VFIO_DEVICE_STATE_V1_STOP), ok);
 		if (!(r[0] | r[1] | r[2] | r[3] | r[4]))
 			w->done++;
 		doing(w, "migration: STOP -> RUNNING");
-		if (__mig_set(&mig, ST_RUNNING)) {
+		if (__mig_set(&mig, VFIO_DEVICE_STATE_V1_RUNNING)) {
 			/* Out of the error state only through a reset. */
 			doing(w, "migration: reset to leave an error state");
 			account(w, vfio_dev_reset(&dev.dev), NULL);
@@ -381,9 +383,9 @@ static int migrate_whole(struct mdma *dst, const char **what)
 	ret = ret ?: mig_save_all(&mig, &st);
 	*what = ret ? *what : "load";
 	/* The destination stays stopped: its container maps no memory. */
-	ret = ret ?: vfio_mig_v1_set_state(&md, ST_RESUMING);
+	ret = ret ?: vfio_mig_v1_set_state(&md, VFIO_DEVICE_STATE_V1_RESUMING);
 	ret = ret ?: mig_load_range(&md, &st, 0, st.nchunks);
-	ret = ret ?: vfio_mig_v1_set_state(&md, ST_STOP);
+	ret = ret ?: vfio_mig_v1_set_state(&md, VFIO_DEVICE_STATE_V1_STOP);
 	*what = ret ? *what : "read the digests";
 	ret = ret ?: mdma_digest_read(dev.uuid, &a);
 	ret = ret ?: mdma_digest_read(dst->uuid, &b);
@@ -440,7 +442,7 @@ TEST_F_TIMEOUT(stress, hammer, 3600)
 
 	/* Afterwards the device is healthy: RUNNING after a reset, DMA works. */
 	ASSERT_EQ(0, vfio_dev_reset(&dev.dev));
-	ASSERT_EQ(ST_RUNNING, mig_state(&mig));
+	ASSERT_EQ(VFIO_DEVICE_STATE_V1_RUNNING, mig_state(&mig));
 	memset(dmabuf.vaddr, 0, DMA_BUF);
 	ASSERT_EQ(0, mdma_run(&dev, MDMA_CMD_FILL_GUEST, 0, IOVA, DMA_BUF,
 			      0x77777777, &err));
