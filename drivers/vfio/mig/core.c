@@ -162,7 +162,7 @@ struct vfio_mig_device *vfio_mig_create(struct vfio_device *vdev,
 	mig->v1.kind = VFIO_MIG_CHAN_V1;
 	mig->v1.stage.size = mig->window_size;
 	mig->v2.kind = VFIO_MIG_CHAN_V2;
-	mig->state = VFIO_MIG_V1_RUNNING;
+	mig->state = VFIO_DEVICE_STATE_V1_RUNNING;
 	mig->level = VFIO_MIG_RUNNING;
 	if (!mig->out_of_band)
 		vfio_mig_v2_init(mig);

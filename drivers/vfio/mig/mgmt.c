@@ -62,7 +62,7 @@ static int vfio_mig_mgmt_release(struct inode *inode, struct file *filp)
 		if (mig->owner == &m->chan) {
 			if (mig->save.active)
 				vfio_mig_set_state(mig, mig->state &
-						   ~VFIO_MIG_V1_SAVING,
+						   ~VFIO_DEVICE_STATE_V1_SAVING,
 						   &m->chan, &did);
 			/* A save that could not end cleanly, or a load. */
 			if (mig->owner == &m->chan)

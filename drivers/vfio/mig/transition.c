@@ -76,7 +76,7 @@ void vfio_mig_fail(struct vfio_mig_device *mig)
 	lockdep_assert_held(&mig->lock);
 	vfio_mig_end_session(mig);
 	mig->state = VFIO_DEVICE_STATE_SET_ERROR(mig->state) &
-		     VFIO_MIG_V1_BASE_MASK;
+		     VFIO_DEVICE_STATE_MASK;
 }
 
 /**
@@ -90,7 +90,7 @@ void vfio_mig_to_running(struct vfio_mig_device *mig)
 {
 	lockdep_assert_held(&mig->lock);
 	vfio_mig_end_session(mig);
-	mig->state = VFIO_MIG_V1_RUNNING;
+	mig->state = VFIO_DEVICE_STATE_V1_RUNNING;
 	mig->level = VFIO_MIG_RUNNING;
 }
 
@@ -120,7 +120,7 @@ int vfio_mig_set_state(struct vfio_mig_device *mig, u32 new_state,
 		return -EBUSY;
 	if (vfio_mig_v1_arc(mig->state, new_state, &arc))
 		return -EINVAL;
-	if ((new_state & VFIO_MIG_V1_NDMA) && !mig->ndma)
+	if ((new_state & VFIO_DEVICE_STATE_V1_NDMA) && !mig->ndma)
 		return -EINVAL;
 
 	if (arc.actions & VFIO_MIG_ACT_LEVEL_DOWN) {

@@ -19,31 +19,26 @@
  */
 #include "v1_state.h"
 
-#define S_STOP		0
-#define S_RUNNING	VFIO_MIG_V1_RUNNING
-#define S_STOP_COPY	VFIO_MIG_V1_SAVING
-#define S_PRE_COPY	(VFIO_MIG_V1_SAVING | VFIO_MIG_V1_RUNNING)
-#define S_RESUMING	VFIO_MIG_V1_RESUMING
-
-/* allowed[from] has bit "to" set when the arc is allowed, by base state. */
+/*
+ * allowed[from] has bit "to" set when the arc is allowed, both indexed by
+ * the value of the base state: STOP 0, RUNNING 1, STOP_COPY 2, PRE_COPY 3,
+ * RESUMING 4.
+ */
 static const u8 allowed[8] = {
-	[S_STOP]	= BIT(S_STOP) | BIT(S_RUNNING) | BIT(S_STOP_COPY) |
-			  BIT(S_PRE_COPY) | BIT(S_RESUMING),
-	[S_RUNNING]	= BIT(S_STOP) | BIT(S_RUNNING) | BIT(S_STOP_COPY) |
-			  BIT(S_PRE_COPY) | BIT(S_RESUMING),
-	[S_STOP_COPY]	= BIT(S_STOP) | BIT(S_RUNNING) | BIT(S_STOP_COPY),
-	[S_PRE_COPY]	= BIT(S_STOP) | BIT(S_RUNNING) | BIT(S_STOP_COPY) |
-			  BIT(S_PRE_COPY),
-	[S_RESUMING]	= BIT(S_STOP) | BIT(S_RUNNING) | BIT(S_RESUMING),
+	0x1f,	/* STOP: to any */
+	0x1f,	/* RUNNING: to any */
+	0x07,	/* STOP_COPY: to STOP, RUNNING, STOP_COPY */
+	0x0f,	/* PRE_COPY: to STOP, RUNNING, STOP_COPY, PRE_COPY */
+	0x13,	/* RESUMING: to STOP, RUNNING, RESUMING */
 };
 
 static bool vfio_mig_v1_settable(u32 state)
 {
-	u32 base = state & VFIO_MIG_V1_BASE_MASK;
+	u32 base = state & VFIO_DEVICE_STATE_MASK;
 
-	if (state & ~(VFIO_MIG_V1_BASE_MASK | VFIO_MIG_V1_NDMA))
+	if (state & ~(VFIO_DEVICE_STATE_MASK | VFIO_DEVICE_STATE_V1_NDMA))
 		return false;
-	if ((state & VFIO_MIG_V1_NDMA) && !(state & VFIO_MIG_V1_RUNNING))
+	if ((state & VFIO_DEVICE_STATE_V1_NDMA) && !(state & VFIO_DEVICE_STATE_V1_RUNNING))
 		return false;
 	return allowed[base] != 0;
 }
@@ -56,9 +51,9 @@ static bool vfio_mig_v1_settable(u32 state)
  */
 enum vfio_mig_run_level vfio_mig_v1_level(u32 state)
 {
-	if (!(state & VFIO_MIG_V1_RUNNING))
+	if (!(state & VFIO_DEVICE_STATE_V1_RUNNING))
 		return VFIO_MIG_STOPPED;
-	if (state & VFIO_MIG_V1_NDMA)
+	if (state & VFIO_DEVICE_STATE_V1_NDMA)
 		return VFIO_MIG_RUNNING_NO_DMA;
 	return VFIO_MIG_RUNNING;
 }
@@ -75,8 +70,8 @@ enum vfio_mig_run_level vfio_mig_v1_level(u32 state)
  */
 int vfio_mig_v1_arc(u32 from, u32 to, struct vfio_mig_v1_arc *arc)
 {
-	u32 fb = from & VFIO_MIG_V1_BASE_MASK;
-	u32 tb = to & VFIO_MIG_V1_BASE_MASK;
+	u32 fb = from & VFIO_DEVICE_STATE_MASK;
+	u32 tb = to & VFIO_DEVICE_STATE_MASK;
 	enum vfio_mig_run_level lf, lt;
 	u32 act = 0;
 
@@ -92,19 +87,21 @@ int vfio_mig_v1_arc(u32 from, u32 to, struct vfio_mig_v1_arc *arc)
 	if (lt > lf)
 		act |= VFIO_MIG_ACT_LEVEL_UP;
 
-	if ((fb & VFIO_MIG_V1_SAVING) && !(tb & VFIO_MIG_V1_SAVING))
+	if ((fb & VFIO_DEVICE_STATE_V1_SAVING) && !(tb & VFIO_DEVICE_STATE_V1_SAVING))
 		act |= VFIO_MIG_ACT_SAVE_END;
-	if (!(fb & VFIO_MIG_V1_SAVING) && (tb & VFIO_MIG_V1_SAVING)) {
+	if (!(fb & VFIO_DEVICE_STATE_V1_SAVING) && (tb & VFIO_DEVICE_STATE_V1_SAVING)) {
 		act |= VFIO_MIG_ACT_SAVE_BEGIN;
-		act |= tb == S_PRE_COPY ? VFIO_MIG_ACT_LOG_START :
-					  VFIO_MIG_ACT_SAVE_FINAL;
+		act |= (tb & VFIO_DEVICE_STATE_V1_RUNNING) ?
+		       VFIO_MIG_ACT_LOG_START : VFIO_MIG_ACT_SAVE_FINAL;
 	}
-	if (fb == S_PRE_COPY && tb == S_STOP_COPY)
+	/* PRE_COPY -> STOP_COPY */
+	if (fb == (VFIO_DEVICE_STATE_V1_SAVING | VFIO_DEVICE_STATE_V1_RUNNING) &&
+	    tb == VFIO_DEVICE_STATE_V1_SAVING)
 		act |= VFIO_MIG_ACT_SAVE_FINAL;
 
-	if (!(fb & VFIO_MIG_V1_RESUMING) && (tb & VFIO_MIG_V1_RESUMING))
+	if (!(fb & VFIO_DEVICE_STATE_V1_RESUMING) && (tb & VFIO_DEVICE_STATE_V1_RESUMING))
 		act |= VFIO_MIG_ACT_RESUME_BEGIN;
-	if ((fb & VFIO_MIG_V1_RESUMING) && !(tb & VFIO_MIG_V1_RESUMING))
+	if ((fb & VFIO_DEVICE_STATE_V1_RESUMING) && !(tb & VFIO_DEVICE_STATE_V1_RESUMING))
 		act |= VFIO_MIG_ACT_RESUME_COMMIT;
 
 	arc->actions = act;

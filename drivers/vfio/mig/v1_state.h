@@ -6,16 +6,9 @@
 #ifndef _VFIO_MIG_V1_STATE_H
 #define _VFIO_MIG_V1_STATE_H
 
-#include "pure.h"
+#include <uapi/linux/vfio_mig.h>
 
-/* The bits of device_state this implementation knows. */
-#define VFIO_MIG_V1_RUNNING	BIT(0)
-#define VFIO_MIG_V1_SAVING	BIT(1)
-#define VFIO_MIG_V1_RESUMING	BIT(2)
-#define VFIO_MIG_V1_NDMA	BIT(3)
-#define VFIO_MIG_V1_BASE_MASK	(VFIO_MIG_V1_RUNNING | VFIO_MIG_V1_SAVING | \
-				 VFIO_MIG_V1_RESUMING)
-#define VFIO_MIG_V1_ERROR	(VFIO_MIG_V1_SAVING | VFIO_MIG_V1_RESUMING)
+#include "pure.h"
 
 /* Work an arc asks for, performed in this order by the framework. */
 #define VFIO_MIG_ACT_LEVEL_DOWN		BIT(0) /* lower the run level first */

@@ -5,10 +5,11 @@
 #include "../../../drivers/vfio/mig/v1_state.h"
 #include "kselftest_harness.h"
 
-#define R	VFIO_MIG_V1_RUNNING
-#define SV	VFIO_MIG_V1_SAVING
-#define RS	VFIO_MIG_V1_RESUMING
-#define N	VFIO_MIG_V1_NDMA
+/* The tables below abbreviate the uapi bits. */
+#define R	VFIO_DEVICE_STATE_V1_RUNNING
+#define SV	VFIO_DEVICE_STATE_V1_SAVING
+#define RS	VFIO_DEVICE_STATE_V1_RESUMING
+#define N	VFIO_DEVICE_STATE_V1_NDMA
 
 /*
  * The arcs of the v1 protocol as written in its documentation, listed one
