@@ -172,23 +172,33 @@ static int measure_save(struct vm_dev *d, unsigned int reps, uint64_t *bytes,
 	return ret;
 }
 
-/* One column: open the channel @proto (@mapped window), measure, close. */
+/*
+ * One column: open the channel @proto (@mapped window), measure, close.
+ * Says what failed.
+ */
 static int measure(struct vm_dev *d, enum vm_proto proto, bool mapped,
 		   unsigned int reps, uint64_t *bytes, double *best)
 {
+	const char *what = proto == VM_PROTO_V2 ? "save through the v2 data fd" :
+			   mapped ? "save through the mapped window" :
+			   "save through trapped reads";
 	int ret;
 
 	if (proto == VM_PROTO_V2)
 		ret = vfio_mig_chan_v2(&d->chan, &d->m.dev);
 	else
 		ret = vfio_mig_chan_v1(&d->chan, &d->m.dev, mapped);
-	if (ret)
+	if (ret) {
+		vm_explain(what, ret);
 		return ret;
+	}
 	if (d->chan.piece > d->chunk_size)
 		ret = vfio_set_error(-ENOSPC, "a %zu-byte piece in a %zu-byte buffer",
 				     d->chan.piece, d->chunk_size);
 	ret = ret ?: measure_save(d, reps, bytes, best);
 	vfio_mig_chan_close(&d->chan);
+	if (ret)
+		vm_explain(what, ret);
 	return ret;
 }
 
@@ -264,24 +274,18 @@ static int bench_type(const char *type, const struct bench_opts *o,
 	if (o->v1) {
 		ret = measure(&d, VM_PROTO_V1, true, o->reps, &row->bytes,
 			      &row->mmap_secs);
-		if (ret) {
-			vm_explain("save through the mapped window", ret);
+		if (ret)
 			goto free;
-		}
 		ret = measure(&d, VM_PROTO_V1, false, o->reps, &bytes2,
 			      &row->trap_secs);
-		if (ret) {
-			vm_explain("save through trapped reads", ret);
+		if (ret)
 			goto free;
-		}
 	}
 	if (o->v2) {
 		ret = measure(&d, VM_PROTO_V2, false, o->reps, &row->v2_bytes,
 			      &row->v2_secs);
-		if (ret) {
-			vm_explain("save through the v2 data fd", ret);
+		if (ret)
 			goto free;
-		}
 		if (o->v1 && row->v2_bytes != row->bytes) {
 			vm_err("v1 saved %llu bytes, v2 %llu: one device state, two sizes",
 			       (unsigned long long)row->bytes,
