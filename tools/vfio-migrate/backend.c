@@ -55,6 +55,10 @@ int vm_backend_check(enum vm_proto proto, bool trapped, bool live)
 			vm_err("--plugin-path and --plugin-arg go with --backend plugin");
 			return 1;
 		}
+		if (trapped && proto == VM_PROTO_V2) {
+			vm_err("--trapped is about the v1 data window; v2 has a data fd");
+			return 1;
+		}
 		return 0;
 	}
 	if (!b->path) {

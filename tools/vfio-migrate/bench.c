@@ -179,9 +179,7 @@ static int measure_save(struct vm_dev *d, unsigned int reps, uint64_t *bytes,
 static int measure(struct vm_dev *d, enum vm_proto proto, bool mapped,
 		   unsigned int reps, uint64_t *bytes, double *best)
 {
-	const char *what = proto == VM_PROTO_V2 ? "save through the v2 data fd" :
-			   mapped ? "save through the mapped window" :
-			   "save through trapped reads";
+	char what[64];
 	int ret;
 
 	if (proto == VM_PROTO_V2)
@@ -189,16 +187,19 @@ static int measure(struct vm_dev *d, enum vm_proto proto, bool mapped,
 	else
 		ret = vfio_mig_chan_v1(&d->chan, &d->m.dev, mapped);
 	if (ret) {
-		vm_explain(what, ret);
+		vm_explain("open the migration channel", ret);
 		return ret;
 	}
 	if (d->chan.piece > d->chunk_size)
 		ret = vfio_set_error(-ENOSPC, "a %zu-byte piece in a %zu-byte buffer",
 				     d->chan.piece, d->chunk_size);
 	ret = ret ?: measure_save(d, reps, bytes, best);
-	vfio_mig_chan_close(&d->chan);
-	if (ret)
+	if (ret) {
+		snprintf(what, sizeof(what), "save through the %s",
+			 d->chan.kind);
 		vm_explain(what, ret);
+	}
+	vfio_mig_chan_close(&d->chan);
 	return ret;
 }
 

@@ -219,10 +219,6 @@ static int live_parse(int argc, char **argv, struct live_opts *o)
 		return 1;
 	if (vm_backend.plugin)
 		o->proto = VM_PROTO_PLUGIN;
-	if (o->trapped && o->proto == VM_PROTO_V2) {
-		vm_err("--trapped is about the v1 data window; v2 has a data fd");
-		return 1;
-	}
 	if (!strcmp(o->from, o->to)) {
 		vm_err("--from and --to name the same instance; create a second one");
 		return 1;

@@ -120,10 +120,6 @@ static int parse(int argc, char **argv, void (*usage)(FILE *f),
 				return c;
 		}
 	}
-	if (*trapped && *proto == VM_PROTO_V2) {
-		vm_err("--trapped is about the v1 data window; v2 has a data fd");
-		return 1;
-	}
 	if (vm_backend_check(*proto, *trapped, false))
 		return 1;
 	if (vm_backend.plugin)
