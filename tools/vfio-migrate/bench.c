@@ -81,7 +81,7 @@ static int bench_parse(int argc, char **argv, struct bench_opts *o)
 	};
 	unsigned long v;
 	char *end;
-	int c;
+	int c, ret;
 
 	o->v1 = true;
 	o->v2 = true;
@@ -116,9 +116,9 @@ static int bench_parse(int argc, char **argv, struct bench_opts *o)
 			o->header = false;
 			break;
 		default:
-			c = vm_other_option(c, optarg, bench_usage);
-			if (c)
-				return c;
+			ret = vm_other_option(c, optarg, bench_usage);
+			if (ret)
+				return ret;
 		}
 	}
 	if (optind != argc) {

@@ -144,12 +144,12 @@ static int info_parse(int argc, char **argv)
 		{ "plugin-arg", required_argument, NULL, VM_OPT_PLUGIN_ARG },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		c = vm_other_option(c, optarg, info_usage);
-		if (c)
-			return c;
+		ret = vm_other_option(c, optarg, info_usage);
+		if (ret)
+			return ret;
 	}
 	if (argc - optind != 1) {
 		info_usage(stderr);

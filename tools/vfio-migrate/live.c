@@ -154,7 +154,7 @@ static int live_parse(int argc, char **argv, struct live_opts *o)
 	};
 	unsigned long v;
 	char *end;
-	int c, k;
+	int c, k, ret;
 
 	memset(o, 0, sizeof(*o));
 	o->workload = VM_WORKLOAD_DMA;
@@ -206,9 +206,9 @@ static int live_parse(int argc, char **argv, struct live_opts *o)
 				o->max_rounds = v;
 			break;
 		default:
-			c = vm_other_option(c, optarg, live_usage);
-			if (c)
-				return c;
+			ret = vm_other_option(c, optarg, live_usage);
+			if (ret)
+				return ret;
 		}
 	}
 	if (optind != argc || !o->from || !o->to) {

@@ -85,7 +85,7 @@ static int parse(int argc, char **argv, void (*usage)(FILE *f),
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
-	int c;
+	int c, ret;
 
 	*trapped = false;
 	*pattern = false;
@@ -115,9 +115,9 @@ static int parse(int argc, char **argv, void (*usage)(FILE *f),
 			*pattern = true;
 			break;
 		default:
-			c = vm_other_option(c, optarg, usage);
-			if (c)
-				return c;
+			ret = vm_other_option(c, optarg, usage);
+			if (ret)
+				return ret;
 		}
 	}
 	if (vm_backend_check(*proto, *trapped, false))
