@@ -10,8 +10,16 @@
 #                          ... with mdma's test-only workload, a debugfs
 #                          file that makes an instance busy; the tests and
 #                          the demo need it, a production host does not
+#   make COVERAGE=y KVER=debug-6.12 modules
+#                          ... with gcov profiling, into a tree of their own
+#                          (build/kmod/<release>-gcov); make coverage uses it
 #   make tools             build the library, vfio-migrate and the kselftests
 #   make check             static checks, docs, unit tests and guest lanes
+#   make coverage          line and branch coverage of the modules reached
+#                          by the suite, in build/coverage/
+#   make fuzz [FUZZ_TIME=3600]
+#                          fuzz the modules in a debug guest for FUZZ_TIME
+#                          seconds (and a sixth of that in the race mode)
 #   make demo              show the sample device at work in a guest
 #   make deps              install the Debian packages everything needs
 #   make docs              render Documentation/ with Sphinx
@@ -25,7 +33,7 @@ BUILD	:= $(TOP)/build
 # KVER may be a prefix (6.1, 6.12) or a full release (6.1.0-56-amd64).
 KREL	:= $(shell $(TOP)/scripts/kernel-release.sh $(KVER))
 KDIR	?= /lib/modules/$(KREL)/build
-KOUT	:= $(BUILD)/kmod/$(KREL)
+KOUT	:= $(BUILD)/kmod/$(KREL)$(if $(filter y,$(COVERAGE)),-gcov)
 
 export TOP CACHE BUILD
 
@@ -33,8 +41,11 @@ export TOP CACHE BUILD
 ifneq ($(filter-out y n,$(MDMA_WORKLOAD)),)
 $(error MDMA_WORKLOAD=$(MDMA_WORKLOAD): use MDMA_WORKLOAD=y, or leave it out)
 endif
+ifneq ($(filter-out y n,$(COVERAGE)),)
+$(error COVERAGE=$(COVERAGE): use COVERAGE=y, or leave it out)
+endif
 
-.PHONY: all modules tools check demo deps docs clean help
+.PHONY: all modules tools check coverage fuzz demo deps docs clean help
 
 all: modules tools
 
@@ -51,15 +62,15 @@ modules:
 	@kdir=$$($(TOP)/scripts/debug-kernel/build.sh $(DEBUG_BASE)) && \
 	rel=$$(cat $$kdir/kernel.release) && \
 	$(MAKE) -f $(TOP)/Makefile modules KVER=$$rel KREL=$$rel KDIR=$$kdir \
-		MDMA_WORKLOAD=$(MDMA_WORKLOAD)
+		MDMA_WORKLOAD=$(MDMA_WORKLOAD) COVERAGE=$(COVERAGE)
 else
 modules:
 	@test -n "$(KREL)" || { echo "no Debian kernel matches KVER=$(KVER); run 'make deps'" >&2; exit 1; }
 	@mkdir -p $(BUILD)/kmod
 	@# One build per tree at a time: parallel callers wait their turn.
-	flock $(BUILD)/kmod/$(KREL).lock sh -c '$(TOP)/scripts/link-tree.sh $(TOP) $(KOUT) && \
+	flock $(KOUT).lock sh -c '$(TOP)/scripts/link-tree.sh $(TOP) $(KOUT) && \
 		$(MAKE) -C $(KDIR) M=$(KOUT) VFIO_MIG_TOP=$(TOP) \
-			MDMA_WORKLOAD=$(MDMA_WORKLOAD) modules'
+			MDMA_WORKLOAD=$(MDMA_WORKLOAD) COVERAGE=$(COVERAGE) modules'
 endif
 
 tools:
@@ -73,6 +84,13 @@ docs:
 
 check:
 	$(TOP)/scripts/check.sh
+
+coverage:
+	$(TOP)/scripts/coverage.sh
+
+FUZZ_TIME ?= 3600
+fuzz:
+	$(TOP)/scripts/fuzz.sh --time $(FUZZ_TIME)
 
 demo:
 	$(TOP)/scripts/demo.sh

@@ -260,6 +260,20 @@ for v in "${debug[@]}"; do
 	fi
 done
 
+# The kernel fuzzer, bounded: 150 s on one thread and 60 s in the race
+# mode from the checked-in seed programs, in a guest of the 6.12 debug
+# kernel (which has KCOV); any kernel report fails it.
+if [[ " ${debug[*]} " == *" 6.12 "* ]]; then
+	if [ "$tools_built" != 1 ]; then
+		not_run fuzz-debug-6.12 "the tools did not build"
+	else
+		tap_step fuzz-debug-6.12 scripts/fuzz.sh --fresh --time 150 \
+			--race 60 || true
+		grep -E '^# (fuzz: (corpus|[0-9]+ programs)|stat::(number_of_executed_units|average_exec_per_sec))' \
+			"$logdir/fuzz-debug-6.12.log" | sed 's/^# /    /'
+	fi
+fi
+
 t_end=$(date +%s)
 echo
 echo "make check took $((t_end - t_start)) s; logs in $logdir"

@@ -17,6 +17,7 @@ PKGS=(
 	qemu-system-x86 busybox-static sparse
 	python3-sphinx
 	clang libclang-rt-14-dev
+	lcov
 	uuid-runtime
 	libjson-c-dev
 )

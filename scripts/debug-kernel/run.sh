@@ -12,7 +12,7 @@
 # The default command is the whole suite,
 # tools/testing/selftests/vfio_mig/run_in_guest.sh, which ends with a
 # kmemleak scan. The guest's files (output, dmesg, console.log) are kept
-# in build/check/debug-<version>-guest/. Exit status: vm-run's.
+# in build/check/debug-<version>-guest/ (or KEEP). Exit status: vm-run's.
 #
 # Environment: TIMEOUT (seconds for the whole guest run, default 2400),
 # MEM (guest MiB, default 2048: KASAN's shadow takes an eighth),
@@ -38,7 +38,7 @@ make -s -C "$top" KVER="debug-$ver" MDMA_WORKLOAD=y modules >/dev/null
 if [ $# -eq 0 ]; then
 	set -- tools/testing/selftests/vfio_mig/run_in_guest.sh
 fi
-keep=$top/build/check/debug-$ver-guest
+keep=${KEEP:-$top/build/check/debug-$ver-guest}
 rm -rf "$keep"
 echo "# debug kernel $rel ($ver) from $kdir"
 # The suite judges kmemleak's report itself (run_in_guest.sh) and fail_nth
