@@ -12,9 +12,10 @@
  *
  * A kernel report in /dev/kmsg after an input (KASAN, lockdep, UBSAN, a
  * WARN, a BUG, a hung task) stops the run: the program is printed and
- * libFuzzer saves the input as crash-<sha1>. FUZZ_THREADS=N (2-8) runs
- * each program's operations on N threads at once, operation i on thread
- * i mod N: the race mode.
+ * libFuzzer saves the input as crash-<sha1>; a program still running after
+ * 45 s is printed, and libFuzzer's -timeout saves it as timeout-<sha1>.
+ * FUZZ_THREADS=N (1-8, default 1) runs each program's operations on N
+ * threads at once, operation i on thread i mod N: the race mode.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,14 +37,17 @@
 #define HANG_SECONDS	45
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* The kernel log lines tools/testing/vm/vm-run fails a guest on. */
+/*
+ * The kernel log lines tools/testing/vm/vm-run fails a guest on, but
+ * kmemleak's: its scans run after the fuzzer (run_in_guest.sh).
+ */
 static const char * const report_words[] = {
 	"WARNING:", "BUG:", "kernel BUG at", "Oops", "general protection fault",
 	"possible circular locking", "possible recursive locking",
-	"inconsistent lock state", "DEBUG_LOCKS_WARN_ON",
-	"suspicious RCU usage", "KASAN:", "UBSAN:",
+	"inconsistent lock state", "lockdep is turned off",
+	"DEBUG_LOCKS_WARN_ON", "suspicious RCU usage", "KASAN:", "UBSAN:",
 	"sleeping function called from invalid context", "Call Trace:",
-	"blocked for more than", "rcu_.*detected stall",
+	"hung_task", "blocked for more than", "rcu_.*detected stall",
 };
 
 static struct fz_ctx ctx;
@@ -52,7 +56,7 @@ static regex_t report;
 static int kmsg = -1;
 static unsigned int nthreads = 1;
 static unsigned long runs;
-static bool verbose;
+static bool replaying;
 
 /* Watchdog: the program running and since when. */
 static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -145,7 +149,7 @@ static void run_prog(void)
 static int one_input(const uint8_t *data, size_t size)
 {
 	fz_decode(data, size, &prog);
-	if (verbose) {
+	if (replaying) {
 		printf("# program of %u operations\n", prog.n);
 		fz_print(stdout, &prog, "  ");
 		fflush(stdout);
@@ -162,7 +166,10 @@ static int one_input(const uint8_t *data, size_t size)
 	return 0;
 }
 
-/* Prints the program that runs too long; libFuzzer's -timeout ends it. */
+/*
+ * Prints the program that runs too long. libFuzzer's -timeout ends a
+ * fuzzing run; a replay ends here, after twice as long.
+ */
 static void *watchdog(void *arg)
 {
 	bool told = false;
@@ -181,6 +188,9 @@ static void *watchdog(void *arg)
 				HANG_SECONDS);
 			fz_print(stderr, &prog, "  ");
 			told = true;
+		} else if (replaying && time(NULL) - t >= 2 * HANG_SECONDS) {
+			fprintf(stderr, "fuzz: the program hangs; giving up\n");
+			_exit(3);
 		}
 	}
 	return arg;
@@ -301,7 +311,7 @@ static int replay(int argc, char **argv)
 	size_t len;
 	int i;
 
-	verbose = true;
+	replaying = true;
 	if (start())
 		return 1;
 	for (i = 0; i < argc; i++) {

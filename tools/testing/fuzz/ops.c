@@ -2,10 +2,12 @@
 /*
  * The operations of a fuzz program, each a few system calls on the mdma
  * instance, its data fds or /dev/vfio-mig. An argument that picks an
- * offset, a length or a state is folded into the range where the kernel
+ * offset, a count or a state is folded into the range where the kernel
  * has something to decide unless its top bit is set; then it is passed
- * as it is. Failures are expected and ignored: the kernel's reports and
- * a hang are what the fuzzer looks for.
+ * as it is. Lengths are always bounded by the buffer they use, and every
+ * buffer handed to an ioctl is at least as large as the argsz it claims.
+ * Failures are expected and ignored: the kernel's reports and a hang are
+ * what the fuzzer looks for.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +35,8 @@
 #define DMA_SLOT	0x100000u
 #define MIG_REGION	(FZ_REGIONS - 1)
 
+#define ARG_MAX		128	/* bytes of an ioctl's argument buffer */
+
 static __thread uint8_t iobuf[IO_MAX];
 static __thread sigjmp_buf *bus_jmp;
 
@@ -54,14 +58,26 @@ static int dev_fd(struct fz_ctx *c)
 	return c->open ? c->m.dev.fd : -1;
 }
 
-static int slot_fd(struct fz_ctx *c, uint32_t slot)
+/*
+ * A copy of the file in @slot, or -1; the caller closes it. Another
+ * thread may close the slot meanwhile: the copy keeps the same file, so
+ * an operation never lands on a file that took over the number.
+ */
+static int slot_get(struct fz_ctx *c, uint32_t slot)
 {
-	int fd;
+	int fd = -1;
 
 	pthread_mutex_lock(&c->lock);
-	fd = c->fd[slot % FZ_SLOTS];
+	if (c->fd[slot % FZ_SLOTS] >= 0)
+		fd = fcntl(c->fd[slot % FZ_SLOTS], F_DUPFD_CLOEXEC, 0);
 	pthread_mutex_unlock(&c->lock);
 	return fd;
+}
+
+static void slot_put(int fd)
+{
+	if (fd >= 0)
+		close(fd);
 }
 
 static void slot_set(struct fz_ctx *c, unsigned int slot, int fd)
@@ -72,8 +88,24 @@ static void slot_set(struct fz_ctx *c, unsigned int slot, int fd)
 	old = c->fd[slot];
 	c->fd[slot] = fd;
 	pthread_mutex_unlock(&c->lock);
-	if (old >= 0)
-		close(old);
+	slot_put(old);
+}
+
+/* A new data fd takes a free data slot, or the oldest one's place. */
+static void slot_add(struct fz_ctx *c, int fd)
+{
+	unsigned int i;
+	int old;
+
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < FZ_DATA_SLOTS && c->fd[i] >= 0; i++)
+		;
+	if (i == FZ_DATA_SLOTS)
+		i = c->next_slot++ % FZ_DATA_SLOTS;
+	old = c->fd[i];
+	c->fd[i] = fd;
+	pthread_mutex_unlock(&c->lock);
+	slot_put(old);
 }
 
 static void sbuf_add(struct fz_ctx *c, const void *buf, size_t len)
@@ -103,15 +135,12 @@ static size_t sbuf_get(struct fz_ctx *c, uint32_t from, uint32_t len)
 	return n;
 }
 
-/* The file offset and length an access to region @r at @off may use. */
+/* The file offset of @off in region @r: within it or just past it. */
 static uint64_t region_at(struct fz_ctx *c, uint32_t r, uint32_t off)
 {
 	unsigned int i = r % FZ_REGIONS;
-	uint64_t size = c->region_size[i];
 
-	if (!(r & RAW) && size)
-		off %= size + 8;
-	return c->region_off[i] + off;
+	return c->region_off[i] + fold(off, c->region_size[i] + 8);
 }
 
 static void op_read(struct fz_ctx *c, const uint32_t *a)
@@ -166,19 +195,15 @@ static void op_mmap(struct fz_ctx *c, const uint32_t *a)
 		munmap(p, len);
 }
 
-static void mig_rw(struct fz_ctx *c, bool write, uint64_t off, void *v,
-		   size_t len)
+static ssize_t mig_rw(struct fz_ctx *c, bool write, uint64_t off, void *v,
+		      size_t len)
 {
-	ssize_t ret;
-
 	if (!c->region_size[MIG_REGION])
-		return;
+		return -1;
 	off += c->region_off[MIG_REGION];
 	if (write)
-		ret = pwrite(dev_fd(c), v, len, off);
-	else
-		ret = pread(dev_fd(c), v, len, off);
-	(void)ret;
+		return pwrite(dev_fd(c), v, len, off);
+	return pread(dev_fd(c), v, len, off);
 }
 
 #define MIG_FIELD(f) offsetof(struct vfio_device_migration_info, f)
@@ -206,6 +231,7 @@ static void op_v1_field(struct fz_ctx *c, const uint32_t *a)
 static void op_v1_save(struct fz_ctx *c, const uint32_t *a)
 {
 	uint64_t pending = 0, off = 0, size = 0;
+	ssize_t n;
 
 	mig_rw(c, false, MIG_FIELD(pending_bytes), &pending, 8);
 	mig_rw(c, false, MIG_FIELD(data_offset), &off, 8);
@@ -214,8 +240,9 @@ static void op_v1_save(struct fz_ctx *c, const uint32_t *a)
 		size = a[0] % (IO_MAX + 1);
 	if (!size || off > UINT32_MAX)
 		return;
-	mig_rw(c, false, off, iobuf, size);
-	sbuf_add(c, iobuf, size);
+	n = mig_rw(c, false, off, iobuf, size);
+	if (n > 0)
+		sbuf_add(c, iobuf, n);
 }
 
 /* One chunk of a v1 load from the saved stream. */
@@ -232,11 +259,11 @@ static void op_v1_load(struct fz_ctx *c, const uint32_t *a)
 static int feature(struct fz_ctx *c, uint32_t flags, void *data,
 		   size_t len, uint32_t argsz)
 {
-	uint64_t buf[(sizeof(struct vfio_device_feature) + 64) / 8] = { 0 };
+	uint64_t buf[ARG_MAX / 8] = { 0 };
 	struct vfio_device_feature *f = (void *)buf;
 
-	if (len > 64)
-		len = 64;
+	if (len > sizeof(buf) - sizeof(*f))
+		len = sizeof(buf) - sizeof(*f);
 	f->flags = flags;
 	memcpy(f->data, data, len);
 	f->argsz = argsz ? argsz : sizeof(*f) + len;
@@ -252,19 +279,11 @@ static void op_v2_set(struct fz_ctx *c, const uint32_t *a)
 		.device_state = fold(a[0], 10),
 		.data_fd = -1,
 	};
-	unsigned int i;
 
-	if (feature(c, VFIO_DEVICE_FEATURE_SET |
-		    VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, &st, sizeof(st), 0) ||
-	    st.data_fd < 0)
-		return;
-	pthread_mutex_lock(&c->lock);
-	for (i = 0; i < FZ_DATA_SLOTS && c->fd[i] >= 0; i++)
-		;
-	if (i == FZ_DATA_SLOTS)
-		i = c->next_slot++ % FZ_DATA_SLOTS;
-	pthread_mutex_unlock(&c->lock);
-	slot_set(c, i, st.data_fd);
+	if (!feature(c, VFIO_DEVICE_FEATURE_SET |
+		     VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, &st, sizeof(st), 0) &&
+	    st.data_fd >= 0)
+		slot_add(c, st.data_fd);
 }
 
 static void op_v2_get(struct fz_ctx *c, const uint32_t *a)
@@ -273,7 +292,7 @@ static void op_v2_get(struct fz_ctx *c, const uint32_t *a)
 
 	feature(c, VFIO_DEVICE_FEATURE_GET |
 		VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, &st, sizeof(st),
-		a[0] & RAW ? a[0] % 64 : 0);
+		a[0] & RAW ? a[0] % ARG_MAX : 0);
 }
 
 /* Any feature, any flags, any argsz; a data fd that comes back is closed. */
@@ -294,7 +313,7 @@ static void op_feature(struct fz_ctx *c, const uint32_t *a)
 	memset(&st, 0xff, sizeof(st));
 	st.device_state = (a[1] >> 16) % 10;
 	if (!feature(c, flags, &st, sizeof(st),
-		     sizeof(struct vfio_device_feature) + a[1] % 80) &&
+		     sizeof(struct vfio_device_feature) + a[1] % 96) &&
 	    (flags & VFIO_DEVICE_FEATURE_MASK) ==
 		    VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE &&
 	    (int)st.data_fd > 2 && (flags & VFIO_DEVICE_FEATURE_SET) &&
@@ -304,17 +323,21 @@ static void op_feature(struct fz_ctx *c, const uint32_t *a)
 
 static void op_precopy(struct fz_ctx *c, const uint32_t *a)
 {
-	struct vfio_precopy_info info = {
-		.argsz = a[1] & RAW ? a[1] % 64 : sizeof(info),
-	};
+	uint64_t buf[ARG_MAX / 8] = { 0 };
+	struct vfio_precopy_info *info = (void *)buf;
+	int fd = slot_get(c, a[0]);
 
-	ioctl(slot_fd(c, a[0]), VFIO_MIG_GET_PRECOPY_INFO, &info);
+	info->argsz = a[1] & RAW ? a[1] % ARG_MAX : sizeof(*info);
+	ioctl(fd, VFIO_MIG_GET_PRECOPY_INFO, info);
+	slot_put(fd);
 }
 
 static void op_data_read(struct fz_ctx *c, const uint32_t *a)
 {
-	ssize_t n = read(slot_fd(c, a[0]), iobuf, a[1] % (IO_MAX + 1));
+	int fd = slot_get(c, a[0]);
+	ssize_t n = read(fd, iobuf, a[1] % (IO_MAX + 1));
 
+	slot_put(fd);
 	if (n > 0)
 		sbuf_add(c, iobuf, n);
 }
@@ -322,19 +345,22 @@ static void op_data_read(struct fz_ctx *c, const uint32_t *a)
 static void op_data_write(struct fz_ctx *c, const uint32_t *a)
 {
 	size_t n = sbuf_get(c, a[1], a[2]);
-	ssize_t ret = write(slot_fd(c, a[0]), iobuf, n);
+	int fd = slot_get(c, a[0]);
+	ssize_t ret = write(fd, iobuf, n);
 
 	(void)ret;
+	slot_put(fd);
 }
 
 static void op_poll(struct fz_ctx *c, const uint32_t *a)
 {
 	struct pollfd p = {
-		.fd = slot_fd(c, a[0]),
+		.fd = slot_get(c, a[0]),
 		.events = POLLIN | POLLOUT | POLLPRI,
 	};
 
 	poll(&p, 1, 0);
+	slot_put(p.fd);
 }
 
 static void op_close(struct fz_ctx *c, const uint32_t *a)
@@ -345,7 +371,7 @@ static void op_close(struct fz_ctx *c, const uint32_t *a)
 /* VFIO_DEVICE_SET_IRQS with any action, data type, range and argsz. */
 static void op_irqs(struct fz_ctx *c, const uint32_t *a)
 {
-	uint64_t buf[(sizeof(struct vfio_irq_set) + 64 * 4) / 8] = { 0 };
+	uint64_t buf[(sizeof(struct vfio_irq_set) + 64 * 4 + 7) / 8] = { 0 };
 	struct vfio_irq_set *s = (void *)buf;
 	int32_t *fd = (int32_t *)s->data;
 	uint32_t count = fold(a[3] & ~0xff00u, 5), i, elem;
@@ -509,56 +535,55 @@ static void op_remove(struct fz_ctx *c, const uint32_t *a)
 
 static void op_mgmt_open(struct fz_ctx *c, const uint32_t *a)
 {
-	struct vfio_mig_mgmt_select sel = { .argsz = sizeof(sel) };
+	uint64_t buf[ARG_MAX / 8] = { 0 };
+	struct vfio_mig_mgmt_select *sel = (void *)buf;
 	int fd;
 
 	switch (a[0] % 4) {
 	case 0:
-		snprintf(sel.name, sizeof(sel.name), "%s", c->uuid);
+		snprintf(sel->name, sizeof(sel->name), "%s", c->uuid);
 		break;
 	case 1:
 		break;
 	case 2:
-		snprintf(sel.name, sizeof(sel.name), "%.36s", "0000-no-such-device");
+		snprintf(sel->name, sizeof(sel->name), "no-such-device");
 		break;
 	default:
-		memset(sel.name, 'a', sizeof(sel.name));
+		memset(sel->name, 'a', sizeof(sel->name));
 		break;
 	}
-	if (a[0] & RAW)
-		sel.argsz = (a[0] >> 8) % 128;
-	sel.flags = a[0] & RAW ? a[0] >> 16 : 0;
+	sel->argsz = a[0] & RAW ? (a[0] >> 8) % ARG_MAX : sizeof(*sel);
+	sel->flags = a[0] & RAW ? a[0] >> 16 : 0;
 	fd = open(VFIO_MIG_MGMT_PATH, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	ioctl(fd, VFIO_MIG_MGMT_SELECT, &sel);
+	ioctl(fd, VFIO_MIG_MGMT_SELECT, sel);
 	slot_set(c, FZ_DATA_SLOTS, fd);
 }
 
+/* The management channel speaks the v1 device_state bits. */
 static void op_mgmt_state(struct fz_ctx *c, const uint32_t *a)
 {
 	struct vfio_mig_mgmt_state st = {
 		.argsz = sizeof(st),
-		.device_state = fold(a[0], 10),
+		.device_state = fold(a[0], 16),
 	};
+	int fd = slot_get(c, FZ_DATA_SLOTS);
 
-	ioctl(slot_fd(c, FZ_DATA_SLOTS), VFIO_MIG_MGMT_SET_STATE, &st);
+	ioctl(fd, VFIO_MIG_MGMT_SET_STATE, &st);
+	slot_put(fd);
 }
 
 static void op_mgmt_get(struct fz_ctx *c, const uint32_t *a)
 {
-	struct vfio_mig_mgmt_info info = { .argsz = sizeof(info) };
-	struct vfio_mig_mgmt_state st = { .argsz = sizeof(st) };
-	int fd = slot_fd(c, FZ_DATA_SLOTS);
+	uint64_t buf[ARG_MAX / 8] = { 0 };
+	struct vfio_mig_mgmt_info *info = (void *)buf;
+	int fd = slot_get(c, FZ_DATA_SLOTS);
 
-	if (a[1] & RAW) {
-		info.argsz = a[1] % 128;
-		st.argsz = info.argsz;
-	}
-	if (a[0] % 2)
-		ioctl(fd, VFIO_MIG_MGMT_INFO, &info);
-	else
-		ioctl(fd, VFIO_MIG_MGMT_GET_STATE, &st);
+	info->argsz = a[1] & RAW ? a[1] % ARG_MAX :
+		      a[0] % 2 ? sizeof(*info) : sizeof(struct vfio_mig_mgmt_state);
+	ioctl(fd, a[0] % 2 ? VFIO_MIG_MGMT_INFO : VFIO_MIG_MGMT_GET_STATE, buf);
+	slot_put(fd);
 }
 
 static void op_mutate(struct fz_ctx *c, const uint32_t *a)
@@ -689,6 +714,7 @@ int fz_begin(struct fz_ctx *c)
 {
 	c->slen = 0;
 	c->next_slot = 0;
+	memset(c->dma, 0, FZ_DATA_SLOTS * DMA_SLOT);
 	if (!c->uuid[0] && instance_create(c))
 		return -1;
 	if (!c->open && instance_open(c))
