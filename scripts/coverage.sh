@@ -111,8 +111,12 @@ genhtml --quiet --branch-coverage --legend --title "vfio-mig" \
 	{ echo "coverage: genhtml failed, see $out/genhtml.log" >&2; status=1; }
 
 # The table: lines and branches hit per file, from the tracefile itself.
-awk -v top="$kout/" '
-	/^SF:/ { f = substr($0, 4); sub(top, "", f) }
+awk -v kout="$kout/" -v top="$top/" '
+	/^SF:/ {
+		f = substr($0, 4)
+		if (index(f, kout) == 1) f = substr(f, length(kout) + 1)
+		if (index(f, top) == 1) f = substr(f, length(top) + 1)
+	}
 	/^LH:/ { lh = substr($0, 4) } /^LF:/ { lf = substr($0, 4) }
 	/^BRH:/ { bh = substr($0, 5) } /^BRF:/ { bf = substr($0, 5) }
 	/^end_of_record/ {
