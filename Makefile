@@ -13,7 +13,8 @@
 #   make COVERAGE=y KVER=debug-6.12 modules
 #                          ... with gcov profiling, into a tree of their own
 #                          (build/kmod/<release>-gcov); make coverage uses it
-#   make tools             build the library, vfio-migrate and the kselftests
+#   make tools             build the library, vfio-migrate, the kselftests
+#                          and the kernel fuzzer
 #   make check             static checks, docs, unit tests and guest lanes
 #   make coverage          line and branch coverage of the modules reached
 #                          by the suite, in build/coverage/

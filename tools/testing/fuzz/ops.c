@@ -529,7 +529,6 @@ static void op_remove(struct fz_ctx *c, const uint32_t *a)
 	instance_close(c, false);
 	if (c->uuid[0] && vfio_mdev_remove(c->uuid))
 		return;
-	c->removed++;
 	instance_create(c);
 }
 

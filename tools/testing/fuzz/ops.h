@@ -35,7 +35,6 @@
  * @sbuf: bytes read from a channel, for writing back (mutated) later
  * @slen: bytes in @sbuf
  * @dma: guest memory for DMA mappings, FZ_DATA_SLOTS MiB
- * @removed: instances removed so far
  */
 struct fz_ctx {
 	pthread_rwlock_t inst;
@@ -52,7 +51,6 @@ struct fz_ctx {
 	uint8_t *sbuf;
 	size_t slen;
 	uint8_t *dma;
-	unsigned long removed;
 };
 
 int fz_ctx_init(struct fz_ctx *c);

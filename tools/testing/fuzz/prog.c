@@ -2,7 +2,6 @@
 /*
  * Fuzz programs: bytes to operations and back, and their text form.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
