@@ -90,15 +90,3 @@ u32 vfio_mig_v1_to_v2_known(u32 v1, bool have_precopy)
 		return VFIO_MIG_V2_RUNNING_P2P;
 	return v2;
 }
-
-/**
- * vfio_mig_v2_saving() - is a v2 state one of the saving group?
- * @v2: a v2 state
- *
- * Return: true for STOP_COPY, PRE_COPY and PRE_COPY_P2P.
- */
-bool vfio_mig_v2_saving(u32 v2)
-{
-	return v2 == VFIO_MIG_V2_STOP_COPY || v2 == VFIO_MIG_V2_PRE_COPY ||
-	       v2 == VFIO_MIG_V2_PRE_COPY_P2P;
-}

@@ -23,6 +23,5 @@
 int vfio_mig_v2_to_v1(u32 v2, u32 *v1);
 u32 vfio_mig_v1_to_v2(u32 v1);
 u32 vfio_mig_v1_to_v2_known(u32 v1, bool have_precopy);
-bool vfio_mig_v2_saving(u32 v2);
 
 #endif /* _VFIO_MIG_V2_STATE_H */

@@ -106,17 +106,6 @@ TEST(forbidden_v2_arcs_are_forbidden_in_v1)
 	EXPECT_EQ(-EINVAL, vfio_mig_v1_arc(from, to, &arc));
 }
 
-TEST(saving_group)
-{
-	u32 v2, n = 0;
-
-	for (v2 = 0; v2 < VFIO_MIG_V2_NR_STATES; v2++)
-		n += vfio_mig_v2_saving(v2);
-	EXPECT_EQ(3, n);
-	EXPECT_TRUE(vfio_mig_v2_saving(VFIO_MIG_V2_PRE_COPY_P2P));
-	EXPECT_FALSE(vfio_mig_v2_saving(VFIO_MIG_V2_RESUMING));
-}
-
 /*
  * A kernel without PRE_COPY (6.1) must never be told a state its uapi
  * does not name, whichever channel runs a pre-copy: every state maps to
