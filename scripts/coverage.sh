@@ -8,9 +8,11 @@
 #   scripts/coverage.sh [LANE...]     (make coverage)
 #
 # LANE is one of: kselftests vfio-migrate oob fuzz-seeds qemu-v1 qemu-v2
-# (all of them by default). Each lane boots its own guest with the modules
-# built by make COVERAGE=y KVER=debug-6.12 and copies their gcov data out;
-# lcov then adds the lanes up. Writes build/coverage/: <lane>.info and
+# (all of them by default), or fuzz-corpus: each input of the corpus
+# that earlier fuzzing runs kept in build/fuzz/corpus, run once. Each lane
+# boots its own guest with the modules built by make COVERAGE=y
+# KVER=debug-6.12 and copies their gcov data out; lcov then adds the
+# lanes up. Writes build/coverage/: <lane>.info and
 # <lane>.log per lane, coverage.info for all, html/index.html (genhtml),
 # and prints a table of each file's line and branch coverage. A lane that
 # fails still counts what it reached, and makes the exit status 1.
@@ -21,16 +23,21 @@ out=$top/build/coverage
 all=(kselftests vfio-migrate oob fuzz-seeds qemu-v1 qemu-v2)
 case ${1:-} in
 -h | --help)
-	sed -n '3,17s/^# \{0,1\}//p' "$0"
+	sed -n '3,19s/^# \{0,1\}//p' "$0"
 	exit 0
 	;;
 esac
 lanes=("$@")
 [ ${#lanes[@]} -ne 0 ] || lanes=("${all[@]}")
 for l in "${lanes[@]}"; do
-	[[ " ${all[*]} " == *" $l "* ]] ||
-		{ echo "coverage: no lane '$l' (lanes: ${all[*]})" >&2; exit 2; }
+	[[ " ${all[*]} fuzz-corpus " == *" $l "* ]] ||
+		{ echo "coverage: no lane '$l' (lanes: ${all[*]} fuzz-corpus)" >&2; exit 2; }
 done
+corpus=$top/build/fuzz/corpus
+if [[ " ${lanes[*]} " == *" fuzz-corpus "* ]] && [ -z "$(ls -A "$corpus" 2>/dev/null)" ]; then
+	echo "coverage: $corpus is empty: fuzz first (make fuzz FUZZ_TIME=...)" >&2
+	exit 2
+fi
 
 scripts/install-deps.sh >/dev/null || exit 1
 make -s tools >/dev/null || { echo "coverage: make tools failed" >&2; exit 1; }
@@ -80,6 +87,11 @@ for l in "${lanes[@]}"; do
 	fuzz-seeds)
 		lane "$l" 1200 env VFIO_MIG_TESTS="$top/build/tools/testing/fuzz" \
 			FUZZ_TIME=0 FUZZ_RACE_TIME=0 \
+			tools/testing/selftests/vfio_mig/run_in_guest.sh fuzz
+		;;
+	fuzz-corpus)
+		lane "$l" 3600 env VFIO_MIG_TESTS="$top/build/tools/testing/fuzz" \
+			FUZZ_TIME=0 FUZZ_RACE_TIME=0 FUZZ_CORPUS="$corpus" \
 			tools/testing/selftests/vfio_mig/run_in_guest.sh fuzz
 		;;
 	qemu-v1) lane "$l" 1800 tools/testing/qemu/qemu_migrate.py ;;
