@@ -151,6 +151,7 @@ struct mdma_state {
 	struct list_head fences;	/* IOVA ranges being unmapped */
 	wait_queue_head_t fence_wq;	/* woken when a fence is lifted */
 	struct work_struct dma_work;
+	u64 kcov_handle;		/* of the last DOORBELL; READ_ONCE() */
 	atomic_long_t pinned_pages;
 
 	struct dentry *debugfs;

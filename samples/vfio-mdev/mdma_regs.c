@@ -6,6 +6,7 @@
  * holds s->lock, except for mdma_soft_reset() which takes the locks
  * itself.
  */
+#include <linux/kcov.h>
 #include <linux/string.h>
 
 #include "mdma.h"
@@ -87,6 +88,7 @@ static void mdma_doorbell(struct mdma_state *s)
 	d->progress = 0;
 	d->aborted = false;
 	s->queue_count++;
+	WRITE_ONCE(s->kcov_handle, kcov_common_handle());
 	mdma_dma_kick(s);
 }
 

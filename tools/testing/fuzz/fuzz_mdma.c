@@ -62,30 +62,38 @@ static bool replaying;
 static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
 static time_t started;
 
+/*
+ * The operations run on worker threads, even with one: the main thread
+ * holds the remote KCOV buffer (kcov.c), which its workers inherit the
+ * handle of, and only dispatches. Worker 0 also closes what the program
+ * left open, so the release paths count as the program's.
+ */
 static struct worker {
 	pthread_t tid;
 	unsigned int id;
 	struct fz_kcov kcov;
 } workers[MAX_THREADS];
-static pthread_barrier_t go, done;
-
-static void run_share(struct worker *w)
-{
-	unsigned int i;
-
-	fz_kcov_start(&w->kcov);
-	for (i = w->id; i < prog.n; i += nthreads)
-		fz_run_op(&ctx, &prog.op[i]);
-}
+static struct fz_kcov remote = { .fd = -1 };
+static pthread_barrier_t go, ran, done;
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
+	unsigned int i;
+	int ret;
 
-	fz_kcov_open(&w->kcov);
+	ret = fz_kcov_open(&w->kcov);
+	if (ret && !w->id)
+		fprintf(stderr, "fuzz: no kernel coverage (KCOV: %s): the search is blind\n",
+			strerror(-ret));
 	for (;;) {
 		pthread_barrier_wait(&go);
-		run_share(w);
+		fz_kcov_start(&w->kcov);
+		for (i = w->id; i < prog.n; i += nthreads)
+			fz_run_op(&ctx, &prog.op[i]);
+		pthread_barrier_wait(&ran);
+		if (!w->id)
+			fz_end(&ctx);
 		pthread_barrier_wait(&done);
 	}
 	return NULL;
@@ -130,16 +138,12 @@ static void run_prog(void)
 			vfio_errmsg());
 		abort();
 	}
-	if (nthreads > 1) {
-		pthread_barrier_wait(&go);
-		run_share(&workers[0]);
-		pthread_barrier_wait(&done);
-	} else {
-		run_share(&workers[0]);
-	}
-	fz_end(&ctx);
+	fz_kcov_start(&remote);
+	pthread_barrier_wait(&go);
+	pthread_barrier_wait(&done);
 	for (i = 0; i < nthreads; i++)
 		fz_kcov_collect(&workers[i].kcov);
+	fz_kcov_collect(&remote);
 	pthread_mutex_lock(&watch_lock);
 	started = 0;
 	pthread_mutex_unlock(&watch_lock);
@@ -231,19 +235,20 @@ static int start(void)
 			strerror(errno));
 	if (fz_ctx_init(&ctx))
 		return -1;
-	ret = fz_kcov_open(&workers[0].kcov);
+	/* Before the workers exist: they inherit its handle. */
+	ret = fz_kcov_open_remote(&remote);
 	if (ret)
-		fprintf(stderr, "fuzz: no kernel coverage (KCOV: %s): the search is blind\n",
+		fprintf(stderr, "fuzz: no remote coverage (KCOV: %s): the DMA engine is unseen\n",
 			strerror(-ret));
-	if (nthreads > 1) {
-		pthread_barrier_init(&go, NULL, nthreads);
-		pthread_barrier_init(&done, NULL, nthreads);
-		for (i = 1; i < nthreads; i++) {
-			workers[i].id = i;
-			if (pthread_create(&workers[i].tid, NULL, worker_main,
-					   &workers[i]))
-				return -1;
-		}
+	pthread_barrier_init(&go, NULL, nthreads + 1);
+	pthread_barrier_init(&ran, NULL, nthreads);
+	pthread_barrier_init(&done, NULL, nthreads + 1);
+	for (i = 0; i < nthreads; i++) {
+		workers[i].id = i;
+		workers[i].kcov.fd = -1;
+		if (pthread_create(&workers[i].tid, NULL, worker_main,
+				   &workers[i]))
+			return -1;
 	}
 	pthread_create(&tid, NULL, watchdog, NULL);
 	atexit(exit_report);

@@ -7,6 +7,12 @@
  * reads after it; so an input that takes a new edge, or an edge a new
  * number of times, joins the corpus. The distinct PCs seen so far are
  * kept for the report at the end.
+ *
+ * Work the modules run in a kernel thread (mdma's DMA engine) is not in a
+ * system call: mdma runs it as a KCOV remote section under the common
+ * handle of the task that rang DOORBELL. The thread that opens the remote
+ * buffer gives the handle to the threads it creates afterwards, and the
+ * sections of all of them land in that one buffer.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +29,7 @@
 
 #define KCOV_PATH	"/sys/kernel/debug/kcov"
 #define KCOV_WORDS	0x40000
+#define KCOV_REMOTE_WORDS	0x10000	/* per remote section */
 #define EDGES		0x10000
 #define PC_SLOTS	0x10000
 
@@ -55,15 +62,14 @@ static void pc_seen(unsigned long pc)
 	}
 }
 
-/**
- * fz_kcov_open() - start collecting the calling thread's coverage
- * @k: the thread's buffer
- *
- * Return: 0, or a negative errno (no KCOV in this kernel: fuzzing runs
- * blind, which the caller reports).
- */
-int fz_kcov_open(struct fz_kcov *k)
+static int kcov_open(struct fz_kcov *k, bool remote)
 {
+	struct kcov_remote_arg arg = {
+		.trace_mode = KCOV_TRACE_PC,
+		.area_size = KCOV_REMOTE_WORDS,
+		.common_handle = kcov_remote_handle(KCOV_SUBSYSTEM_COMMON,
+						    getpid()),
+	};
 	int err;
 
 	k->area = NULL;
@@ -76,15 +82,44 @@ int fz_kcov_open(struct fz_kcov *k)
 		       PROT_READ | PROT_WRITE, MAP_SHARED, k->fd, 0);
 	if (k->area == MAP_FAILED)
 		goto fail;
-	if (ioctl(k->fd, KCOV_ENABLE, KCOV_TRACE_PC))
+	if (remote ? ioctl(k->fd, KCOV_REMOTE_ENABLE, &arg) :
+		     ioctl(k->fd, KCOV_ENABLE, KCOV_TRACE_PC))
 		goto fail;
 	return 0;
 fail:
 	err = -errno;
+	if (k->area && k->area != MAP_FAILED)
+		munmap(k->area, KCOV_WORDS * sizeof(unsigned long));
 	close(k->fd);
 	k->fd = -1;
 	k->area = NULL;
 	return err;
+}
+
+/**
+ * fz_kcov_open() - start collecting the calling thread's coverage
+ * @k: the thread's buffer
+ *
+ * Return: 0, or a negative errno (no KCOV in this kernel: fuzzing runs
+ * blind, which the caller reports).
+ */
+int fz_kcov_open(struct fz_kcov *k)
+{
+	return kcov_open(k, false);
+}
+
+/**
+ * fz_kcov_open_remote() - collect the remote sections of this process
+ * @k: the buffer
+ *
+ * The calling thread's own system calls are then not covered; threads it
+ * creates later carry the handle and open their own buffers.
+ *
+ * Return: 0, or a negative errno.
+ */
+int fz_kcov_open_remote(struct fz_kcov *k)
+{
+	return kcov_open(k, true);
 }
 
 /**

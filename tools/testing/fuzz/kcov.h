@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Kernel coverage of one thread's system calls, from KCOV, as libFuzzer's
- * extra counters.
+ * Kernel coverage of one thread's system calls, and of the kernel work they
+ * start, from KCOV, as libFuzzer's extra counters.
  */
 #ifndef _FUZZ_KCOV_H
 #define _FUZZ_KCOV_H
@@ -20,6 +20,7 @@ struct fz_kcov {
 };
 
 int fz_kcov_open(struct fz_kcov *k);
+int fz_kcov_open_remote(struct fz_kcov *k);
 void fz_kcov_start(struct fz_kcov *k);
 void fz_kcov_collect(struct fz_kcov *k);
 size_t fz_kcov_pcs(void);
