@@ -248,7 +248,8 @@ for v in "${debug[@]}"; do
 		if [ "$v" = 6.1 ]; then
 			set -- tools/testing/selftests/vfio_mig/run_in_guest.sh \
 				mdma_dma mdma_lifecycle mdma_hardening stress \
-				fail_nth mig_v1_save mig_v2_save mig_save mig_channels
+				fail_nth mig_v1_save mig_v2_save mig_save mig_channels \
+				mdma_workload
 		else
 			set --
 		fi

@@ -40,7 +40,8 @@ bindir=${VFIO_MIG_TESTS:-$top/build/tools/testing/selftests/vfio_mig}
 if [ $# -eq 0 ]; then
 	set -- mdma_regions mdma_dma mdma_lifecycle mdma_hardening stress fail_nth \
 		mig_v1_region mig_v1_state mig_v1_save mig_v1_stream \
-		mig_v2_state mig_v2_save mig_v2_stream mig_save mig_channels
+		mig_v2_state mig_v2_save mig_v2_stream mig_save mig_channels \
+		mdma_workload
 fi
 
 # Failures that are no test of their own (an instance left behind).
