@@ -179,6 +179,7 @@ def full_migration(pair, busy, fill=None):
 # destination must end with the whole range holding its pattern.
 FILL_GPA = 0x4000000
 FILL_LEN = 16 << 20
+STATUS_BUSY = 1 << 1    # MDMA_STATUS_BUSY: a descriptor is running
 
 
 def fill_bytes(pattern):
@@ -186,12 +187,19 @@ def fill_bytes(pattern):
     return pattern.to_bytes(4, "little") * (FILL_LEN // 4)
 
 
+def engine_idle(state):
+    """Nothing queued and nothing running: a descriptor leaves the queue
+    when it starts, so an empty queue alone may still have one running."""
+    return (state["dma_queued"] == "0"
+            and not int(state["status"], 16) & STATUS_BUSY)
+
+
 def run_migrated_fill(pair, ddev, pattern):
     """Let the destination run until the migrated FILL is done; it must
     have left its pattern on the whole range."""
     pair.dst.cmd("cont")
     wait_for("the migrated FILL to finish on the destination",
-             lambda: ddev.state()["dma_queued"] == "0", timeout=120)
+             lambda: engine_idle(ddev.state()), timeout=120)
     check(ddev.state()["dma_error"] == "0", "the migrated FILL failed")
     want = fill_bytes(pattern)
     got = pair.dst.ram(FILL_GPA, FILL_LEN)
