@@ -517,6 +517,80 @@ TEST_F(dma, irq_intx)
 		TH_LOG("no INTx on completion: %s", vfio_errmsg());
 }
 
+/* VFIO_DEVICE_SET_IRQS on INTx with DATA_NONE, or DATA_BOOL of @val. */
+static int intx_action(struct mdma *m, uint32_t action, uint32_t type,
+		       uint32_t count, uint8_t val)
+{
+	struct {
+		struct vfio_irq_set hdr;
+		uint8_t data[4];
+	} set = {
+		.hdr.argsz = sizeof(set),
+		.hdr.flags = action | type,
+		.hdr.index = VFIO_PCI_INTX_IRQ_INDEX,
+		.hdr.count = count,
+		.data = { val },
+	};
+
+	return ioctl(m->dev.fd, VFIO_DEVICE_SET_IRQS, &set);
+}
+
+static uint64_t intx_masked(struct __test_metadata *_metadata, struct mdma *m)
+{
+	uint64_t v = UINT64_MAX;
+
+	EXPECT_EQ(0, mdma_debugfs(m, "intx_masked", &v))
+		TH_LOG("%s", vfio_errmsg());
+	return v;
+}
+
+TEST_F(dma, irq_intx_mask_and_unmask)
+{
+	struct mdma *m = &self->m;
+
+	irq_setup(_metadata, self, false);
+	ASSERT_EQ(0, mdma_wr(m, MDMA_REG_IRQ_MASK, MDMA_IRQ_ALL));
+
+	/* Masked by the VMM: the completion is pending, the line quiet. */
+	ASSERT_EQ(0, intx_action(m, VFIO_IRQ_SET_ACTION_MASK,
+				 VFIO_IRQ_SET_DATA_NONE, 1, 0));
+	EXPECT_EQ(1, intx_masked(_metadata, m));
+	dma_done(_metadata, m, MDMA_CMD_FILL_GUEST, 0, self->buf.iova, 64, 0);
+	EXPECT_EQ(MDMA_IRQ_DONE, reg(self, MDMA_REG_IRQ_STATUS));
+	EXPECT_EQ(-ETIMEDOUT, vfio_eventfd_wait(self->efd, NO_IRQ_MS, NULL))
+		TH_LOG("INTx delivered while masked");
+
+	/* Unmasking delivers what is pending, and INTx masks itself again. */
+	ASSERT_EQ(0, vfio_irq_unmask(&m->dev, VFIO_PCI_INTX_IRQ_INDEX))
+		TH_LOG("%s", vfio_errmsg());
+	EXPECT_EQ(0, vfio_eventfd_wait(self->efd, MDMA_TIMEOUT_MS, NULL))
+		TH_LOG("no INTx at unmask with DONE pending: %s",
+		       vfio_errmsg());
+	EXPECT_EQ(1, intx_masked(_metadata, m));
+
+	/* Acknowledged, then unmasked: nothing is pending, nothing fires. */
+	ASSERT_EQ(0, mdma_wr(m, MDMA_REG_IRQ_STATUS, MDMA_IRQ_ALL));
+	ASSERT_EQ(0, intx_action(m, VFIO_IRQ_SET_ACTION_UNMASK,
+				 VFIO_IRQ_SET_DATA_BOOL, 1, 1));
+	EXPECT_EQ(0, intx_masked(_metadata, m));
+	EXPECT_EQ(-ETIMEDOUT, vfio_eventfd_wait(self->efd, NO_IRQ_MS, NULL));
+
+	/* DATA_BOOL false asks for nothing; count 0 and eventfds are refused. */
+	ASSERT_EQ(0, intx_action(m, VFIO_IRQ_SET_ACTION_MASK,
+				 VFIO_IRQ_SET_DATA_BOOL, 1, 0));
+	EXPECT_EQ(0, intx_masked(_metadata, m));
+	EXPECT_ERRNO(EINVAL, intx_action(m, VFIO_IRQ_SET_ACTION_MASK,
+					 VFIO_IRQ_SET_DATA_NONE, 0, 0));
+	EXPECT_ERRNO(EINVAL, intx_action(m, VFIO_IRQ_SET_ACTION_MASK,
+					 VFIO_IRQ_SET_DATA_EVENTFD, 1, 0));
+	EXPECT_EQ(0, intx_masked(_metadata, m));
+
+	/* Unmasked, a new completion fires at once. */
+	dma_done(_metadata, m, MDMA_CMD_FILL_GUEST, 0, self->buf.iova, 64, 0);
+	EXPECT_EQ(0, vfio_eventfd_wait(self->efd, MDMA_TIMEOUT_MS, NULL))
+		TH_LOG("no INTx after unmask: %s", vfio_errmsg());
+}
+
 TEST_F(dma, irq_mask)
 {
 	struct mdma *m = &self->m;

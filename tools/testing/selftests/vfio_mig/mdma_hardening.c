@@ -358,6 +358,78 @@ static int mgmt_set(int fd, uint32_t state)
 	return ioctl(fd, VFIO_MIG_MGMT_SET_STATE, &st) ? -errno : 0;
 }
 
+/* A management ioctl with an argument of @argsz bytes (NULL: none). */
+static int mgmt_ioctl(int fd, unsigned long req, void *arg, uint32_t argsz)
+{
+	if (arg)
+		*(uint32_t *)arg = argsz;
+	return ioctl(fd, req, arg) ? -errno : 0;
+}
+
+/*
+ * Every management ioctl refuses an argument shorter than its structure
+ * (EINVAL) or not there at all (EFAULT), and the channel still works.
+ */
+TEST_F(hard, mgmt_bad_arguments)
+{
+	static const unsigned long reqs[] = {
+		VFIO_MIG_MGMT_GET_STATE, VFIO_MIG_MGMT_SET_STATE,
+		VFIO_MIG_MGMT_INFO,
+	};
+	static const uint32_t minsz[] = {
+		sizeof(struct vfio_mig_mgmt_state),
+		sizeof(struct vfio_mig_mgmt_state),
+		sizeof(struct vfio_mig_mgmt_info),
+	};
+	struct vfio_mig_mgmt_select sel = { 0 };
+	struct vfio_mig_mgmt_state st = { 0 };
+	union {
+		struct vfio_mig_mgmt_state st;
+		struct vfio_mig_mgmt_info info;
+	} arg;
+	unsigned int i;
+	int fd;
+
+	fd = open("/dev/vfio-mig", O_RDWR);
+	ASSERT_LE(0, fd) TH_LOG("/dev/vfio-mig: %s", strerror(errno));
+	/* Nothing selected yet. */
+	for (i = 0; i < ARRAY_SIZE(reqs); i++) {
+		memset(&arg, 0, sizeof(arg));
+		EXPECT_EQ(-ENODEV, mgmt_ioctl(fd, reqs[i], &arg, minsz[i]));
+	}
+
+	snprintf(sel.name, sizeof(sel.name), "%s", self->m.uuid);
+	EXPECT_EQ(-EINVAL, mgmt_ioctl(fd, VFIO_MIG_MGMT_SELECT, &sel,
+				      sizeof(sel) - 1));
+	EXPECT_EQ(-EFAULT, mgmt_ioctl(fd, VFIO_MIG_MGMT_SELECT, NULL, 0));
+	sel.flags = 1;
+	EXPECT_EQ(-EINVAL, mgmt_ioctl(fd, VFIO_MIG_MGMT_SELECT, &sel,
+				      sizeof(sel)));
+	sel.flags = 0;
+	memset(sel.name, 'a', sizeof(sel.name));
+	EXPECT_EQ(-EINVAL, mgmt_ioctl(fd, VFIO_MIG_MGMT_SELECT, &sel,
+				      sizeof(sel)));
+	snprintf(sel.name, sizeof(sel.name), "no-such-device");
+	EXPECT_EQ(-ENODEV, mgmt_ioctl(fd, VFIO_MIG_MGMT_SELECT, &sel,
+				      sizeof(sel)));
+	ASSERT_EQ(0, mgmt_select(fd, self->m.uuid));
+	EXPECT_EQ(-EBUSY, mgmt_select(fd, self->m.uuid));
+
+	for (i = 0; i < ARRAY_SIZE(reqs); i++) {
+		memset(&arg, 0, sizeof(arg));
+		EXPECT_EQ(-EINVAL, mgmt_ioctl(fd, reqs[i], &arg, minsz[i] - 1))
+			TH_LOG("request %u", i);
+		EXPECT_EQ(-EFAULT, mgmt_ioctl(fd, reqs[i], NULL, 0))
+			TH_LOG("request %u", i);
+	}
+
+	/* The channel and the device are as they were. */
+	ASSERT_EQ(0, mgmt_ioctl(fd, VFIO_MIG_MGMT_GET_STATE, &st, sizeof(st)));
+	EXPECT_EQ(VFIO_DEVICE_STATE_V1_RUNNING, st.device_state);
+	EXPECT_EQ(0, mgmt_set(fd, VFIO_DEVICE_STATE_V1_RUNNING));
+	close(fd);
+}
+
 /*
  * A closed device runs no DMA, even when the management channel tries to
  * load a queue with the engine enabled into it and set it running: the
