@@ -255,7 +255,8 @@ static int digest_value(const char *text, const char *key, char *val,
 	return -ENOENT;
 }
 
-int mdma_debugfs_read(const char *uuid, char *buf, size_t size)
+static int debugfs_file_read(const char *uuid, const char *file, char *buf,
+			     size_t size)
 {
 	char path[256];
 	size_t len = 0;
@@ -264,7 +265,7 @@ int mdma_debugfs_read(const char *uuid, char *buf, size_t size)
 
 	if (!size)
 		return vfio_set_error(-EINVAL, "debugfs digest: no buffer");
-	snprintf(path, sizeof(path), MDMA_DEBUGFS "/%s/state", uuid);
+	snprintf(path, sizeof(path), MDMA_DEBUGFS "/%s/%s", uuid, file);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return vfio_set_error(-errno, "open %s (debugfs mounted?)",
@@ -285,6 +286,26 @@ int mdma_debugfs_read(const char *uuid, char *buf, size_t size)
 	close(fd);
 	buf[len] = '\0';
 	return len;
+}
+
+int mdma_debugfs_read(const char *uuid, char *buf, size_t size)
+{
+	return debugfs_file_read(uuid, "state", buf, size);
+}
+
+int mdma_debugfs_file_str(struct mdma *m, const char *file, const char *key,
+			  char *val, size_t size)
+{
+	char text[1024];
+	int ret;
+
+	ret = debugfs_file_read(m->uuid, file, text, sizeof(text));
+	if (ret < 0)
+		return ret;
+	if (digest_value(text, key, val, size))
+		return vfio_set_error(-ENOENT, "no %s= in the debugfs %s of %s",
+				      key, file, m->uuid);
+	return 0;
 }
 
 int mdma_debugfs_str(struct mdma *m, const char *key, char *val,

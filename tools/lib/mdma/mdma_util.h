@@ -104,6 +104,10 @@ int mdma_run(struct mdma *m, uint32_t cmd, uint64_t src, uint64_t dst,
 int mdma_debugfs_str(struct mdma *m, const char *key, char *val,
 		     size_t size);
 
+/* The same, from another debugfs file of the instance (e.g. "workload"). */
+int mdma_debugfs_file_str(struct mdma *m, const char *file, const char *key,
+			  char *val, size_t size);
+
 /* The same, for a number (decimal or 0x-prefixed). */
 int mdma_debugfs(struct mdma *m, const char *key, uint64_t *val);
 

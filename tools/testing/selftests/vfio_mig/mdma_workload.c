@@ -70,37 +70,17 @@ static int wl_write(const char *path, const char *cmd)
 	return wl_cmd(path, cmd, strlen(cmd));
 }
 
-/* The value of one key=value line of the file, as a string. */
-static int wl_str(const char *path, const char *key, char *val, size_t size)
+/* The value of one key=value line of the workload file, as a string. */
+static int wl_str(struct mdma *m, const char *key, char *val, size_t size)
 {
-	char text[1024], *line, *save = NULL;
-	size_t klen = strlen(key);
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	text[n] = '\0';
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, key, klen) && line[klen] == '=') {
-			snprintf(val, size, "%s", line + klen + 1);
-			return 0;
-		}
-	}
-	return -ENOENT;
+	return mdma_debugfs_file_str(m, "workload", key, val, size);
 }
 
-static uint64_t wl_num(const char *path, const char *key)
+static uint64_t wl_num(struct mdma *m, const char *key)
 {
 	char s[64];
 
-	if (wl_str(path, key, s, sizeof(s)))
+	if (wl_str(m, key, s, sizeof(s)))
 		return UINT64_MAX;
 	return strtoull(s, NULL, 0);
 }
@@ -113,13 +93,13 @@ static void sleep_ms(unsigned int ms)
 }
 
 /* Wait until @key reaches @min; its last value. */
-static uint64_t wl_wait(const char *path, const char *key, uint64_t min)
+static uint64_t wl_wait(struct mdma *m, const char *key, uint64_t min)
 {
 	uint64_t v = 0;
 	int ms;
 
 	for (ms = 0; ms < MDMA_TIMEOUT_MS; ms += 10) {
-		v = wl_num(path, key);
+		v = wl_num(m, key);
 		if (v != UINT64_MAX && v >= min)
 			break;
 		sleep_ms(10);
@@ -175,13 +155,13 @@ TEST_F(wl, refuses_bad_commands)
 	EXPECT_EQ(-EINVAL, wl_cmd(self->path, big, 0));
 
 	/* Nothing was started, nothing was queued. */
-	EXPECT_EQ(0, wl_num(self->path, "fills"));
-	EXPECT_EQ(0, wl_num(self->path, "mem_hz"));
-	EXPECT_EQ(0, wl_num(self->path, "dma_hz"));
+	EXPECT_EQ(0, wl_num(&self->m, "fills"));
+	EXPECT_EQ(0, wl_num(&self->m, "mem_hz"));
+	EXPECT_EQ(0, wl_num(&self->m, "dma_hz"));
 	EXPECT_EQ(0, mdma_reg(&self->m, MDMA_REG_DMA_QUEUED));
 	/* The longest command that fits is taken, with spaces around. */
 	EXPECT_EQ(0, wl_cmd(self->path, big, 127));
-	EXPECT_EQ(10, wl_num(self->path, "mem_hz"));
+	EXPECT_EQ(10, wl_num(&self->m, "mem_hz"));
 	EXPECT_EQ(0, wl_write(self->path, "\tstop\n"));
 }
 
@@ -190,24 +170,24 @@ TEST_F(wl, mem_writes_device_memory_until_stopped)
 	char state[32], crc0[32], crc[32];
 	uint64_t n;
 
-	ASSERT_EQ(0, wl_str(self->path, "state", state, sizeof(state)));
+	ASSERT_EQ(0, wl_str(&self->m, "state", state, sizeof(state)));
 	EXPECT_STREQ("stopped", state);
 	ASSERT_EQ(0, mdma_debugfs_str(&self->m, "mem_crc32", crc0,
 				      sizeof(crc0)));
 	ASSERT_EQ(0, wl_write(self->path, "mem 1000"));
-	ASSERT_EQ(0, wl_str(self->path, "state", state, sizeof(state)));
+	ASSERT_EQ(0, wl_str(&self->m, "state", state, sizeof(state)));
 	EXPECT_STREQ("running", state);
-	EXPECT_EQ(1000, wl_num(self->path, "mem_hz"));
-	EXPECT_LE(3, wl_wait(self->path, "mem_writes", 3));
+	EXPECT_EQ(1000, wl_num(&self->m, "mem_hz"));
+	EXPECT_LE(3, wl_wait(&self->m, "mem_writes", 3));
 	ASSERT_EQ(0, mdma_debugfs_str(&self->m, "mem_crc32", crc, sizeof(crc)));
 	EXPECT_STRNE(crc0, crc);
 
 	ASSERT_EQ(0, wl_write(self->path, "stop"));
-	ASSERT_EQ(0, wl_str(self->path, "state", state, sizeof(state)));
+	ASSERT_EQ(0, wl_str(&self->m, "state", state, sizeof(state)));
 	EXPECT_STREQ("stopped", state);
-	n = wl_num(self->path, "mem_writes");
+	n = wl_num(&self->m, "mem_writes");
 	sleep_ms(200);
-	EXPECT_EQ(n, wl_num(self->path, "mem_writes"));
+	EXPECT_EQ(n, wl_num(&self->m, "mem_writes"));
 	/* A second stop is no error. */
 	EXPECT_EQ(0, wl_write(self->path, "stop"));
 }
@@ -218,13 +198,13 @@ TEST_F(wl, dma_fills_and_copies_guest_memory)
 
 	snprintf(want, sizeof(want), "0x%llx", IOVA_BASE);
 	ASSERT_EQ(0, wl_write(self->path, "dma 0x40000000 65536 500 mem 50"));
-	EXPECT_EQ(65536, wl_num(self->path, "dma_len"));
-	EXPECT_EQ(500, wl_num(self->path, "dma_hz"));
-	EXPECT_EQ(50, wl_num(self->path, "mem_hz"));
-	EXPECT_LE(6, wl_wait(self->path, "fills", 6));
-	EXPECT_LE(2, wl_wait(self->path, "copies", 2));
+	EXPECT_EQ(65536, wl_num(&self->m, "dma_len"));
+	EXPECT_EQ(500, wl_num(&self->m, "dma_hz"));
+	EXPECT_EQ(50, wl_num(&self->m, "mem_hz"));
+	EXPECT_LE(6, wl_wait(&self->m, "fills", 6));
+	EXPECT_LE(2, wl_wait(&self->m, "copies", 2));
 	ASSERT_EQ(0, wl_write(self->path, "stop"));
-	ASSERT_EQ(0, wl_str(self->path, "dma_gpa", s, sizeof(s)));
+	ASSERT_EQ(0, wl_str(&self->m, "dma_gpa", s, sizeof(s)));
 	EXPECT_STREQ(want, s);
 
 	/* After the queue drained, one fill of a known pattern lands. */
@@ -233,7 +213,7 @@ TEST_F(wl, dma_fills_and_copies_guest_memory)
 	ASSERT_EQ(0, wl_write(self->path, "fill 0x40001000 4096 0x5a5aa5a5"));
 	EXPECT_TRUE(filled((uint32_t *)self->buf.vaddr + 1024, FILL_LEN,
 			   0x5a5aa5a5));
-	EXPECT_EQ(0x5a5aa5a5, wl_num(self->path, "last_pattern"));
+	EXPECT_EQ(0x5a5aa5a5, wl_num(&self->m, "last_pattern"));
 	EXPECT_EQ(0, mdma_reg(&self->m, MDMA_REG_DMA_ERROR));
 }
 
@@ -246,10 +226,10 @@ TEST_F(wl, pauses_while_stopped_and_queue_full_is_ebusy)
 	ASSERT_EQ(0, vfio_mig_v2_set_state(&self->m.dev,
 					   VFIO_DEVICE_STATE_STOP, NULL));
 	ASSERT_EQ(0, wl_write(self->path, "mem 1000"));
-	EXPECT_LE(2, wl_wait(self->path, "paused_ticks", 2));
-	ASSERT_EQ(0, wl_str(self->path, "state", state, sizeof(state)));
+	EXPECT_LE(2, wl_wait(&self->m, "paused_ticks", 2));
+	ASSERT_EQ(0, wl_str(&self->m, "state", state, sizeof(state)));
 	EXPECT_STREQ("paused", state);
-	EXPECT_EQ(0, wl_num(self->path, "mem_writes"));
+	EXPECT_EQ(0, wl_num(&self->m, "mem_writes"));
 
 	/* A stopped engine takes descriptors but runs none. */
 	for (i = 0; i < MDMA_DMA_QUEUE_DEPTH; i++)
@@ -258,14 +238,14 @@ TEST_F(wl, pauses_while_stopped_and_queue_full_is_ebusy)
 			TH_LOG("fill %u", i);
 	EXPECT_EQ(-EBUSY, wl_write(self->path,
 				   "fill 0x40000000 4096 0x22222222"));
-	EXPECT_EQ(MDMA_DMA_QUEUE_DEPTH, wl_num(self->path, "fills"));
+	EXPECT_EQ(MDMA_DMA_QUEUE_DEPTH, wl_num(&self->m, "fills"));
 
 	ASSERT_EQ(0, vfio_mig_v2_set_state(&self->m.dev,
 					   VFIO_DEVICE_STATE_RUNNING, NULL));
 	EXPECT_TRUE(filled(self->buf.vaddr, FILL_LEN, 0x11111111));
-	writes = wl_wait(self->path, "mem_writes", 3);
+	writes = wl_wait(&self->m, "mem_writes", 3);
 	EXPECT_LE(3, writes);
-	ASSERT_EQ(0, wl_str(self->path, "state", state, sizeof(state)));
+	ASSERT_EQ(0, wl_str(&self->m, "state", state, sizeof(state)));
 	EXPECT_STREQ("running", state);
 }
 
@@ -276,24 +256,24 @@ TEST_F(wl, reset_stops_and_close_refuses)
 
 	ASSERT_EQ(0, wl_write(self->path, "mem 100"));
 	ASSERT_EQ(0, ioctl(m->dev.fd, VFIO_DEVICE_RESET));
-	ASSERT_EQ(0, wl_str(self->path, "state", state, sizeof(state)));
+	ASSERT_EQ(0, wl_str(&self->m, "state", state, sizeof(state)));
 	EXPECT_STREQ("stopped", state);
 	/* A reset device takes a new start. */
 	ASSERT_EQ(0, wl_write(self->path, "mem 100"));
 
 	/* A closed device runs nothing and takes no command... */
 	vfio_dev_close(&m->dev);
-	ASSERT_EQ(0, wl_str(self->path, "state", state, sizeof(state)));
+	ASSERT_EQ(0, wl_str(&self->m, "state", state, sizeof(state)));
 	EXPECT_STREQ("closed", state);
 	EXPECT_EQ(-ENODEV, wl_write(self->path, "mem 100"));
 	EXPECT_EQ(-ENODEV, wl_write(self->path, "fill 0x40000000 4096 1"));
 	EXPECT_EQ(0, wl_write(self->path, "stop"));
-	ASSERT_EQ(0, wl_str(self->path, "state", state, sizeof(state)));
+	ASSERT_EQ(0, wl_str(&self->m, "state", state, sizeof(state)));
 	EXPECT_STREQ("closed", state);
 
 	/* ... until it is opened again. */
 	ASSERT_EQ(0, mdma_reopen(m)) TH_LOG("%s", vfio_errmsg());
-	ASSERT_EQ(0, wl_str(self->path, "state", state, sizeof(state)));
+	ASSERT_EQ(0, wl_str(&self->m, "state", state, sizeof(state)));
 	EXPECT_STREQ("stopped", state);
 	EXPECT_EQ(0, wl_write(self->path, "mem 100"));
 	EXPECT_EQ(0, wl_write(self->path, "stop"));
