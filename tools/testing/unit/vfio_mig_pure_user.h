@@ -47,6 +47,15 @@ typedef u64 __le64;
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #endif
+#ifndef U64_MAX
+#define U64_MAX			(~0ULL)
+#endif
+#ifndef min
+#define min(a, b)		((a) < (b) ? (a) : (b))
+#endif
+#ifndef max
+#define max(a, b)		((a) > (b) ? (a) : (b))
+#endif
 #define check_add_overflow(a, b, d)	__builtin_add_overflow(a, b, d)
 #define check_mul_overflow(a, b, d)	__builtin_mul_overflow(a, b, d)
 
