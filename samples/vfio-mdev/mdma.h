@@ -8,6 +8,8 @@
  *
  *   workload.lock -> lock	(workload.lock: only with MDMA_WORKLOAD=y)
  *
+ * @log_lock is taken with no other lock of ours held, and takes none.
+ *
  * @lock guards the register file, the config space, the descriptor queue,
  * the interrupt eventfds, the memory file and @chunk_busy. It is held only
  * for short, non-faulting sections: no user copies and no page pinning
@@ -50,6 +52,7 @@
 #include <linux/workqueue.h>
 #include <linux/mdma.h>
 
+#include "mdma_iova_log.h"
 #include "mdma_saved.h"
 
 #define MDMA_NAME		"mdma"
@@ -157,6 +160,11 @@ struct mdma_state {
 	struct dentry *debugfs;
 	struct mdma_workload workload;
 
+	/* Device DMA logging: not nested with @lock (mdma_log.c). */
+	struct mutex log_lock;		/* @log_on, @iova_log */
+	bool log_on;
+	struct mdma_iova_log iova_log;
+
 	/* Migration: vfio_mig's device, the sections, the run level. */
 	struct vfio_mig_device *mig;
 	struct vfio_mig_section sections[2];
@@ -218,6 +226,13 @@ void mdma_mem_zap_range_locked(struct mdma_state *s, u64 off, u64 len);
 ssize_t mdma_mem_rw(struct mdma_state *s, char __user *buf, size_t count,
 		    u64 off, bool write);
 int mdma_mem_mmap(struct mdma_state *s, struct vm_area_struct *vma);
+
+/* mdma_log.c */
+void mdma_log_init(struct mdma_state *s);
+void mdma_log_destroy(struct mdma_state *s);
+void mdma_log_stop_all(struct mdma_state *s);
+void mdma_log_mark(struct mdma_state *s, u64 iova, u64 len);
+const struct vfio_log_ops *mdma_log_ops_get(void);
 
 /* mdma_mig.c */
 int mdma_mig_create(struct mdma_state *s);

@@ -10,6 +10,7 @@
 #include <linux/device.h>
 #include <linux/eventfd.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/version.h>
 #include <linux/vfio.h>
 
@@ -78,6 +79,26 @@ static inline void mdma_vm_flags_set(struct vm_area_struct *vma,
 	.attach_ioas	= vfio_iommufd_emulated_attach_ioas,
 #else
 #define MDMA_EMULATED_IOMMUFD_OPS
+#endif
+
+/*
+ * Device DMA logging reports through the core's iova_bitmap. vfio.ko
+ * carried it until 6.7, when it moved into iommufd: since then it is
+ * built only with CONFIG_IOMMUFD_DRIVER (which an IOMMU driver selects
+ * when CONFIG_IOMMUFD is set; Debian's 6.12 has neither) and exported in
+ * the IOMMUFD namespace. Without it REPORT can only fail, so mdma does
+ * not offer the feature. Put MDMA_IOVA_BITMAP_IMPORT(); in the file that
+ * calls iova_bitmap_set().
+ */
+#if MDMA_KERNEL_GE(6, 7)
+#define MDMA_HAS_DMA_LOGGING	IS_ENABLED(CONFIG_IOMMUFD_DRIVER)
+#else
+#define MDMA_HAS_DMA_LOGGING	1
+#endif
+#if MDMA_KERNEL_GE(6, 7) && IS_ENABLED(CONFIG_IOMMUFD_DRIVER)
+#define MDMA_IOVA_BITMAP_IMPORT()	MODULE_IMPORT_NS(IOMMUFD)
+#else
+#define MDMA_IOVA_BITMAP_IMPORT()	static_assert(1)
 #endif
 
 /*

@@ -46,7 +46,8 @@
  * next chunk: it goes back to the head of the queue with its progress and
  * continues from there when the device runs again, here or, migrated, on
  * another instance. Device memory the engine writes is reported to
- * vfio_mig after each chunk.
+ * vfio_mig after each chunk, and guest memory it writes to the DMA log
+ * (mdma_log.c).
  *
  * The work item runs as a KCOV remote section under the common handle of
  * the task that last rang DOORBELL, so a fuzzer that collects remote
@@ -449,6 +450,8 @@ static u32 mdma_dma_run(struct mdma_state *s, struct mdma_desc *d,
 		}
 		atomic_long_add(npage, &s->pinned_pages);
 		mdma_dma_copy(s, d, pg_off, chunk, dev_off + done, done);
+		if (prot & IOMMU_WRITE)
+			mdma_log_mark(s, cur, chunk);
 		vfio_unpin_pages(&s->vdev, base, npage);
 		atomic_long_sub(npage, &s->pinned_pages);
 		mdma_chunk_end(s);

@@ -167,6 +167,8 @@ int mdma_init_dev(struct vfio_device *vdev)
 	}
 
 	mutex_init(&s->lock);
+	mdma_log_init(s);
+	s->vdev.log_ops = mdma_log_ops_get();
 	mdma_dma_init(s);
 	mdma_workload_init(s);
 	mdma_pci_init(s);
@@ -182,6 +184,7 @@ int mdma_init_dev(struct vfio_device *vdev)
 
 err_mutex:
 	mdma_workload_destroy(s);
+	mdma_log_destroy(s);
 	mutex_destroy(&s->lock);
 err_free:
 	kfree(s->pages);
@@ -202,6 +205,7 @@ void mdma_release_dev(struct vfio_device *vdev)
 	mdma_workload_destroy(s);
 	mdma_dma_release(s);
 	vfio_mig_destroy(s->mig);
+	mdma_log_destroy(s);
 	mutex_destroy(&s->lock);
 	kfree(s->pages);
 	vfree(s->mem);

@@ -54,6 +54,7 @@ static void mdma_close_device(struct vfio_device *vdev)
 	mdma_workload_close(s);
 	vfio_mig_close(s->mig);
 	mdma_dma_quiesce(s);
+	mdma_log_stop_all(s);
 	mdma_irq_release(s);
 	mdma_mem_close(s);
 }
