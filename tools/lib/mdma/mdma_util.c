@@ -44,12 +44,18 @@ void mdma_init(struct mdma *m)
 	m->container.fd = -1;
 }
 
-/* Open @m->uuid in a container of its own and look up its regions. */
+/*
+ * Open @m->uuid in a container (or an iommufd) of its own and look up its
+ * regions.
+ */
 static int mdma_attach(struct mdma *m)
 {
 	int ret;
 
-	ret = vfio_container_open(&m->container);
+	if (m->iommufd)
+		ret = vfio_iommufd_open(&m->container);
+	else
+		ret = vfio_container_open(&m->container);
 	if (ret)
 		return ret;
 	ret = vfio_mdev_open(&m->dev, &m->container, m->uuid);
@@ -65,11 +71,12 @@ static int mdma_attach(struct mdma *m)
 	return ret;
 }
 
-int mdma_create(struct mdma *m, const char *type)
+static int mdma_create_on(struct mdma *m, const char *type, bool iommufd)
 {
 	int ret;
 
 	mdma_init(m);
+	m->iommufd = iommufd;
 	m->mem_size = mdma_type_size(type);
 
 	ret = vfio_mdev_uuid_generate(m->uuid);
@@ -84,6 +91,16 @@ int mdma_create(struct mdma *m, const char *type)
 	if (ret)
 		mdma_destroy(m);
 	return ret;
+}
+
+int mdma_create(struct mdma *m, const char *type)
+{
+	return mdma_create_on(m, type, false);
+}
+
+int mdma_create_iommufd(struct mdma *m, const char *type)
+{
+	return mdma_create_on(m, type, true);
 }
 
 int mdma_open(struct mdma *m, const char *uuid)

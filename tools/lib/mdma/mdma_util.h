@@ -33,10 +33,13 @@
  * @cfg: config space region.
  * @mem_size: device memory size expected from the type.
  * @map: a mapping of @bar2 made by mdma_map_bar2(), or NULL.
+ * @iommufd: @dev is opened through its cdev and @container is an
+ *	iommufd, not a VFIO container (mdma_create_iommufd()).
  */
 struct mdma {
 	char uuid[37];
 	bool created;
+	bool iommufd;
 	struct vfio_dev dev;
 	struct vfio_container container;
 	struct vfio_region bar0;
@@ -57,6 +60,12 @@ void mdma_init(struct mdma *m);
 
 /* Create an instance of @type and open it in a container of its own. */
 int mdma_create(struct mdma *m, const char *type);
+
+/*
+ * The same through the iommufd backend: its cdev, bound to an iommufd of
+ * its own, whose IO address space takes the DMA mappings.
+ */
+int mdma_create_iommufd(struct mdma *m, const char *type);
 
 /*
  * Open an existing instance by UUID in a container of its own; @m->created

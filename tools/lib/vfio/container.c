@@ -19,6 +19,7 @@ int vfio_container_open(struct vfio_container *c)
 	int ret;
 
 	c->iommu_type = 0;
+	c->iommufd = false;
 	c->fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
 	if (c->fd < 0)
 		return vfio_set_error(-errno, "open /dev/vfio/vfio");
@@ -39,6 +40,7 @@ void vfio_container_close(struct vfio_container *c)
 		close(c->fd);
 	c->fd = -1;
 	c->iommu_type = 0;
+	c->iommufd = false;
 }
 
 static int vfio_container_set_iommu(struct vfio_container *c)
@@ -146,8 +148,11 @@ err:
 int vfio_mdev_open(struct vfio_dev *d, struct vfio_container *c,
 		   const char *uuid)
 {
-	int group = vfio_mdev_group(uuid);
+	int group;
 
+	if (c && c->iommufd)
+		return vfio_cdev_open(d, c, uuid);
+	group = vfio_mdev_group(uuid);
 	if (group < 0) {
 		memset(d, 0, sizeof(*d));
 		d->fd = -1;

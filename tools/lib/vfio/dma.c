@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libvfio: DMA mappings and type1 dirty page tracking.
+ * On an iommufd the mappings go to iommufd.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,6 +23,8 @@ int vfio_dma_map(struct vfio_container *c, void *vaddr, uint64_t iova,
 		.size = size,
 	};
 
+	if (c->iommufd)
+		return vfio_ioas_map(c, vaddr, iova, size, flags);
 	if (ioctl(c->fd, VFIO_IOMMU_MAP_DMA, &map) < 0)
 		return vfio_set_error(-errno, "VFIO_IOMMU_MAP_DMA 0x%llx+0x%llx",
 				      (unsigned long long)iova,
@@ -38,6 +41,8 @@ int vfio_dma_unmap(struct vfio_container *c, uint64_t iova, uint64_t size,
 		.size = size,
 	};
 
+	if (c->iommufd)
+		return vfio_ioas_unmap(c, iova, size, unmapped);
 	if (ioctl(c->fd, VFIO_IOMMU_UNMAP_DMA, &unmap) < 0)
 		return vfio_set_error(-errno,
 				      "VFIO_IOMMU_UNMAP_DMA 0x%llx+0x%llx",

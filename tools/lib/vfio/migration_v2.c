@@ -15,35 +15,11 @@
 #define READ_PIECE	(1024UL * 1024)
 #define V2_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-/*
- * One VFIO_DEVICE_FEATURE call with a payload of @len bytes at @payload,
- * copied in before and out after. Return 0 or -errno.
- */
-static int feature(struct vfio_dev *d, uint32_t flags, void *payload,
-		   size_t len)
-{
-	size_t sz = sizeof(struct vfio_device_feature) + len;
-	struct vfio_device_feature *f;
-	int ret = 0;
-
-	f = calloc(1, sz);
-	if (!f)
-		return -ENOMEM;
-	f->argsz = sz;
-	f->flags = flags;
-	memcpy(f->data, payload, len);
-	if (ioctl(d->fd, VFIO_DEVICE_FEATURE, f))
-		ret = -errno;
-	memcpy(payload, f->data, len);
-	free(f);
-	return ret;
-}
-
 /* VFIO_DEVICE_FEATURE_GET of @which into @payload; @what names it. */
 static int feature_get(struct vfio_dev *d, uint32_t which, void *payload,
 		       size_t len, const char *what)
 {
-	int ret = feature(d, VFIO_DEVICE_FEATURE_GET | which, payload, len);
+	int ret = vfio_dev_feature(d, VFIO_DEVICE_FEATURE_GET | which, payload, len);
 
 	if (ret)
 		return vfio_set_error(ret, "%s: get %s", d->name, what);
@@ -85,8 +61,9 @@ int vfio_mig_v2_set_state(struct vfio_dev *d, uint32_t state,
 
 	if (data_fd)
 		*data_fd = -1;
-	ret = feature(d, VFIO_DEVICE_FEATURE_SET |
-		      VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, &mig, sizeof(mig));
+	ret = vfio_dev_feature(d, VFIO_DEVICE_FEATURE_SET |
+			       VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+			       &mig, sizeof(mig));
 	if (ret)
 		return vfio_set_error(ret, "%s: set the v2 device_state to %u (%s)",
 				      d->name, state,

@@ -39,14 +39,20 @@ int vfio_set_error(int err, const char *fmt, ...);
 /* container.c: container, group and device handles */
 
 /**
- * struct vfio_container - A VFIO container (/dev/vfio/vfio).
- * @fd: the container's file descriptor, -1 when closed.
- * @iommu_type: the IOMMU model set on it (VFIO_TYPE1v2_IOMMU or
+ * struct vfio_container - Where a device's DMA mappings live: a VFIO
+ * container (/dev/vfio/vfio with type1), or an iommufd (/dev/iommu) with
+ * one IO address space.
+ * @fd: the container's or the iommufd's file descriptor, -1 when closed.
+ * @iommu_type: the IOMMU model set on a container (VFIO_TYPE1v2_IOMMU or
  *	VFIO_TYPE1_IOMMU), 0 until a group is attached.
+ * @iommufd: @fd is an iommufd (vfio_iommufd_open()).
+ * @ioas_id: the iommufd's IO address space.
  */
 struct vfio_container {
 	int fd;
 	int iommu_type;
+	bool iommufd;
+	uint32_t ioas_id;
 };
 
 /**
@@ -83,7 +89,57 @@ struct vfio_dev {
 int vfio_container_open(struct vfio_container *c);
 
 /**
- * vfio_container_close() - Close a container opened by vfio_container_open().
+ * vfio_iommufd_open() - Open /dev/iommu and allocate an IO address space.
+ * @c: the container to initialise; vfio_container_close() closes it.
+ *
+ * Devices join it with vfio_cdev_open(); vfio_dma_map() and
+ * vfio_dma_unmap() then map into its IO address space.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vfio_iommufd_open(struct vfio_container *c);
+
+/**
+ * vfio_cdev_open() - Open an mdev through its VFIO device cdev.
+ * @d: the device to initialise.
+ * @c: an iommufd from vfio_iommufd_open(); it must outlive @d.
+ * @uuid: the mdev's UUID.
+ *
+ * Opens /dev/vfio/devices/vfioN of the mdev, binds it to @c and attaches
+ * it to @c's IO address space.
+ *
+ * Return: 0 or a negative errno. On failure nothing is left open.
+ */
+int vfio_cdev_open(struct vfio_dev *d, struct vfio_container *c,
+		   const char *uuid);
+
+/**
+ * vfio_ioas_map() - vfio_dma_map() on an iommufd: IOMMU_IOAS_MAP at @iova.
+ * @c: an iommufd from vfio_iommufd_open().
+ * @vaddr: page aligned process address.
+ * @iova: page aligned IOVA.
+ * @size: page multiple.
+ * @flags: VFIO_DMA_MAP_FLAG_READ and/or VFIO_DMA_MAP_FLAG_WRITE.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vfio_ioas_map(struct vfio_container *c, void *vaddr, uint64_t iova,
+		  uint64_t size, uint32_t flags);
+
+/**
+ * vfio_ioas_unmap() - vfio_dma_unmap() on an iommufd: IOMMU_IOAS_UNMAP.
+ * @c: an iommufd from vfio_iommufd_open().
+ * @iova: start of the range.
+ * @size: length of the range.
+ * @unmapped: if not NULL, the number of bytes the kernel unmapped.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vfio_ioas_unmap(struct vfio_container *c, uint64_t iova, uint64_t size,
+		    uint64_t *unmapped);
+
+/**
+ * vfio_container_close() - Close a container or an iommufd.
  * @c: the container; closing a closed container does nothing.
  */
 void vfio_container_close(struct vfio_container *c);
@@ -119,7 +175,8 @@ int vfio_dev_open(struct vfio_dev *d, struct vfio_container *c,
  * @c: the container to use, or NULL to create a new one owned by @d.
  * @uuid: the mdev's UUID as in /sys/bus/mdev/devices/.
  *
- * Finds the mdev's IOMMU group in sysfs, then acts as vfio_dev_open().
+ * Finds the mdev's IOMMU group in sysfs, then acts as vfio_dev_open();
+ * if @c is an iommufd, acts as vfio_cdev_open() instead.
  *
  * Return: 0 or a negative errno.
  */
@@ -139,6 +196,65 @@ void vfio_dev_close(struct vfio_dev *d);
  * Return: 0 or a negative errno.
  */
 int vfio_dev_reset(struct vfio_dev *d);
+
+/* feature.c */
+
+/**
+ * vfio_dev_feature() - One VFIO_DEVICE_FEATURE call.
+ * @d: an open device.
+ * @flags: VFIO_DEVICE_FEATURE_* flags and the feature's number.
+ * @payload: the feature's data, copied in before the call and back out
+ *	after it; may be NULL when @len is 0.
+ * @len: bytes at @payload.
+ *
+ * Return: 0 or the negative errno of the ioctl; no error is recorded.
+ */
+int vfio_dev_feature(struct vfio_dev *d, uint32_t flags, void *payload,
+		     size_t len);
+
+/**
+ * vfio_dma_log_probe() - Ask whether the device offers DMA logging.
+ * @d: an open device.
+ *
+ * Return: 0 if it does, else a negative errno (-ENOTTY: it does not).
+ */
+int vfio_dma_log_probe(struct vfio_dev *d);
+
+/**
+ * vfio_dma_log_start() - Start device DMA logging of IOVA ranges.
+ * @d: an open device.
+ * @page_size: in: the page size asked for; out: the one the device chose.
+ * @r: the ranges, sorted or not, which must not overlap.
+ * @nranges: entries in @r.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vfio_dma_log_start(struct vfio_dev *d, uint64_t *page_size,
+		       const struct vfio_device_feature_dma_logging_range *r,
+		       uint32_t nranges);
+
+/**
+ * vfio_dma_log_stop() - Stop device DMA logging.
+ * @d: an open device.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vfio_dma_log_stop(struct vfio_dev *d);
+
+/**
+ * vfio_dma_log_report() - Read and clear the DMA log of an IOVA range.
+ * @d: an open device.
+ * @iova: start of the range.
+ * @length: bytes in the range.
+ * @page_size: the IOVA each bit of @bitmap stands for, a power of two
+ *	of 4 KiB or more.
+ * @bitmap: one bit per page, bit n of word w for page 64 * w + n; the
+ *	kernel only sets bits, so clear it first.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vfio_dma_log_report(struct vfio_dev *d, uint64_t iova, uint64_t length,
+			uint64_t page_size, uint64_t *bitmap);
 
 /* region.c */
 
@@ -391,8 +507,9 @@ struct vfio_dma_buf {
 };
 
 /**
- * vfio_dma_map() - Map process memory for DMA with VFIO_IOMMU_MAP_DMA.
- * @c: a container with a group attached.
+ * vfio_dma_map() - Map process memory for DMA with VFIO_IOMMU_MAP_DMA,
+ *	or IOMMU_IOAS_MAP on an iommufd.
+ * @c: a container with a group attached, or an iommufd.
  * @vaddr: page aligned process address.
  * @iova: page aligned IOVA.
  * @size: page multiple.
@@ -404,8 +521,9 @@ int vfio_dma_map(struct vfio_container *c, void *vaddr, uint64_t iova,
 		 uint64_t size, uint32_t flags);
 
 /**
- * vfio_dma_unmap() - Unmap an IOVA range with VFIO_IOMMU_UNMAP_DMA.
- * @c: the container.
+ * vfio_dma_unmap() - Unmap an IOVA range with VFIO_IOMMU_UNMAP_DMA, or
+ *	IOMMU_IOAS_UNMAP on an iommufd.
+ * @c: the container or iommufd.
  * @iova: start of the range.
  * @size: length of the range.
  * @unmapped: if not NULL, the number of bytes the kernel unmapped.
