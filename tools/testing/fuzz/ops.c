@@ -628,6 +628,73 @@ static void op_dirty(struct fz_ctx *c, const uint32_t *a)
 	}
 }
 
+#define LOG_BITMAP_WORDS	4096
+
+/*
+ * Device DMA logging: op 0 starts it on @ranges ranges (one per data slot,
+ * the first moved and resized by @where), 1 reports a part of a slot (or,
+ * raw, any range) into a bitmap large enough for it, 2 stops, 3 probes.
+ * A raw @pgsize goes as it is; else it is a power of two from 512 bytes.
+ */
+static void op_dma_log(struct fz_ctx *c, const uint32_t *a)
+{
+	static __thread uint64_t bitmap[LOG_BITMAP_WORDS];
+	struct vfio_device_feature_dma_logging_range r[FZ_DATA_SLOTS + 1];
+	struct vfio_device_feature_dma_logging_control ctl = {
+		.page_size = a[2] & RAW ? a[2] & ~RAW : 512ull << a[2] % 12,
+		.ranges = (uintptr_t)r,
+	};
+	struct vfio_device_feature_dma_logging_report rep = {
+		.page_size = ctl.page_size,
+		.bitmap = a[0] & 0x100 ? 8 : (uintptr_t)bitmap,
+	};
+	uint32_t i;
+
+	switch (a[0] % 4) {
+	case 0:
+		ctl.num_ranges = a[1] & RAW ?
+				 (a[1] & ~RAW) % (FZ_DATA_SLOTS + 2) :
+				 1 + a[1] % FZ_DATA_SLOTS;
+		for (i = 0; i < ctl.num_ranges && i < FZ_DATA_SLOTS + 1; i++) {
+			r[i].iova = IOVA_BASE + (uint64_t)i * DMA_SLOT;
+			r[i].length = DMA_SLOT;
+		}
+		if (a[3] & RAW) {
+			r[0].iova = (uint64_t)(a[3] & 0xffff) << 12;
+			r[0].length = (uint64_t)((a[3] >> 16) & 0x7fff) << 12;
+		}
+		feature(c, VFIO_DEVICE_FEATURE_SET |
+			VFIO_DEVICE_FEATURE_DMA_LOGGING_START, &ctl,
+			sizeof(ctl), 0);
+		break;
+	case 1:
+		if (a[3] & RAW) {
+			rep.iova = (uint64_t)(a[3] & 0xffff) << 12;
+			rep.length = (uint64_t)((a[3] >> 16) & 0x7fff) << 12;
+		} else {
+			rep.iova = IOVA_BASE + a[1] % FZ_DATA_SLOTS *
+				   (uint64_t)DMA_SLOT + (a[3] & 0xff) * PAGE;
+			rep.length = (1 + (a[3] >> 8) % 512) * (uint64_t)PAGE;
+		}
+		/* The kernel writes a bit per page: keep it in the bitmap. */
+		if (rep.page_size &&
+		    rep.length / rep.page_size >= LOG_BITMAP_WORDS * 64)
+			rep.length = (LOG_BITMAP_WORDS * 64 - 1) * rep.page_size;
+		feature(c, VFIO_DEVICE_FEATURE_GET |
+			VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT, &rep,
+			sizeof(rep), 0);
+		break;
+	case 2:
+		feature(c, VFIO_DEVICE_FEATURE_SET |
+			VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP, &rep, 0, 0);
+		break;
+	default:
+		feature(c, VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_SET |
+			VFIO_DEVICE_FEATURE_DMA_LOGGING_START, &rep, 0, 0);
+		break;
+	}
+}
+
 typedef void (*fz_fn)(struct fz_ctx *c, const uint32_t *a);
 
 static const fz_fn run[FZ_NR_OPS] = {
@@ -645,6 +712,7 @@ static const fz_fn run[FZ_NR_OPS] = {
 	[FZ_MGMT_OPEN] = op_mgmt_open,	[FZ_MGMT_STATE] = op_mgmt_state,
 	[FZ_MGMT_GET] = op_mgmt_get,	[FZ_MUTATE] = op_mutate,
 	[FZ_TRUNCATE] = op_truncate,	[FZ_DIRTY] = op_dirty,
+	[FZ_DMA_LOG] = op_dma_log,
 };
 
 /**

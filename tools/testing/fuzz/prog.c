@@ -37,6 +37,7 @@ const struct fz_op_desc fz_ops[FZ_NR_OPS] = {
 	[FZ_MUTATE]	= { "mutate", 2, "offset xor" },
 	[FZ_TRUNCATE]	= { "truncate", 1, "len" },
 	[FZ_DIRTY]	= { "dirty", 2, "op slot" },
+	[FZ_DMA_LOG]	= { "dma-log", 4, "op ranges pgsize where" },
 };
 
 /**

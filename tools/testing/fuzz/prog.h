@@ -47,6 +47,7 @@ enum fz_opcode {
 	FZ_MUTATE,	/* offset xor */
 	FZ_TRUNCATE,	/* len */
 	FZ_DIRTY,	/* op slot */
+	FZ_DMA_LOG,	/* op ranges pgsize where */
 	FZ_NR_OPS
 };
 
