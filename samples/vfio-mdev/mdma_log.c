@@ -16,7 +16,9 @@
  *
  * REPORT copies the runs out under @log_lock and writes the user's
  * bitmap without it: that may fault in user memory for as long as user
- * space likes, and the engine takes @log_lock after every chunk.
+ * space likes, and the engine takes @log_lock after every chunk. It
+ * writes a gigabyte of IOVA at a time and may be killed in between.
+ * The log page is at most 2 MiB, whatever the hint.
  *
  * The feature is offered only where the core can report through an
  * iova_bitmap (see mdma_compat.h); elsewhere the PROBE fails with ENOTTY.
@@ -24,10 +26,17 @@
 #include <linux/interval_tree.h>
 #include <linux/iova_bitmap.h>
 #include <linux/log2.h>
+#include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 
 #include "mdma.h"
 #include "mdma_compat.h"
+
+/* The largest log page: a byte written marks this much IOVA. */
+#define MDMA_LOG_MAX_PAGE	SZ_2M
+/* IOVA reported between two chances to reschedule. */
+#define MDMA_LOG_REPORT_PIECE	SZ_1G
 
 void mdma_log_init(struct mdma_state *s)
 {
@@ -79,10 +88,13 @@ static int mdma_log_start(struct vfio_device *vdev,
 	unsigned int n = 0;
 	int ret;
 
-	/* A hint, the uAPI says; but only a power of two is a page size. */
+	/*
+	 * A hint, the uAPI says; but only a power of two is a page size. Past
+	 * MDMA_LOG_MAX_PAGE one written byte would stand for too much IOVA.
+	 */
 	if (!pgsize || !is_power_of_2(pgsize))
 		return -EINVAL;
-	pgsize = max_t(u64, pgsize, PAGE_SIZE);
+	pgsize = clamp_t(u64, pgsize, PAGE_SIZE, MDMA_LOG_MAX_PAGE);
 	if (!nnodes || nnodes > MDMA_LOG_MAX_RANGES)
 		return -E2BIG;
 
@@ -138,6 +150,28 @@ static int mdma_log_stop(struct vfio_device *vdev)
 	return 0;
 }
 
+/*
+ * Set the bits of [@first, @last] a piece at a time: a run may span far
+ * more than was written (a joined gap, a large log page), and the core
+ * writes as many bits as the caller's bitmap holds without rescheduling.
+ */
+static int mdma_log_report_run(struct iova_bitmap *dirty, u64 first,
+			       u64 last)
+{
+	u64 n;
+
+	for (;;) {
+		n = min_t(u64, last - first, MDMA_LOG_REPORT_PIECE - 1);
+		iova_bitmap_set(dirty, first, n + 1);
+		if (n == last - first)
+			return 0;
+		first += n + 1;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+}
+
 static int mdma_log_read_and_clear(struct vfio_device *vdev,
 				   unsigned long iova, unsigned long length,
 				   struct iova_bitmap *dirty)
@@ -145,6 +179,7 @@ static int mdma_log_read_and_clear(struct vfio_device *vdev,
 	struct mdma_state *s = vdev_to_mdma(vdev);
 	struct mdma_iova_run *out;
 	unsigned int i, n;
+	int ret;
 
 	out = kvcalloc(MDMA_LOG_MAX_RUNS + 1, sizeof(*out), GFP_KERNEL);
 	if (!out)
@@ -158,11 +193,11 @@ static int mdma_log_read_and_clear(struct vfio_device *vdev,
 	n = mdma_iova_log_take(&s->iova_log, iova, length, out);
 	mutex_unlock(&s->log_lock);
 
-	for (i = 0; i < n; i++)
-		iova_bitmap_set(dirty, out[i].first,
-				out[i].last - out[i].first + 1);
+	ret = 0;
+	for (i = 0; i < n && !ret; i++)
+		ret = mdma_log_report_run(dirty, out[i].first, out[i].last);
 	kvfree(out);
-	return 0;
+	return ret;
 }
 
 static const struct vfio_log_ops mdma_log_ops = {
