@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mdma: the DMA engine, its errors, interrupts and device reset.
+ * mdma: the DMA engine, its errors, interrupts and device reset, through
+ * the type1 container and through iommufd.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,13 +26,14 @@ FIXTURE(dma) {
 	int efd;
 };
 
-MDMA_FIXTURE_VARIANTS(dma);
+MDMA_FIXTURE_BACKENDS(dma);
 
 FIXTURE_SETUP(dma)
 {
 	self->efd = -1;
 	mdma_fixture_create(_metadata, &self->m, variant->type,
-			    MDMA_SETUP_ENABLE | MDMA_SETUP_BAR2);
+			    MDMA_SETUP_ENABLE | MDMA_SETUP_BAR2 |
+			    variant->backend);
 }
 
 FIXTURE_TEARDOWN(dma)
@@ -690,6 +692,35 @@ TEST_F_TIMEOUT(dma, reset, 90)
 }
 
 /*
+ * iommufd keeps no dirty log of an emulated device's pins: the device's
+ * own DMA log reports the pages its DMA wrote, and not those it read.
+ */
+static void dirty_pages_iommufd(struct __test_metadata *_metadata,
+				struct _test_data_dma *self)
+{
+	struct vfio_device_feature_dma_logging_range r = {
+		.iova = IOVA_BASE, .length = 64 * 4096,
+	};
+	struct mdma *m = &self->m;
+	uint64_t bitmap[1] = { 0 }, pgsize = 4096;
+	uint32_t err;
+
+	guest_buf(_metadata, self, r.length);
+	ASSERT_EQ(0, vfio_dma_log_start(&m->dev, &pgsize, &r, 1))
+		TH_LOG("%s", vfio_errmsg());
+	ASSERT_EQ(0, mdma_run(m, MDMA_CMD_FILL_GUEST, 0,
+			      IOVA_BASE + 3 * 4096 + 100, 2 * 4096, 7, &err));
+	ASSERT_EQ(MDMA_ERR_NONE, err);
+	ASSERT_EQ(0, mdma_run(m, MDMA_CMD_GUEST_TO_DEV, IOVA_BASE + 40 * 4096,
+			      0, 16, 0, &err));
+	ASSERT_EQ(MDMA_ERR_NONE, err);
+	ASSERT_EQ(0, vfio_dma_log_report(&m->dev, IOVA_BASE, r.length, pgsize,
+					 bitmap)) TH_LOG("%s", vfio_errmsg());
+	EXPECT_EQ(7ULL << 3, bitmap[0]);
+	EXPECT_EQ(0, vfio_dma_log_stop(&m->dev));
+}
+
+/*
  * vfio_iommu_type1 reports the pages an mdev pinned while dirty tracking
  * was on: the pages this device's DMA wrote, and no others.
  */
@@ -702,6 +733,10 @@ TEST_F(dma, dirty_pages)
 	uint64_t bitmap[1], want;
 	uint32_t err;
 
+	if (variant->backend == MDMA_SETUP_IOMMUFD) {
+		dirty_pages_iommufd(_metadata, self);
+		return;
+	}
 	guest_buf(_metadata, self, npages * pg);
 	ASSERT_EQ(0, vfio_iommu_info(&m->container, &info))
 		TH_LOG("%s", vfio_errmsg());

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <unistd.h>
 #include <linux/pci_regs.h>
 
 #include "mdma_util.h"
@@ -55,7 +56,34 @@ enum mdma_fixture_setup {
 	MDMA_SETUP_ENABLE = 1 << 0,
 	/* Map BAR2 (the device memory) at m->map. */
 	MDMA_SETUP_BAR2 = 1 << 1,
+	/* Open it through iommufd (mdma_create_iommufd()). */
+	MDMA_SETUP_IOMMUFD = 1 << 2,
 };
+
+/**
+ * MDMA_FIXTURE_BACKENDS() - Run every test of a fixture on each IOMMU
+ * backend: the type1 container with both mdma types, and iommufd.
+ * @fixture: the fixture.
+ *
+ * The variant carries the mdev type (variant->type) and the setup flag of
+ * the backend (variant->backend, 0 or MDMA_SETUP_IOMMUFD) to pass to
+ * mdma_fixture_create(). A kernel without iommufd skips its variant.
+ */
+#define MDMA_FIXTURE_BACKENDS(fixture)				\
+	FIXTURE_VARIANT(fixture) {				\
+		const char *type;				\
+		unsigned int backend;				\
+	};							\
+	FIXTURE_VARIANT_ADD(fixture, m16) {			\
+		.type = MDMA_TYPE_16M,				\
+	};							\
+	FIXTURE_VARIANT_ADD(fixture, m64) {			\
+		.type = MDMA_TYPE_64M,				\
+	};							\
+	FIXTURE_VARIANT_ADD(fixture, iommufd) {			\
+		.type = MDMA_TYPE_16M,				\
+		.backend = MDMA_SETUP_IOMMUFD,			\
+	}
 
 /*
  * The end of a setup helper: on error @ret, destroy @m (what the helper
@@ -93,7 +121,12 @@ static inline bool mdma_fixture_create(struct __test_metadata *_metadata,
 	mdma_init(m);
 	if (why)
 		SKIP(return false, "%s", why);
-	ret = mdma_create(m, type);
+	if ((setup & MDMA_SETUP_IOMMUFD) && access("/dev/iommu", F_OK))
+		SKIP(return false, "no iommufd in this kernel (CONFIG_IOMMUFD)");
+	if (setup & MDMA_SETUP_IOMMUFD)
+		ret = mdma_create_iommufd(m, type);
+	else
+		ret = mdma_create(m, type);
 	if (!ret && (setup & MDMA_SETUP_ENABLE))
 		ret = vfio_pci_config_write(&m->dev, PCI_COMMAND, 2,
 					    PCI_COMMAND_MEMORY |

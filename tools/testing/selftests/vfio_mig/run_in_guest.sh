@@ -41,7 +41,7 @@ if [ $# -eq 0 ]; then
 	set -- mdma_regions mdma_dma mdma_lifecycle mdma_hardening stress fail_nth \
 		mig_v1_region mig_v1_state mig_v1_save mig_v1_stream \
 		mig_v2_state mig_v2_save mig_v2_stream mig_save mig_channels \
-		mdma_workload
+		mdma_workload mdma_dma_log
 fi
 
 # Failures that are no test of their own (an instance left behind).
