@@ -249,7 +249,7 @@ for v in "${debug[@]}"; do
 			set -- tools/testing/selftests/vfio_mig/run_in_guest.sh \
 				mdma_dma mdma_lifecycle mdma_hardening stress \
 				fail_nth mig_v1_save mig_v2_save mig_save mig_channels \
-				mdma_workload
+				mdma_workload mdma_dma_log
 		else
 			set --
 		fi
@@ -260,6 +260,23 @@ for v in "${debug[@]}"; do
 			"$logdir/guest-debug-$v.log"
 	fi
 done
+
+# QEMU 10 with its defaults (enable-migration=auto) on the 6.12 debug
+# kernel, the one with device DMA logging and iommufd: over the type1
+# container and over iommufd, each migration tracked by DMA logging.
+if [[ " ${debug[*]} " == *" 6.12 "* ]]; then
+	for be in container iommufd; do
+		args=(--qemu10 --auto)
+		[ "$be" = container ] || args+=(--iommufd)
+		if [ "$tools_built" != 1 ]; then
+			not_run "qemu-v2-auto-$be-debug-6.12" "the tools did not build"
+		else
+			tap_step "qemu-v2-auto-$be-debug-6.12" \
+				tools/testing/qemu/run.sh "${args[@]}" debug-6.12 ||
+				true
+		fi
+	done
+fi
 
 # The kernel fuzzer, bounded: 150 s on one thread and 60 s in the race
 # mode from the checked-in seed programs, in a guest of the 6.12 debug

@@ -15,8 +15,10 @@ the protocol v2 client (run.sh --qemu10). See Documentation/qemu.rst.
 Environment: KMOD_DIR (default build/kmod/$(uname -r)), QEMU (default
 qemu-system-x86_64), QEMU_LANE_LOGS (keep QEMU's logs there). With
 QEMU_PROTOCOL=v2 the devices are attached with enable-migration=on
-instead of x-enable-migration=on, and QEMU_ARGS adds arguments (QEMU 10's
--L directories).
+instead of x-enable-migration=on (QEMU_MIGRATION=auto: with no option,
+QEMU's default; QEMU_IOMMUFD=1: through iommufd), QEMU_ARGS adds
+arguments (QEMU 10's -L directories), and QEMU_DIRTY_TRACKER=device or
+iommu checks which dirty page tracker QEMU used.
 """
 
 import errno
@@ -30,9 +32,9 @@ import time
 
 from mdma_guest import (BUSY, LEN, MDEV_DEVICES, Mdma, digest, load_modules,
                         round_trip)
-from qemu_vm import (LOGS, PROTOCOL, WORK, Fail, Qemu, Relay, check,
-                     final_numbers, migrate, note, version, wait_for,
-                     wait_migration)
+from qemu_vm import (IOMMUFD, LOGS, PROTOCOL, WORK, Fail, Qemu, Relay,
+                     check, final_numbers, migrate, note, version,
+                     wait_for, wait_migration)
 
 SCENARIO = ["setup"]    # the name of the scenario running, for log names
 
@@ -166,12 +168,32 @@ def full_migration(pair, busy, fill=None):
         n = pair.src.log_text().count("vfio_save_iterate")
         check(n > 0, "QEMU never pre-copied the device: no PRE_COPY used")
         note("pre-copy: %d iterations of the devices" % n)
+    if IOMMUFD:
+        check(pair.src.has_open("/dev/iommu") and
+              pair.dst.has_open("/dev/iommu"),
+              "QEMU did not open /dev/iommu: the devices are not on iommufd")
+    if PROTOCOL == "v2":
+        tracker = dirty_tracker(pair.src)
+        note("dirty tracking: " + tracker)
+        want = os.environ.get("QEMU_DIRTY_TRACKER")
+        check(not want or tracker.startswith(want),
+              "QEMU tracked dirty pages with %s, not %s" % (tracker, want))
     # Source: QEMU left the device in STOP after the last read of its
     # data; destination (-S): the device is still RESUMING, its state
     # loaded but not committed; nothing runs on either side, so both
     # are frozen. Once the destination runs, parked descriptors go on.
     compare(pair, "after migration")
     return info
+
+
+def dirty_tracker(vm):
+    """Which dirty page tracker QEMU used for the VM's devices: device DMA
+    logging leaves a trace line when it starts; otherwise QEMU asked the
+    IOMMU backend (type1's VFIO_IOMMU_DIRTY_PAGES, which has no trace;
+    iommufd tracks nothing for an mdev)."""
+    if "vfio_device_dirty_tracking_start" in vm.log_text():
+        return "device (DMA logging)"
+    return "iommu (%s)" % ("iommufd" if IOMMUFD else "type1 container")
 
 
 # A FILL long enough to be in flight while the VM migrates: wherever it
@@ -413,7 +435,8 @@ SCENARIOS = [
 
 def setup():
     load_modules()
-    note(version() + ", kernel " + os.uname().release)
+    note(version() + ", kernel " + os.uname().release + ", devices on " +
+         ("iommufd" if IOMMUFD else "a type1 container"))
 
 
 def unload():

@@ -10,8 +10,11 @@ that halt the vCPU. Their devices are vfio-pci devices of mdev instances
 
 Environment: QEMU (default qemu-system-x86_64), QEMU_ARGS (more
 arguments, such as QEMU 10's -L directories), QEMU_PROTOCOL (v1, the
-default, for QEMU 7.2; v2 for QEMU >= 8.1), QEMU_LANE_LOGS (keep QEMU's
-logs there instead of in the temporary directory WORK).
+default, for QEMU 7.2; v2 for QEMU >= 8.1), QEMU_MIGRATION (v2 only: on,
+the default, or auto: the devices get no migration option, QEMU's
+default), QEMU_IOMMUFD (1: attach the devices through an iommufd backend
+object instead of a type1 container), QEMU_LANE_LOGS (keep QEMU's logs
+there instead of in the temporary directory WORK).
 """
 
 import json
@@ -30,8 +33,16 @@ QEMU_ARGS = os.environ.get("QEMU_ARGS", "").split()
 # whose default "auto" blocks an mdev without device dirty tracking (see
 # Documentation/qemu.rst), so "on".
 PROTOCOL = os.environ.get("QEMU_PROTOCOL", "v1")
+MIGRATION = os.environ.get("QEMU_MIGRATION", "on")
+if MIGRATION not in ("on", "auto") or (MIGRATION == "auto" and
+                                       PROTOCOL != "v2"):
+    raise SystemExit("QEMU_MIGRATION=%s: on, or auto with QEMU_PROTOCOL=v2"
+                     % MIGRATION)
 MIGRATION_OPT = {"v1": "x-enable-migration=on",
                  "v2": "enable-migration=on"}[PROTOCOL]
+if MIGRATION == "auto":
+    MIGRATION_OPT = ""
+IOMMUFD = os.environ.get("QEMU_IOMMUFD") == "1"
 
 # Sockets, firmware and RAM dumps; QEMU's logs too unless QEMU_LANE_LOGS.
 WORK = tempfile.mkdtemp(prefix="qemu-lane-")
@@ -88,7 +99,7 @@ class Qemu:
     devices mdma0, mdma1, ...; incoming: the URI to wait on for an incoming
     migration (the VM starts paused, -S); label: what its log's name
     starts with (LOGS/<label>-<name>.log); migration_opt: how the devices
-    ask for migration (MIGRATION_OPT by default).
+    ask for migration (MIGRATION_OPT by default; "" for QEMU's default).
     """
 
     def __init__(self, name, devs, incoming=None, label="vm",
@@ -103,12 +114,20 @@ class Qemu:
                 "-accel", "tcg", "-bios", tiny_firmware(),
                 "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path]
         if PROTOCOL == "v2":
-            # Each pre-copy iteration of a VFIO device leaves a line.
-            args += ["-trace", "vfio_save_iterate"]
+            # Each pre-copy iteration of a VFIO device leaves a line, and
+            # device DMA logging one when it starts.
+            args += ["-trace", "vfio_save_iterate",
+                     "-trace", "vfio_device_dirty_tracking_start"]
+        if IOMMUFD:
+            args += ["-object", "iommufd,id=iommufd0"]
         for i, dev in enumerate(devs):
-            args += ["-device",
-                     "vfio-pci,id=mdma%d,sysfsdev=%s,%s"
-                     % (i, dev.sysfs, migration_opt or MIGRATION_OPT)]
+            opts = ["vfio-pci", "id=mdma%d" % i, "sysfsdev=" + dev.sysfs]
+            opt = MIGRATION_OPT if migration_opt is None else migration_opt
+            if opt:
+                opts.append(opt)
+            if IOMMUFD:
+                opts.append("iommufd=iommufd0")
+            args += ["-device", ",".join(opts)]
         if incoming:
             args += ["-incoming", incoming, "-S"]
         self.log = open(self.log_path, "w")
@@ -120,6 +139,17 @@ class Qemu:
         wait_for(name + "'s QMP socket", self._connect, timeout=60)
         self._recv()    # the greeting
         self.cmd("qmp_capabilities")
+
+    def has_open(self, path):
+        """Whether the QEMU process holds @path open."""
+        fds = "/proc/%d/fd" % self.proc.pid
+        for fd in os.listdir(fds):
+            try:
+                if os.readlink(os.path.join(fds, fd)) == path:
+                    return True
+            except OSError:
+                pass
+        return False
 
     def _connect(self):
         if self.proc.poll() is not None:
