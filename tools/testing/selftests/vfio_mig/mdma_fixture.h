@@ -23,13 +23,15 @@
  * @fixture: the fixture.
  *
  * Declares the fixture's variant, which carries the mdev type its
- * instances are created with (variant->type), and adds one variant per
- * type mdma offers. A type that the loaded module does not offer skips
- * its variant (mdma_fixture_create()).
+ * instances are created with (variant->type) and the setup flag of the
+ * IOMMU backend (variant->backend: 0, the type1 container, here), and
+ * adds one variant per type mdma offers. A type that the loaded module
+ * does not offer skips its variant (mdma_fixture_create()).
  */
 #define MDMA_FIXTURE_VARIANTS(fixture)				\
 	FIXTURE_VARIANT(fixture) {				\
 		const char *type;				\
+		unsigned int backend;				\
 	};							\
 	FIXTURE_VARIANT_ADD(fixture, m16) {			\
 		.type = MDMA_TYPE_16M,				\
@@ -65,21 +67,12 @@ enum mdma_fixture_setup {
  * backend: the type1 container with both mdma types, and iommufd.
  * @fixture: the fixture.
  *
- * The variant carries the mdev type (variant->type) and the setup flag of
- * the backend (variant->backend, 0 or MDMA_SETUP_IOMMUFD) to pass to
- * mdma_fixture_create(). A kernel without iommufd skips its variant.
+ * MDMA_FIXTURE_VARIANTS() and one variant more, whose variant->backend
+ * is MDMA_SETUP_IOMMUFD; pass variant->backend to mdma_fixture_create().
+ * A kernel without iommufd skips that variant.
  */
 #define MDMA_FIXTURE_BACKENDS(fixture)				\
-	FIXTURE_VARIANT(fixture) {				\
-		const char *type;				\
-		unsigned int backend;				\
-	};							\
-	FIXTURE_VARIANT_ADD(fixture, m16) {			\
-		.type = MDMA_TYPE_16M,				\
-	};							\
-	FIXTURE_VARIANT_ADD(fixture, m64) {			\
-		.type = MDMA_TYPE_64M,				\
-	};							\
+	MDMA_FIXTURE_VARIANTS(fixture);				\
 	FIXTURE_VARIANT_ADD(fixture, iommufd) {			\
 		.type = MDMA_TYPE_16M,				\
 		.backend = MDMA_SETUP_IOMMUFD,			\
