@@ -51,10 +51,12 @@ typedef u64 __le64;
 #define U64_MAX			(~0ULL)
 #endif
 #ifndef min
-#define min(a, b)		((a) < (b) ? (a) : (b))
+#define min(a, b)		({ __typeof__(a) _a = (a), _b = (b);	\
+				   _a < _b ? _a : _b; })
 #endif
 #ifndef max
-#define max(a, b)		((a) > (b) ? (a) : (b))
+#define max(a, b)		({ __typeof__(a) _a = (a), _b = (b);	\
+				   _a > _b ? _a : _b; })
 #endif
 #define check_add_overflow(a, b, d)	__builtin_add_overflow(a, b, d)
 #define check_mul_overflow(a, b, d)	__builtin_mul_overflow(a, b, d)
