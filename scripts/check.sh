@@ -230,6 +230,13 @@ for k in "${plain[@]}"; do
 	lane "qemu-v1-$k" "$k" tools/testing/qemu/run.sh "$k"
 done
 
+# A busy VM moves from QEMU 7.2 (v1) into QEMU 10 (v2), pc-q35-7.2 on both
+# sides: the way running VMs leave the old QEMU.
+for k in "${plain[@]}"; do
+	lane "qemu-upgrade-$k" "$k" tools/testing/qemu/run.sh --upgrade "$k" \
+		upgrade
+done
+
 # QEMU 10, the real protocol v2 client (PRE_COPY needs 6.2+: 6.12 only).
 if [[ " ${plain[*]} " == *" 6.12 "* ]]; then
 	lane qemu-v2-6.12 6.12 tools/testing/qemu/run.sh --qemu10 6.12

@@ -32,7 +32,7 @@ import time
 
 from mdma_guest import (BUSY, LEN, MDEV_DEVICES, Mdma, digest, load_modules,
                         round_trip)
-from qemu_vm import (IOMMUFD, LOGS, PROTOCOL, WORK, Fail, Qemu, Relay,
+from qemu_vm import (IOMMUFD, LOGS, UPGRADE, WORK, Fail, Qemu, Relay,
                      check, final_numbers, migrate, note, version,
                      wait_for, wait_migration)
 
@@ -92,14 +92,17 @@ def stats(label, info):
 class Pair:
     """Source and destination VMs with n mdma devices each."""
 
-    def __init__(self, n=1, src_type="mdma-16m", dst_type="mdma-16m"):
+    def __init__(self, n=1, src_type="mdma-16m", dst_type="mdma-16m",
+                 dst_client=None, machine="q35"):
         self.src_devs = [Mdma(src_type, i) for i in range(n)]
         self.dst_devs = [Mdma(dst_type, i) for i in range(n)]
         self.uri = "unix:" + os.path.join(WORK, "mig.sock")
         self.src = self.dst = None
-        self.src = Qemu("source", self.src_devs, label=SCENARIO[0])
+        self.src = Qemu("source", self.src_devs, label=SCENARIO[0],
+                        machine=machine)
         self.dst = Qemu("destination", self.dst_devs, incoming=self.uri,
-                        label=SCENARIO[0])
+                        label=SCENARIO[0], client=dst_client,
+                        machine=machine)
         check(self.src.status() == "running", "the source VM does not run")
         check(self.dst.status() == "inmigrate",
               "the destination is %s, not inmigrate" % self.dst.status())
@@ -164,7 +167,7 @@ def full_migration(pair, busy, fill=None):
             check(wl["state"] == "paused",
                   "the workload is %s on the stopped source" % wl["state"])
         check(dev.state()["dma_error"] == "0", "source DMA error")
-    if PROTOCOL == "v2" and kernel_has_precopy():
+    if pair.src.client.protocol == "v2" and kernel_has_precopy():
         n = pair.src.log_text().count("vfio_save_iterate")
         check(n > 0, "QEMU never pre-copied the device: no PRE_COPY used")
         note("pre-copy: %d iterations of the devices" % n)
@@ -172,7 +175,7 @@ def full_migration(pair, busy, fill=None):
         check(pair.src.has_open("/dev/iommu") and
               pair.dst.has_open("/dev/iommu"),
               "QEMU did not open /dev/iommu: the devices are not on iommufd")
-    if PROTOCOL == "v2":
+    if pair.src.client.protocol == "v2":
         tracker = dirty_tracker(pair.src)
         note("dirty tracking: " + tracker)
         want = os.environ.get("QEMU_DIRTY_TRACKER")
@@ -418,6 +421,24 @@ def t_knob_input():
         dev.remove()
 
 
+def t_upgrade():
+    """A busy VM moves from QEMU 7.2 (protocol v1) into QEMU 10 (protocol
+    v2), both with the machine type of 7.2: the device's stream is the
+    same whichever protocol carried it. The destination then runs and
+    does DMA."""
+    pair = Pair(dst_client=UPGRADE, machine="pc-q35-7.2")
+    try:
+        note("source: %s; destination: %s"
+             % (version(), version(UPGRADE)))
+        stats("upgrade", full_migration(pair, busy=True))
+        dev = pair.dst_devs[0]
+        pair.dst.cmd("cont")
+        round_trip(pair.dst, dev)
+        check(dev.state()["dma_error"] == "0", "destination DMA error")
+    finally:
+        pair.close()
+
+
 SCENARIOS = [
     ("idle device migrates, digests and DMA-written RAM equal", t_idle),
     ("a FILL queued on the paused source runs on the destination",
@@ -431,6 +452,9 @@ SCENARIOS = [
      t_dest_killed),
     ("workload knob refuses bad input", t_knob_input),
 ]
+if UPGRADE:
+    SCENARIOS.append(("QEMU 7.2 (v1) to QEMU 10 (v2), busy, pc-q35-7.2",
+                      t_upgrade))
 
 
 def setup():

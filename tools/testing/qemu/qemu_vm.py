@@ -13,8 +13,11 @@ arguments, such as QEMU 10's -L directories), QEMU_PROTOCOL (v1, the
 default, for QEMU 7.2; v2 for QEMU >= 8.1), QEMU_MIGRATION (v2 only: on,
 the default, or auto: the devices get no migration option, QEMU's
 default), QEMU_IOMMUFD (1: attach the devices through an iommufd backend
-object instead of a type1 container), QEMU_LANE_LOGS (keep QEMU's logs
-there instead of in the temporary directory WORK).
+object instead of a type1 container), QEMU_UPGRADE and
+QEMU_UPGRADE_ARGS (a QEMU 10 binary and its arguments: the client
+UPGRADE, protocol v2, which a scenario may give a destination),
+QEMU_LANE_LOGS (keep QEMU's logs there instead of in the temporary
+directory WORK).
 """
 
 import json
@@ -43,6 +46,25 @@ MIGRATION_OPT = {"v1": "x-enable-migration=on",
 if MIGRATION == "auto":
     MIGRATION_OPT = ""
 IOMMUFD = os.environ.get("QEMU_IOMMUFD") == "1"
+
+
+class Client:
+    """A QEMU binary, its extra arguments, the VFIO migration protocol
+    it speaks and the device option that asks for migration."""
+
+    def __init__(self, qemu, args, protocol, migration_opt):
+        self.qemu = qemu
+        self.args = args
+        self.protocol = protocol
+        self.migration_opt = migration_opt
+
+
+CLIENT = Client(QEMU, QEMU_ARGS, PROTOCOL, MIGRATION_OPT)
+UPGRADE = None
+if os.environ.get("QEMU_UPGRADE"):
+    UPGRADE = Client(os.environ["QEMU_UPGRADE"],
+                     os.environ.get("QEMU_UPGRADE_ARGS", "").split(), "v2",
+                     "enable-migration=on")
 
 # Sockets, firmware and RAM dumps; QEMU's logs too unless QEMU_LANE_LOGS.
 WORK = tempfile.mkdtemp(prefix="qemu-lane-")
@@ -74,9 +96,10 @@ def wait_for(what, pred, timeout=60.0, step=0.1):
         time.sleep(step)
 
 
-def version():
+def version(client=None):
     """The first line of QEMU --version."""
-    out = subprocess.check_output([QEMU, "--version"], text=True)
+    out = subprocess.check_output([(client or CLIENT).qemu, "--version"],
+                                  text=True)
     return out.splitlines()[0]
 
 
@@ -99,21 +122,23 @@ class Qemu:
     devices mdma0, mdma1, ...; incoming: the URI to wait on for an incoming
     migration (the VM starts paused, -S); label: what its log's name
     starts with (LOGS/<label>-<name>.log); migration_opt: how the devices
-    ask for migration (MIGRATION_OPT by default; "" for QEMU's default).
+    ask for migration (the client's by default; "" for QEMU's default);
+    client: which QEMU (CLIENT by default); machine: the machine type.
     """
 
     def __init__(self, name, devs, incoming=None, label="vm",
-                 migration_opt=None):
+                 migration_opt=None, client=None, machine="q35"):
+        self.client = client = client or CLIENT
         self.name = name
         self.qmp_path = os.path.join(WORK, name + ".qmp")
         self.log_path = os.path.join(LOGS, "%s-%s.log" % (label, name))
         self.events = []
-        args = [QEMU] + QEMU_ARGS + [
-                "-name", name, "-machine", "q35", "-m", "128",
+        args = [client.qemu] + client.args + [
+                "-name", name, "-machine", machine, "-m", "128",
                 "-nodefaults", "-no-user-config", "-display", "none",
                 "-accel", "tcg", "-bios", tiny_firmware(),
                 "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path]
-        if PROTOCOL == "v2":
+        if client.protocol == "v2":
             # Each pre-copy iteration of a VFIO device leaves a line, and
             # device DMA logging one when it starts.
             args += ["-trace", "vfio_save_iterate",
@@ -122,7 +147,8 @@ class Qemu:
             args += ["-object", "iommufd,id=iommufd0"]
         for i, dev in enumerate(devs):
             opts = ["vfio-pci", "id=mdma%d" % i, "sysfsdev=" + dev.sysfs]
-            opt = MIGRATION_OPT if migration_opt is None else migration_opt
+            opt = (client.migration_opt if migration_opt is None
+                   else migration_opt)
             if opt:
                 opts.append(opt)
             if IOMMUFD:
@@ -292,7 +318,7 @@ def migrate(src, dst_uri, bandwidth=None, paused=False):
     the downtime limit. The bandwidth to assume is given instead."""
     params = {"downtime-limit": 300}
     params["max-bandwidth"] = bandwidth or 1 << 30
-    if paused and PROTOCOL == "v2":
+    if paused and src.client.protocol == "v2":
         params["avail-switchover-bandwidth"] = params["max-bandwidth"]
     src.cmd("migrate-set-parameters", **params)
     src.cmd("migrate", uri=dst_uri)

@@ -3,8 +3,8 @@
 #
 # The QEMU migration lanes, from the host:
 #
-#   tools/testing/qemu/run.sh [--qemu10 [--auto] [--iommufd]] [KERNEL]
-#                             [SCENARIO...]
+#   tools/testing/qemu/run.sh [--qemu10 [--auto] [--iommufd] | --upgrade]
+#                             [KERNEL] [SCENARIO...]
 #
 # boots a guest of KERNEL (6.1 by default; debug-6.12 for the 6.12 debug
 # kernel) with tools/testing/vm/vm-run and runs qemu_migrate.py there,
@@ -19,15 +19,18 @@
 # devices get no migration option (QEMU's default, enable-migration=auto,
 # which needs device DMA logging for an mdev) and each migration must have
 # used it; --iommufd attaches them through iommufd instead of a type1
-# container.
+# container. --upgrade keeps QEMU 7.2 as the client and adds the scenario
+# "upgrade": a VM migrated from QEMU 7.2 into QEMU 10.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 # shellcheck source=SCRIPTDIR/../lib/tap.sh
 . "$top/tools/testing/lib/tap.sh"
-client=()
-if [ "${1:-}" = --qemu10 ]; then
-	shift
+# qemu10: set bin and dir to QEMU 10's binary and tree, or skip the lane.
+qemu10()
+{
+	local err
+
 	err=$(mktemp)
 	if ! bin=$("$top/scripts/qemu10.sh" 2>"$err") ||
 	   ! dir=$("$top/scripts/qemu10.sh" --dir 2>>"$err"); then
@@ -36,6 +39,17 @@ if [ "${1:-}" = --qemu10 ]; then
 		exit 0
 	fi
 	rm -f "$err"
+}
+
+client=()
+if [ "${1:-}" = --upgrade ]; then
+	shift
+	qemu10
+	client=(env "QEMU_UPGRADE=$bin"
+		"QEMU_UPGRADE_ARGS=-L $dir/usr/share/qemu -L $dir/usr/share/seabios")
+elif [ "${1:-}" = --qemu10 ]; then
+	shift
+	qemu10
 	client=(env "QEMU=$bin" QEMU_PROTOCOL=v2
 		"QEMU_ARGS=-L $dir/usr/share/qemu -L $dir/usr/share/seabios")
 	while [ $# -gt 0 ]; do
