@@ -95,7 +95,9 @@ static int mdma_log_start(struct vfio_device *vdev,
 	if (!pgsize || !is_power_of_2(pgsize))
 		return -EINVAL;
 	pgsize = clamp_t(u64, pgsize, PAGE_SIZE, MDMA_LOG_MAX_PAGE);
-	if (!nnodes || nnodes > MDMA_LOG_MAX_RANGES)
+	if (!nnodes)
+		return -EINVAL;
+	if (nnodes > MDMA_LOG_MAX_RANGES)
 		return -E2BIG;
 
 	ranges = kvcalloc(nnodes, sizeof(*ranges), GFP_KERNEL);
