@@ -5,7 +5,8 @@
 # (KASAN, lockdep, UBSAN, kmemleak, KCOV), with tools/testing/fuzz/.
 #
 #   scripts/fuzz.sh [--time S] [--race S] [--threads N] [--seed N] [--fresh]
-#   scripts/fuzz.sh --replay FILE
+#                   [--iommufd]
+#   scripts/fuzz.sh --replay FILE [--iommufd]
 #
 # --time      seconds of fuzzing on one thread (default 3600)
 # --race      seconds more in the race mode, N threads at once (default
@@ -14,6 +15,8 @@
 # --seed      libFuzzer's seed (default 1)
 # --fresh     start from the seed programs only, not from the corpus kept
 #             in build/fuzz/corpus by earlier runs (make check does this)
+# --iommufd   open the instance through iommufd instead of a type1
+#             container (a replay needs the same choice as its run)
 # --replay    run one saved input (a crash-* file) once and print it; the
 #             file is copied to build/fuzz/replay/ first
 #
@@ -28,10 +31,11 @@ race=
 threads=
 seed=1
 fresh=0
+iommufd=0
 replay=
 usage()
 {
-	sed -n '5,23s/^# \{0,1\}//p' "$0"
+	sed -n '5,26s/^# \{0,1\}//p' "$0"
 }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -40,6 +44,7 @@ while [ $# -gt 0 ]; do
 	--threads) threads=${2:?--threads needs a number}; shift 2 ;;
 	--seed) seed=${2:?--seed needs a number}; shift 2 ;;
 	--fresh) fresh=1; shift ;;
+	--iommufd) iommufd=1; shift ;;
 	--replay) replay=${2:?--replay needs a file}; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "fuzz.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -70,6 +75,7 @@ env=(VFIO_MIG_TESTS="$top/build/tools/testing/fuzz" FUZZ_TIME="$time"
      FUZZ_RACE_TIME="$race" FUZZ_RACE_THREADS="${threads:-4}" FUZZ_SEED="$seed")
 [ -z "$replay" ] || env+=(FUZZ_REPLAY="$replay" FUZZ_REPLAY_THREADS="${threads:-1}")
 [ "$fresh" = 1 ] || env+=(FUZZ_CORPUS="$corpus")
+[ "$iommufd" = 0 ] || env+=(FUZZ_IOMMUFD=1)
 
 # Boot, module loading and the kmemleak scans take a few minutes.
 rc=0

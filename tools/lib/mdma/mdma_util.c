@@ -103,11 +103,12 @@ int mdma_create_iommufd(struct mdma *m, const char *type)
 	return mdma_create_on(m, type, true);
 }
 
-int mdma_open(struct mdma *m, const char *uuid)
+static int mdma_open_on(struct mdma *m, const char *uuid, bool iommufd)
 {
 	int ret;
 
 	mdma_init(m);
+	m->iommufd = iommufd;
 	snprintf(m->uuid, sizeof(m->uuid), "%s", uuid);
 
 	ret = mdma_attach(m);
@@ -117,6 +118,16 @@ int mdma_open(struct mdma *m, const char *uuid)
 	}
 	m->mem_size = m->bar2.size;
 	return 0;
+}
+
+int mdma_open(struct mdma *m, const char *uuid)
+{
+	return mdma_open_on(m, uuid, false);
+}
+
+int mdma_open_iommufd(struct mdma *m, const char *uuid)
+{
+	return mdma_open_on(m, uuid, true);
 }
 
 int mdma_reopen(struct mdma *m)

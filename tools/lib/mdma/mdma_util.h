@@ -73,6 +73,9 @@ int mdma_create_iommufd(struct mdma *m, const char *type);
  */
 int mdma_open(struct mdma *m, const char *uuid);
 
+/* The same through iommufd, as mdma_create_iommufd() opens it. */
+int mdma_open_iommufd(struct mdma *m, const char *uuid);
+
 /*
  * Close an instance's device and container and open them again, as a VMM
  * that died and came back would; BAR2's mapping goes too.

@@ -483,7 +483,8 @@ static void instance_regions(struct fz_ctx *c)
 
 static int instance_open(struct fz_ctx *c)
 {
-	if (mdma_open(&c->m, c->uuid))
+	if (c->iommufd ? mdma_open_iommufd(&c->m, c->uuid) :
+			 mdma_open(&c->m, c->uuid))
 		return -1;
 	instance_regions(c);
 	return 0;
@@ -491,7 +492,8 @@ static int instance_open(struct fz_ctx *c)
 
 static int instance_create(struct fz_ctx *c)
 {
-	if (mdma_create(&c->m, MDMA_TYPE_16M)) {
+	if (c->iommufd ? mdma_create_iommufd(&c->m, MDMA_TYPE_16M) :
+			 mdma_create(&c->m, MDMA_TYPE_16M)) {
 		c->uuid[0] = '\0';
 		return -1;
 	}
@@ -739,6 +741,9 @@ void fz_run_op(struct fz_ctx *c, const struct fz_op *op)
  * fz_ctx_init() - make the instance programs run against
  * @c: the context
  *
+ * With FUZZ_IOMMUFD=1 in the environment the instance is opened through
+ * its cdev and iommufd instead of a type1 container.
+ *
  * Return: 0, or -1 with the reason printed.
  */
 int fz_ctx_init(struct fz_ctx *c)
@@ -747,6 +752,8 @@ int fz_ctx_init(struct fz_ctx *c)
 	unsigned int i;
 
 	memset(c, 0, sizeof(*c));
+	c->iommufd = getenv("FUZZ_IOMMUFD") &&
+		     !strcmp(getenv("FUZZ_IOMMUFD"), "1");
 	pthread_rwlock_init(&c->inst, NULL);
 	pthread_mutex_init(&c->lock, NULL);
 	for (i = 0; i < FZ_SLOTS; i++)

@@ -35,6 +35,7 @@
  * @sbuf: bytes read from a channel, for writing back (mutated) later
  * @slen: bytes in @sbuf
  * @dma: guest memory for DMA mappings, FZ_DATA_SLOTS MiB
+ * @iommufd: the instance is opened through iommufd (FUZZ_IOMMUFD=1)
  */
 struct fz_ctx {
 	pthread_rwlock_t inst;
@@ -51,6 +52,7 @@ struct fz_ctx {
 	uint8_t *sbuf;
 	size_t slen;
 	uint8_t *dma;
+	bool iommufd;
 };
 
 int fz_ctx_init(struct fz_ctx *c);
