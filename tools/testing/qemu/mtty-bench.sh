@@ -6,20 +6,43 @@
 # (query-migrate: total time, downtime, device bytes). A measurement, not
 # a test: it prints what happened, success or not.
 #
-#   tools/testing/qemu/mtty-bench.sh [KERNEL] [REPS]
+#   tools/testing/qemu/mtty-bench.sh [--iommufd] [KERNEL] [REPS]
 #
 # mtty is not shipped by Debian (SAMPLE_VFIO_MDEV_MTTY is off), so it is
 # built here from the linux-source tarball's samples/vfio-mdev/mtty.c
 # against the kernel's headers, in $CACHE/mtty/<release>/ (a copy in the
 # cache, never in the project tree). mdma comes from build/kmod/<release>/
 # (make KVER=6.12 MDMA_WORKLOAD=y modules: the busy case uses its test
-# workload); QEMU 10 from scripts/qemu10.sh.
+# workload); QEMU 10 from scripts/qemu10.sh. KERNEL debug-6.12 is the 6.12
+# debug kernel, which builds mtty itself and has DMA logging and iommufd;
+# --iommufd attaches the devices through iommufd there.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 cache=${CACHE:-$HOME/.cache/vfio-mig}
+iommufd=0
+if [ "${1:-}" = --iommufd ]; then
+	iommufd=1
+	shift
+fi
 kernel=${1:-6.12}
 reps=${2:-3}
+
+bin=$("$top/scripts/qemu10.sh")
+dir=$("$top/scripts/qemu10.sh" --dir)
+env=(env "QEMU=$bin" QEMU_PROTOCOL=v2 "QEMU_IOMMUFD=$iommufd"
+     "QEMU_ARGS=-L $dir/usr/share/qemu -L $dir/usr/share/seabios"
+     "BENCH_REPS=$reps")
+case $kernel in
+debug-*)
+	kdir=$("$top/scripts/debug-kernel/build.sh" "${kernel#debug-}")
+	rel=$(cat "$kdir/kernel.release")
+	ko=$kdir/modules/lib/modules/$rel/kernel/samples/vfio-mdev/mtty.ko
+	KEEP=${KEEP:-$top/build/check/mtty-bench-guest} TIMEOUT=1200 \
+		exec "$top/scripts/debug-kernel/run.sh" "${kernel#debug-}" \
+		"${env[@]}" "MTTY_KO=$ko" python3 "$here/mtty_bench.py"
+	;;
+esac
 
 rel=$("$top/scripts/kernel-release.sh" "$kernel")
 major=$(echo "$rel" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
@@ -32,10 +55,5 @@ fi
 echo 'obj-m := mtty.o' >"$mtty/Kbuild"
 make -s -C "/lib/modules/$rel/build" M="$mtty" modules >&2
 
-bin=$("$top/scripts/qemu10.sh")
-dir=$("$top/scripts/qemu10.sh" --dir)
 exec "$top/tools/testing/vm/vm-run" --kernel "$rel" --mem 2048 --timeout 600 -- \
-	env "QEMU=$bin" QEMU_PROTOCOL=v2 \
-	"QEMU_ARGS=-L $dir/usr/share/qemu -L $dir/usr/share/seabios" \
-	"MTTY_KO=$mtty/mtty.ko" "BENCH_REPS=$reps" \
-	python3 "$here/mtty_bench.py"
+	"${env[@]}" "MTTY_KO=$mtty/mtty.ko" python3 "$here/mtty_bench.py"

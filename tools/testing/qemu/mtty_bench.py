@@ -92,7 +92,8 @@ def main():
         print("mtty_bench.py: not in a vm-run guest", file=sys.stderr)
         return 2
     m.load_modules()
-    q.note(q.version() + ", kernel " + os.uname().release)
+    q.note(q.version() + ", kernel " + os.uname().release + ", devices on " +
+           ("iommufd" if q.IOMMUFD else "a type1 container"))
     subprocess.check_call(["insmod", os.environ["MTTY_KO"]])
     cases = [
         ("mtty, enable-migration=auto (default)", "enable-migration=auto",
@@ -107,6 +108,8 @@ def main():
          m.Mdma, True),
         ("mdma-16m idle, enable-migration=auto (default)",
          "enable-migration=auto", m.Mdma, False),
+        ("mdma-16m busy, enable-migration=auto (default)",
+         "enable-migration=auto", m.Mdma, True),
     ]
     print("# QEMU 10 under TCG in a %s guest, downtime-limit 300 ms, "
           "max-bandwidth 1 GiB/s; %d runs per case" % (os.uname().release,
