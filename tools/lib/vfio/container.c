@@ -134,15 +134,22 @@ int vfio_dev_open(struct vfio_dev *d, struct vfio_container *c,
 		goto err;
 	}
 
-	d->info.argsz = sizeof(d->info);
-	if (ioctl(d->fd, VFIO_DEVICE_GET_INFO, &d->info) < 0) {
-		ret = vfio_set_error(-errno, "VFIO_DEVICE_GET_INFO %s", name);
+	ret = vfio_dev_info(d);
+	if (ret)
 		goto err;
-	}
 	return 0;
 err:
 	vfio_dev_close(d);
 	return ret;
+}
+
+int vfio_dev_info(struct vfio_dev *d)
+{
+	d->info.argsz = sizeof(d->info);
+	if (ioctl(d->fd, VFIO_DEVICE_GET_INFO, &d->info) < 0)
+		return vfio_set_error(-errno, "VFIO_DEVICE_GET_INFO %s",
+				      d->name);
+	return 0;
 }
 
 int vfio_mdev_open(struct vfio_dev *d, struct vfio_container *c,

@@ -101,11 +101,9 @@ int vfio_cdev_open(struct vfio_dev *d, struct vfio_container *c,
 				     path, c->ioas_id);
 		goto err;
 	}
-	d->info.argsz = sizeof(d->info);
-	if (ioctl(d->fd, VFIO_DEVICE_GET_INFO, &d->info) < 0) {
-		ret = vfio_set_error(-errno, "VFIO_DEVICE_GET_INFO %s", path);
+	ret = vfio_dev_info(d);
+	if (ret)
 		goto err;
-	}
 	return 0;
 err:
 	vfio_dev_close(d);

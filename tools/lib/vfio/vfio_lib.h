@@ -184,6 +184,14 @@ int vfio_mdev_open(struct vfio_dev *d, struct vfio_container *c,
 		   const char *uuid);
 
 /**
+ * vfio_dev_info() - Read VFIO_DEVICE_GET_INFO into @d->info.
+ * @d: a device with an open fd, however it was opened.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vfio_dev_info(struct vfio_dev *d);
+
+/**
  * vfio_dev_close() - Close a device, its group and, if owned, container.
  * @d: the device; closing a closed device does nothing.
  */
