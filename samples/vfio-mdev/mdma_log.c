@@ -183,7 +183,7 @@ static int mdma_log_read_and_clear(struct vfio_device *vdev,
 	unsigned int i, n;
 	int ret;
 
-	out = kvcalloc(MDMA_LOG_MAX_RUNS + 1, sizeof(*out), GFP_KERNEL);
+	out = kvmalloc_array(MDMA_LOG_MAX_RUNS + 1, sizeof(*out), GFP_KERNEL);
 	if (!out)
 		return -ENOMEM;
 	mutex_lock(&s->log_lock);
