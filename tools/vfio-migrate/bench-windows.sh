@@ -13,6 +13,8 @@
 #   --windows LIST   window_kb values (default 256,1024,4096)
 #   --types LIST     mdma types (default mdma-16m,mdma-64m)
 #   --reps N         runs per measurement (default 3)
+#   --csv FILE       also append the figures to FILE (vfio-migrate bench --csv)
+#   --label TEXT     the CSV's setup column (vfio-migrate bench --label)
 #
 # Environment: KMOD_DIR (the modules, default build/kmod/$(uname -r)),
 # VFIO_MIGRATE (the command, default build/tools/vfio-migrate/vfio-migrate).
@@ -29,10 +31,11 @@ cmd=${VFIO_MIGRATE:-$top/build/tools/vfio-migrate/vfio-migrate}
 windows=256,1024,4096
 types=mdma-16m,mdma-64m
 reps=3
+extra=()
 
 usage()
 {
-	sed -n '3,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '3,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
@@ -40,6 +43,8 @@ while [ $# -gt 0 ]; do
 	--windows) windows=${2:?--windows needs a list}; shift 2 ;;
 	--types) types=${2:?--types needs a list}; shift 2 ;;
 	--reps) reps=${2:?--reps needs a number}; shift 2 ;;
+	--csv) extra+=(--csv "${2:?--csv needs a file}"); shift 2 ;;
+	--label) extra+=(--label "${2:?--label needs a text}"); shift 2 ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "bench-windows.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
 	esac
@@ -73,10 +78,12 @@ for kb in ${windows//,/ }; do
 		continue
 	fi
 	if [ "$first" -eq 1 ]; then
-		"$cmd" bench --types "$types" --windows "$kb" --reps "$reps" || rc=1
+		"$cmd" bench --types "$types" --windows "$kb" --reps "$reps" \
+			"${extra[@]}" || rc=1
 		first=0
 	else
-		"$cmd" bench --types "$types" --windows "$kb" --reps "$reps" --no-header || rc=1
+		"$cmd" bench --types "$types" --windows "$kb" --reps "$reps" \
+			--no-header "${extra[@]}" || rc=1
 	fi
 done
 unload

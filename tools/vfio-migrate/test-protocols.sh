@@ -164,13 +164,23 @@ for p in v1 v2; do
 	fi
 done
 
-# The bench: a v1-vs-v2 table, v1 and v2 moving the same bytes.
-name="bench: v1 mmapped, v1 trapped and v2 data fd"
-if run bench "$cmd" bench --types mdma-16m,mdma-64m --reps 3; then
-	if awk '/^[0-9]+ KiB/ && NF == 12 && $10 != "-" { f++ } END { exit !f }' "$work/bench.out"; then
-		ok "$name"
+# The bench: a v1-vs-v2 table of saves and loads, v1 and v2 moving the
+# same bytes, and the small access of the trapped window.
+name="bench: save and load, v1 mmapped, v1 trapped and v2 data fd"
+if run bench "$cmd" bench --types mdma-16m,mdma-64m --reps 3 \
+	--csv "$work/bench.csv"; then
+	if ! awk '/^[0-9]+ KiB/ && NF == 13 && ($6 == "save" || $6 == "load") {
+			for (i = 7; i <= 12; i++) if ($i !~ /^[0-9.]+$/) next
+			f[$6]++
+		}
+		END { exit !(f["save"] == 2 && f["load"] == 2) }' "$work/bench.out"; then
+		not_ok "$name" "not a save and a load row with six figures for each type"
+	elif ! grep -q 'one 8-byte pread(): trapped window [0-9]* ns, /dev/zero [0-9]* ns' "$work/bench.out"; then
+		not_ok "$name" "no small-access figure"
+	elif [ "$(grep -c ',load v2 data fd,[0-9.]*,MiB/s,' "$work/bench.csv")" -ne 2 ]; then
+		not_ok "$name" "the CSV lacks the v2 load figures"
 	else
-		not_ok "$name" "no row with a v2 figure"
+		ok "$name"
 	fi
 else
 	not_ok "$name" "bench failed"
