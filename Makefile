@@ -22,6 +22,8 @@
 #                          fuzz the modules in a debug guest for FUZZ_TIME
 #                          seconds (and a sixth of that in the race mode)
 #   make demo              show the sample device at work in a guest
+#   make bench             measure the data paths and QEMU's migrations in
+#                          guests: tables, CSV and plots in build/bench/
 #   make deps              install the Debian packages everything needs
 #   make docs              render Documentation/ with Sphinx
 #   make clean
@@ -46,7 +48,7 @@ ifneq ($(filter-out y n,$(COVERAGE)),)
 $(error COVERAGE=$(COVERAGE): use COVERAGE=y, or leave it out)
 endif
 
-.PHONY: all modules tools check coverage fuzz demo deps docs clean help
+.PHONY: all modules tools check coverage fuzz demo bench deps docs clean help
 
 all: modules tools
 
@@ -95,6 +97,9 @@ fuzz:
 
 demo:
 	$(TOP)/scripts/demo.sh
+
+bench:
+	$(TOP)/scripts/bench.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -5,6 +5,7 @@
 # Idempotent: packages already present are left alone, and apt is only
 # asked when something is missing. QEMU 10 (the protocol v2 client) comes
 # from bookworm-backports, unpacked into the cache by scripts/qemu10.sh.
+# --bench adds what make bench needs besides (its plotting library).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -21,6 +22,11 @@ PKGS=(
 	uuid-runtime
 	libjson-c-dev
 )
+case ${1:-} in
+--bench) PKGS+=(python3-matplotlib) ;;
+'') ;;
+*) echo "install-deps: unknown argument $1 (--bench, or nothing)" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -8,10 +8,8 @@
 #
 #   tools/testing/qemu/mtty-bench.sh [--iommufd] [KERNEL] [REPS]
 #
-# mtty is not shipped by Debian (SAMPLE_VFIO_MDEV_MTTY is off), so it is
-# built here from the linux-source tarball's samples/vfio-mdev/mtty.c
-# against the kernel's headers, in $CACHE/mtty/<release>/ (a copy in the
-# cache, never in the project tree). mdma comes from build/kmod/<release>/
+# mtty is not shipped by Debian; build-mtty.sh builds it from the
+# linux-source tarball into the cache. mdma comes from build/kmod/<release>/
 # (make KVER=6.12 MDMA_WORKLOAD=y modules: the busy case uses its test
 # workload); QEMU 10 from scripts/qemu10.sh. KERNEL debug-6.12 is the 6.12
 # debug kernel, which builds mtty itself and has DMA logging and iommufd;
@@ -19,7 +17,6 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../../.." && pwd)
-cache=${CACHE:-$HOME/.cache/vfio-mig}
 iommufd=0
 if [ "${1:-}" = --iommufd ]; then
 	iommufd=1
@@ -45,15 +42,7 @@ debug-*)
 esac
 
 rel=$("$top/scripts/kernel-release.sh" "$kernel")
-major=$(echo "$rel" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
-src=$("$top/scripts/kernel-src.sh" "$major")
-mtty=$cache/mtty/$rel
-mkdir -p "$mtty"
-if ! cmp -s "$src/samples/vfio-mdev/mtty.c" "$mtty/mtty.c"; then
-	cp "$src/samples/vfio-mdev/mtty.c" "$mtty/mtty.c"
-fi
-echo 'obj-m := mtty.o' >"$mtty/Kbuild"
-make -s -C "/lib/modules/$rel/build" M="$mtty" modules >&2
+ko=$("$here/build-mtty.sh" "$rel")
 
 exec "$top/tools/testing/vm/vm-run" --kernel "$rel" --mem 2048 --timeout 600 -- \
-	"${env[@]}" "MTTY_KO=$mtty/mtty.ko" python3 "$here/mtty_bench.py"
+	"${env[@]}" "MTTY_KO=$ko" python3 "$here/mtty_bench.py"

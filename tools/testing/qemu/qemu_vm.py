@@ -310,13 +310,14 @@ class Relay:
         os.unlink(self.path)
 
 
-def migrate(src, dst_uri, bandwidth=None, paused=False):
-    """Start a migration from src. paused: the source VM is stopped, and
-    QEMU 10 would never switch over: it sends nothing of a stopped
-    device before the switchover, yet counts its whole state as pending
-    against the bandwidth it measured (a trickle once RAM is sent) times
-    the downtime limit. The bandwidth to assume is given instead."""
-    params = {"downtime-limit": 300}
+def migrate(src, dst_uri, bandwidth=None, paused=False, downtime=300):
+    """Start a migration from src, with a downtime limit of downtime ms.
+    paused: the source VM is stopped, and QEMU 10 would never switch
+    over: it sends nothing of a stopped device before the switchover, yet
+    counts its whole state as pending against the bandwidth it measured
+    (a trickle once RAM is sent) times the downtime limit. The bandwidth
+    to assume is given instead."""
+    params = {"downtime-limit": downtime}
     params["max-bandwidth"] = bandwidth or 1 << 30
     if paused and src.client.protocol == "v2":
         params["avail-switchover-bandwidth"] = params["max-bandwidth"]
