@@ -64,15 +64,18 @@ static void vfio_mig_load_report(struct vfio_mig_device *mig, int err)
 /**
  * vfio_mig_load_feed() - hand the next piece of the stream to the device
  * @mig: the migration device, locked, with a load session
- * @buf: the bytes, in kernel memory; the decoder copies what it checks,
- *	so they may be memory a user can write at the same time
+ * @buf: the bytes, in kernel memory
  * @len: how many
+ * @stable: nothing but the caller writes @buf until this returns (a
+ *	channel's private buffer): payloads are checked and used in place.
+ *	Without it (the v1 window, which a user may write at the same
+ *	time) the decoder copies what it checks.
  *
  * Return: 0 or the decoder's (or the device's) error; after an error the
  * stream is refused for good.
  */
 int vfio_mig_load_feed(struct vfio_mig_device *mig, const void *buf,
-		       size_t len)
+		       size_t len, bool stable)
 {
 	struct vfio_mig_dec_sink sink = { .data = vfio_mig_load_sink, .priv = mig };
 	int ret;
@@ -80,7 +83,10 @@ int vfio_mig_load_feed(struct vfio_mig_device *mig, const void *buf,
 	lockdep_assert_held(&mig->lock);
 	if (!mig->load.active)
 		return -EINVAL;
-	ret = vfio_mig_dec_feed(&mig->load.dec, buf, len, &sink);
+	if (stable)
+		ret = vfio_mig_dec_feed_stable(&mig->load.dec, buf, len, &sink);
+	else
+		ret = vfio_mig_dec_feed(&mig->load.dec, buf, len, &sink);
 	if (ret)
 		vfio_mig_load_report(mig, ret);
 	return ret;

@@ -178,7 +178,7 @@ ssize_t vfio_mig_save_next(struct vfio_mig_device *mig, void *buf,
 /* load.c */
 int vfio_mig_load_begin(struct vfio_mig_device *mig);
 int vfio_mig_load_feed(struct vfio_mig_device *mig, const void *buf,
-		       size_t len);
+		       size_t len, bool stable);
 int vfio_mig_load_commit(struct vfio_mig_device *mig);
 void vfio_mig_load_end(struct vfio_mig_device *mig);
 

@@ -107,6 +107,8 @@ void vfio_mig_dec_init(struct vfio_mig_dec *dec,
 		       u8 *stage, unsigned long *coverage);
 int vfio_mig_dec_feed(struct vfio_mig_dec *dec, const void *buf, size_t len,
 		      const struct vfio_mig_dec_sink *sink);
+int vfio_mig_dec_feed_stable(struct vfio_mig_dec *dec, const void *buf,
+			     size_t len, const struct vfio_mig_dec_sink *sink);
 int vfio_mig_dec_finish(struct vfio_mig_dec *dec);
 const char *vfio_mig_dec_reason_str(enum vfio_mig_dec_reason reason);
 

@@ -156,7 +156,8 @@ ssize_t vfio_mig_stream_write(struct vfio_mig_device *mig,
 		} else if (!mig->load.active) {
 			ret = -EINVAL;
 		} else {
-			ret = vfio_mig_load_feed(mig, st->buf, n);
+			/* Only this channel's I/O writes its buffer. */
+			ret = vfio_mig_load_feed(mig, st->buf, n, true);
 			if (ret)
 				vfio_mig_fail(mig);
 		}

@@ -142,7 +142,7 @@ static int vfio_mig_header_write(struct vfio_mig_device *mig, u64 pos,
 		if (val > mig->window_size)
 			return -EINVAL;	/* nothing consumed, state kept */
 		/* The decoder copies what it checks out of the window. */
-		ret = vfio_mig_load_feed(mig, mig->window, val);
+		ret = vfio_mig_load_feed(mig, mig->window, val, false);
 		if (ret)
 			vfio_mig_fail(mig);
 		return ret;

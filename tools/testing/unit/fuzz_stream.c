@@ -8,6 +8,11 @@
  * the fuzzer past the checksum (renumbering past the sequence, fixing past
  * the END totals) to the semantic checks behind them; without it, it
  * hammers the framing.
+ *
+ * Each input is decoded twice, with vfio_mig_dec_feed() (every payload
+ * copied before its check) and with vfio_mig_dec_feed_stable() (a whole
+ * payload checked in place): both must end the same way, for the same
+ * reason, after the same deliveries to the sink, with the same memory.
  * The sink aborts on any delivery outside the destination's sections.
  *
  * Every stream the decoder accepts is checked against what the sink saw:
@@ -229,16 +234,46 @@ size_t fuzz_mutate(u8 *data, size_t size, size_t max_size, unsigned int seed)
 	return out;
 }
 
-int fuzz_one_input(const u8 *data, size_t size)
+/* Decode @len bytes at @buf in pieces of @piece; fills *@seen. */
+static int decode(const u8 *buf, size_t len, size_t piece, bool stable,
+		  struct seen *seen, enum vfio_mig_dec_reason *reason)
 {
 	static u8 stage[VFIO_MIG_MAX_PAYLOAD];
 	static unsigned long cov[4];
-	static struct seen seen;
-	struct vfio_mig_dec_sink sink = { sink_data, &seen };
+	struct vfio_mig_dec_sink sink = { sink_data, seen };
 	struct vfio_mig_dec dec;
-	size_t piece, off, n;
-	u8 *buf;
+	size_t off, n;
 	int ret = 0;
+
+	memset(seen, 0, sizeof(*seen));
+	memset(mem, 0, sizeof(mem));
+	seen->buf = buf;
+	vfio_mig_dec_init(&dec, &desc, stage, cov);
+	for (off = 0; off < len && !ret; off += n) {
+		n = len - off < piece ? len - off : piece;
+		seen->fed = off + n;
+		if (stable)
+			ret = vfio_mig_dec_feed_stable(&dec, buf + off, n, &sink);
+		else
+			ret = vfio_mig_dec_feed(&dec, buf + off, n, &sink);
+	}
+	ret = vfio_mig_dec_finish(&dec);
+	if (ret == 0 && !dec.ended)
+		abort();
+	if (ret == 0)
+		check_accepted(seen, buf, len);
+	*reason = dec.reason;
+	return ret;
+}
+
+int fuzz_one_input(const u8 *data, size_t size)
+{
+	static u8 mem_copied[MEM_SIZE];
+	static struct seen seen, seen2;
+	enum vfio_mig_dec_reason why, why2;
+	size_t piece;
+	int ret, ret2;
+	u8 *buf;
 
 	if (!size)
 		return 0;
@@ -250,19 +285,13 @@ int fuzz_one_input(const u8 *data, size_t size)
 	if (data[0] & 0x80)
 		repair(buf, size - 1, data[0] & 0x40, data[0] & 0x20);
 
-	memset(&seen, 0, sizeof(seen));
-	seen.buf = buf;
-	vfio_mig_dec_init(&dec, &desc, stage, cov);
-	for (off = 0; off < size - 1 && !ret; off += n) {
-		n = size - 1 - off < piece ? size - 1 - off : piece;
-		seen.fed = off + n;
-		ret = vfio_mig_dec_feed(&dec, buf + off, n, &sink);
-	}
-	ret = vfio_mig_dec_finish(&dec);
-	if (ret == 0 && !dec.ended)
+	ret = decode(buf, size - 1, piece, false, &seen, &why);
+	memcpy(mem_copied, mem, sizeof(mem));
+	ret2 = decode(buf, size - 1, piece, true, &seen2, &why2);
+	/* seen.buf is the same input for both. */
+	if (ret != ret2 || why != why2 || memcmp(&seen, &seen2, sizeof(seen)) ||
+	    memcmp(mem_copied, mem, sizeof(mem)))
 		abort();
-	if (ret == 0)
-		check_accepted(&seen, buf, size - 1);
 	free(buf);
 	return 0;
 }

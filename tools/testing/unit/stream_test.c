@@ -127,6 +127,22 @@ struct decoded {
 	enum vfio_mig_dec_reason reason;
 };
 
+/*
+ * How the fixture's tests feed the decoder: vfio_mig_dec_feed(), which
+ * copies every payload before its check (the v1 window), or
+ * vfio_mig_dec_feed_stable(), which checks a whole payload in place (a
+ * channel's private buffer). Every stream test runs both ways.
+ */
+static bool feed_stable;
+
+static int feed(struct vfio_mig_dec *dec, const void *buf, size_t len,
+		const struct vfio_mig_dec_sink *sink)
+{
+	if (feed_stable)
+		return vfio_mig_dec_feed_stable(dec, buf, len, sink);
+	return vfio_mig_dec_feed(dec, buf, len, sink);
+}
+
 /* Decode @len bytes of @buf in pieces of @piece bytes, for device @d. */
 static struct decoded decode_for(const struct vfio_mig_desc *d,
 				 struct target *t, const u8 *buf, size_t len,
@@ -144,7 +160,7 @@ static struct decoded decode_for(const struct vfio_mig_desc *d,
 	vfio_mig_dec_init(&dec, d, stage, cov);
 	for (off = 0; off < len && !r.feed; off += n) {
 		n = len - off < piece ? len - off : piece;
-		r.feed = vfio_mig_dec_feed(&dec, buf + off, n, &sink);
+		r.feed = feed(&dec, buf + off, n, &sink);
 	}
 	r.finish = vfio_mig_dec_finish(&dec);
 	r.reason = dec.reason;
@@ -162,10 +178,23 @@ FIXTURE(stream) {
 	struct target *t;
 };
 
+FIXTURE_VARIANT(stream) {
+	bool stable;
+};
+
+FIXTURE_VARIANT_ADD(stream, copied) {
+	.stable = false,
+};
+
+FIXTURE_VARIANT_ADD(stream, stable) {
+	.stable = true,
+};
+
 FIXTURE_SETUP(stream)
 {
 	size_t i;
 
+	feed_stable = variant->stable;
 	srand(7);
 	for (i = 0; i < MEM_SIZE; i++)
 		src_mem[i] = rand();
@@ -939,20 +968,75 @@ static int sink_toctou(void *priv, u32 id, u64 off, const void *p, u32 len)
 	return 0;
 }
 
-TEST_F(stream, decoder_toctou_payload_is_private)
+TEST(decoder_toctou_payload_is_private)
 {
 	static u8 stage[VFIO_MIG_MAX_PAYLOAD];
 	static unsigned long cov[64];
-	struct toctou t = { self->s.buf, self->s.len, 0, 0 };
+	static struct stream s;
+	struct toctou t;
 	struct vfio_mig_dec_sink sink = { sink_toctou, &t };
 	struct vfio_mig_dec dec;
 
+	build(&s, &desc);
+	t = (struct toctou){ s.buf, s.len, 0, 0 };
 	vfio_mig_dec_init(&dec, &desc, stage, cov);
-	/* One piece holding every record whole: the old fast path. */
-	EXPECT_EQ(0, vfio_mig_dec_feed(&dec, self->s.buf, self->s.len, &sink));
+	/* One piece holding every record whole: no shortcut in place. */
+	EXPECT_EQ(0, vfio_mig_dec_feed(&dec, s.buf, s.len, &sink));
 	EXPECT_EQ(0, vfio_mig_dec_finish(&dec));
-	EXPECT_LT(0, t.calls);
+	EXPECT_EQ(17, t.calls);
 	EXPECT_EQ(0, t.aliased);
+	free(s.buf);
+}
+
+/*
+ * The stable feed hands a payload that lies whole in the piece to the
+ * sink in place (no copy), and stages one split between pieces.
+ */
+TEST(stable_feed_checks_whole_payloads_in_place)
+{
+	static u8 stage[VFIO_MIG_MAX_PAYLOAD];
+	static unsigned long cov[64];
+	static struct stream s;
+	struct toctou t;
+	struct vfio_mig_dec_sink sink = { sink_toctou, &t };
+	struct vfio_mig_dec dec;
+	size_t off, n, piece;
+
+	build(&s, &desc);
+	/* One piece: all 17 DATA records in place. */
+	t = (struct toctou){ s.buf, s.len, 0, 0 };
+	vfio_mig_dec_init(&dec, &desc, stage, cov);
+	EXPECT_EQ(0, vfio_mig_dec_feed_stable(&dec, s.buf, s.len, &sink));
+	EXPECT_EQ(0, vfio_mig_dec_finish(&dec));
+	EXPECT_EQ(17, t.calls);
+	EXPECT_EQ(17, t.aliased);
+
+	/* Pieces of 7 bytes split every payload: all staged. */
+	t = (struct toctou){ s.buf, s.len, 0, 0 };
+	vfio_mig_dec_init(&dec, &desc, stage, cov);
+	for (off = 0; off < s.len; off += n) {
+		n = s.len - off < 7 ? s.len - off : 7;
+		ASSERT_EQ(0, vfio_mig_dec_feed_stable(&dec, s.buf + off, n,
+						      &sink));
+	}
+	EXPECT_EQ(0, vfio_mig_dec_finish(&dec));
+	EXPECT_EQ(17, t.calls);
+	EXPECT_EQ(0, t.aliased);
+
+	/* Pieces of a record and a half: some of each. */
+	piece = (REC + 16 * VFIO_MIG_CHUNK_SIZE) * 3 / 2;
+	t = (struct toctou){ s.buf, s.len, 0, 0 };
+	vfio_mig_dec_init(&dec, &desc, stage, cov);
+	for (off = 0; off < s.len; off += n) {
+		n = s.len - off < piece ? s.len - off : piece;
+		ASSERT_EQ(0, vfio_mig_dec_feed_stable(&dec, s.buf + off, n,
+						      &sink));
+	}
+	EXPECT_EQ(0, vfio_mig_dec_finish(&dec));
+	EXPECT_EQ(17, t.calls);
+	EXPECT_LT(0, t.aliased);
+	EXPECT_GT(17, t.aliased);
+	free(s.buf);
 }
 
 TEST_HARNESS_MAIN
